@@ -1,0 +1,114 @@
+//! Per-account virtual time.
+//!
+//! Every delay in the emulator (status steps, delivery windows, scheduled
+//! sends, callback retries, daily limits) is measured on the account's own
+//! clock, so a test can move one account's time without touching another's.
+//! In `realtime` mode virtual time follows the wall clock times a speed
+//! factor; in `manual` mode it stands still until it is moved.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a clock moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockMode {
+    /// Virtual time = wall time × speed.
+    Realtime,
+    /// Virtual time moves only when told.
+    Manual,
+}
+
+/// Mode and speed a new account's clock starts with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockSettings {
+    pub mode: ClockMode,
+    /// Virtual seconds per wall second in realtime mode.
+    pub speed: f64,
+}
+
+impl Default for ClockSettings {
+    fn default() -> Self {
+        ClockSettings { mode: ClockMode::Realtime, speed: 1.0 }
+    }
+}
+
+/// One account's clock. Cheap to read; never held across an `.await`.
+#[derive(Debug)]
+pub struct Clock {
+    state: Mutex<ClockState>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ClockState {
+    settings: ClockSettings,
+    /// Virtual time at `anchor_wall`.
+    anchor_virtual: DateTime<Utc>,
+    anchor_wall: Instant,
+}
+
+impl ClockState {
+    fn starting_now(settings: ClockSettings) -> ClockState {
+        ClockState { settings, anchor_virtual: Utc::now(), anchor_wall: Instant::now() }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        match self.settings.mode {
+            ClockMode::Manual => self.anchor_virtual,
+            ClockMode::Realtime => {
+                let wall = self.anchor_wall.elapsed().as_secs_f64() * self.settings.speed;
+                let micros = (wall * 1e6).min(i64::MAX as f64) as i64;
+                self.anchor_virtual + TimeDelta::microseconds(micros)
+            }
+        }
+    }
+}
+
+impl Clock {
+    /// A clock that starts at the current wall-clock time.
+    pub fn new(settings: ClockSettings) -> Clock {
+        Clock { state: Mutex::new(ClockState::starting_now(settings)) }
+    }
+
+    /// Starts the clock again at the current wall-clock time.
+    pub fn restart(&self, settings: ClockSettings) {
+        *self.lock() = ClockState::starting_now(settings);
+    }
+
+    /// The account's current virtual time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.lock().now()
+    }
+
+    pub fn settings(&self) -> ClockSettings {
+        self.lock().settings
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manual_clock_stands_still() {
+        let clock = Clock::new(ClockSettings { mode: ClockMode::Manual, speed: 1.0 });
+        let first = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(clock.now(), first);
+    }
+
+    #[test]
+    fn a_fast_realtime_clock_runs_ahead_of_the_wall() {
+        let clock = Clock::new(ClockSettings { mode: ClockMode::Realtime, speed: 1000.0 });
+        let first = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        assert!(clock.now() - first >= TimeDelta::seconds(10));
+    }
+}

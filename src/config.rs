@@ -1,0 +1,147 @@
+//! Command line and environment: every flag can also be set with an
+//! `SMSMOCK_*` variable, which is how the container image is configured.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::clock::ClockMode;
+
+pub const DEFAULT_PORT: u16 = 8080;
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// smsmock: a local emulator of the iP.1 REST API v2 and the Viamobile
+/// BSMS JSON API, for tests.
+#[derive(Debug, Parser)]
+#[command(name = "smsmock", version, about, args_conflicts_with_subcommands = false)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exit 0 when a running emulator answers its health check, 1 otherwise
+    /// (a Docker HEALTHCHECK for an image without a shell).
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    /// URL to probe; by default the health endpoint on 127.0.0.1 and --port.
+    #[arg(long, env = "SMSMOCK_HEALTHCHECK_URL")]
+    pub url: Option<String>,
+    /// Give up after this many milliseconds.
+    #[arg(long, env = "SMSMOCK_HEALTHCHECK_TIMEOUT_MS", default_value_t = 2000)]
+    pub timeout_ms: u64,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "SMSMOCK_HOST", default_value = "0.0.0.0")]
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "SMSMOCK_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Fixtures file with the accounts to start with; without it the
+    /// built-in fixtures/default.json is used.
+    #[arg(long, env = "SMSMOCK_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+    /// Unseen API keys and usernames create a fresh isolated account on
+    /// first use instead of answering 401.
+    #[arg(long, env = "SMSMOCK_ACCEPT_ANY_CREDENTIALS", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub accept_any_credentials: bool,
+    /// How every account's virtual clock moves.
+    #[arg(long, env = "SMSMOCK_CLOCK", value_enum, default_value_t = ClockMode::Realtime)]
+    pub clock: ClockMode,
+    /// Virtual seconds per wall-clock second in realtime mode.
+    #[arg(long, env = "SMSMOCK_CLOCK_SPEED", default_value_t = 1.0, value_parser = parse_speed)]
+    pub clock_speed: f64,
+    /// Log lines for people or as JSON objects.
+    #[arg(long, env = "SMSMOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info`, `warn` or `smsmock=debug`.
+    #[arg(long, env = "SMSMOCK_LOG", default_value = "info")]
+    pub log_level: String,
+    /// Largest request body in bytes; larger ones answer 413 in the
+    /// gateway's own format.
+    #[arg(long, env = "SMSMOCK_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text.parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if speed.is_finite() && speed > 0.0 && speed <= 1e6 {
+        Ok(speed)
+    } else {
+        Err("the clock speed must be above 0 and at most 1000000".to_owned())
+    }
+}
+
+impl Default for ServeConfig {
+    /// The flags' defaults, for tests and embedding (no environment read).
+    fn default() -> Self {
+        ServeConfig {
+            host: IpAddr::from([0, 0, 0, 0]),
+            port: DEFAULT_PORT,
+            fixtures: None,
+            accept_any_credentials: false,
+            clock: ClockMode::Realtime,
+            clock_speed: 1.0,
+            log_format: LogFormat::Human,
+            log_level: "info".to_owned(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_and_defaults_agree_with_default() {
+        let cli = Cli::try_parse_from(["smsmock"]).unwrap();
+        let defaults = ServeConfig::default();
+        assert_eq!(cli.serve.port, defaults.port);
+        assert_eq!(cli.serve.body_limit, defaults.body_limit);
+        let cli = Cli::try_parse_from([
+            "smsmock",
+            "--port",
+            "9000",
+            "--accept-any-credentials",
+            "--clock",
+            "manual",
+            "--clock-speed",
+            "60",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.port, 9000);
+        assert!(cli.serve.accept_any_credentials);
+        assert_eq!(cli.serve.clock, ClockMode::Manual);
+        assert_eq!(cli.serve.clock_speed, 60.0);
+        assert_eq!(cli.serve.log_format, LogFormat::Json);
+        assert!(Cli::try_parse_from(["smsmock", "--clock-speed", "0"]).is_err());
+    }
+
+    #[test]
+    fn healthcheck_is_a_subcommand() {
+        let cli = Cli::try_parse_from(["smsmock", "healthcheck", "--url", "http://x/"]).unwrap();
+        let Some(Command::Healthcheck(args)) = cli.command else { panic!("no subcommand") };
+        assert_eq!(args.url.as_deref(), Some("http://x/"));
+    }
+}

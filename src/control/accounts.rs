@@ -1,0 +1,165 @@
+//! `/_mock/accounts` and `/_mock/reset`: the accounts a test works with.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::error::{ControlError, ControlJson};
+use crate::clock::{Clock, ClockMode};
+use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
+use crate::domain::money::{Currency, Money};
+use crate::gateways::viamobile::local_date;
+use crate::http::json;
+use crate::state::AppState;
+use crate::store::{AnyAccount, Origin};
+
+/// An account as the control API shows it, credentials included.
+#[derive(Serialize)]
+#[serde(tag = "gateway")]
+enum AccountView {
+    #[serde(rename = "ip1", rename_all = "camelCase")]
+    Ip1 {
+        id: String,
+        name: String,
+        organization: String,
+        api_keys: Vec<String>,
+        #[serde(rename = "type")]
+        account_type: Ip1AccountType,
+        currency: Currency,
+        balance: Money,
+        senders: Vec<String>,
+        parent: Option<String>,
+        origin: Origin,
+        clock: ClockView,
+    },
+    #[serde(rename = "viamobile", rename_all = "camelCase")]
+    Viamobile {
+        id: String,
+        username: String,
+        password: String,
+        senders: Vec<String>,
+        credit: Money,
+        daily_limit: u32,
+        sent_today: u32,
+        sending_enabled: bool,
+        msisdn_status_enabled: bool,
+        origin: Origin,
+        clock: ClockView,
+    },
+}
+
+#[derive(Serialize)]
+struct ClockView {
+    now: DateTime<Utc>,
+    mode: ClockMode,
+    speed: f64,
+}
+
+impl ClockView {
+    fn of(clock: &Clock) -> ClockView {
+        let settings = clock.settings();
+        ClockView { now: clock.now(), mode: settings.mode, speed: settings.speed }
+    }
+}
+
+impl AccountView {
+    fn of(account: &AnyAccount) -> AccountView {
+        match account {
+            AnyAccount::Ip1(account) => account.read(|data| {
+                let p = &data.profile;
+                AccountView::Ip1 {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    organization: p.organization.clone(),
+                    api_keys: p.api_keys.clone(),
+                    account_type: p.account_type,
+                    currency: p.currency,
+                    balance: p.balance,
+                    senders: p.senders.iter().cloned().collect(),
+                    parent: p.parent.clone(),
+                    origin: account.origin(),
+                    clock: ClockView::of(account.clock()),
+                }
+            }),
+            AnyAccount::Viamobile(account) => {
+                let clock = ClockView::of(account.clock());
+                let today = local_date(clock.now);
+                account.read(|data| {
+                    let p = &data.profile;
+                    AccountView::Viamobile {
+                        id: p.username.clone(),
+                        username: p.username.clone(),
+                        password: p.password.clone(),
+                        senders: p.senders.iter().cloned().collect(),
+                        credit: p.credit,
+                        daily_limit: p.daily_limit,
+                        sent_today: p.usage.sent_on(today),
+                        sending_enabled: p.sending_enabled,
+                        msisdn_status_enabled: p.msisdn_status_enabled,
+                        origin: account.origin(),
+                        clock,
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// `GET /_mock/accounts`: every account of both gateways.
+pub async fn list(State(state): State<AppState>) -> Response {
+    let views: Vec<AccountView> = state.store.list().iter().map(AccountView::of).collect();
+    json(StatusCode::OK, &views)
+}
+
+/// Body of `POST /_mock/accounts`.
+#[derive(Deserialize)]
+#[serde(tag = "gateway")]
+pub enum NewAccount {
+    #[serde(rename = "ip1")]
+    Ip1(Ip1AccountSpec),
+    #[serde(rename = "viamobile")]
+    Viamobile(ViamobileAccountSpec),
+}
+
+/// `POST /_mock/accounts`: creates an account and answers with its
+/// credentials (generated where the body gives none).
+pub async fn create(
+    State(state): State<AppState>,
+    ControlJson(body): ControlJson<NewAccount>,
+) -> Result<Response, ControlError> {
+    let account = match body {
+        NewAccount::Ip1(spec) => AnyAccount::Ip1(state.store.create_ip1(spec, Origin::Runtime)?),
+        NewAccount::Viamobile(spec) => {
+            AnyAccount::Viamobile(state.store.create_viamobile(spec, Origin::Runtime)?)
+        }
+    };
+    Ok(json(StatusCode::CREATED, &AccountView::of(&account)))
+}
+
+#[derive(Deserialize)]
+pub struct AccountFilter {
+    account: Option<String>,
+}
+
+/// `DELETE /_mock/reset[?account=]`: one account forgets everything it did,
+/// or everything goes back to the fixtures.
+pub async fn reset(
+    State(state): State<AppState>,
+    Query(filter): Query<AccountFilter>,
+) -> Result<Response, ControlError> {
+    match filter.account {
+        Some(name) => {
+            let account =
+                state.store.find(&name).ok_or_else(|| ControlError::unknown_account(&name))?;
+            account.reset();
+            Ok(json(StatusCode::OK, &json!({ "reset": "account", "account": name })))
+        }
+        None => {
+            state.store.reset_all();
+            Ok(json(StatusCode::OK, &json!({ "reset": "all" })))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The control API's error format: `{"error": "...", "detail": ...}` with a
+//! 4xx status.
+
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::domain::account::AccountError;
+use crate::http::json;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct ControlError {
+    pub status: StatusCode,
+    pub error: String,
+    pub detail: Option<Value>,
+}
+
+impl ControlError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> ControlError {
+        ControlError { status, error: error.into(), detail: None }
+    }
+
+    pub fn bad_request(error: impl Into<String>) -> ControlError {
+        ControlError::new(StatusCode::BAD_REQUEST, error)
+    }
+
+    pub fn unknown_account(name: &str) -> ControlError {
+        ControlError::new(StatusCode::NOT_FOUND, format!("no account {name:?}"))
+    }
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        json(self.status, &json!({ "error": self.error, "detail": self.detail }))
+    }
+}
+
+impl From<JsonRejection> for ControlError {
+    fn from(rejection: JsonRejection) -> ControlError {
+        let status = rejection.status();
+        let error = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "request body too large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "expected Content-Type: application/json",
+            _ => "invalid JSON body",
+        };
+        let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
+        ControlError { status, error: error.to_owned(), detail: Some(rejection.body_text().into()) }
+    }
+}
+
+impl From<AccountError> for ControlError {
+    fn from(err: AccountError) -> ControlError {
+        let status = match err {
+            AccountError::Taken(_) => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ControlError::new(status, err.to_string())
+    }
+}
+
+/// A JSON body whose rejections answer in the control API's format.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ControlError))]
+pub struct ControlJson<T>(pub T);

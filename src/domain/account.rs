@@ -1,0 +1,301 @@
+//! Accounts of both gateways: what a fixture or the control API may say
+//! about a new account (the `*Spec` types) and what is stored (`*Profile`).
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::money::{Currency, Money};
+use super::sender::{normalize_ip1_sender, normalize_viamobile_sender};
+
+/// iP.1's two account types (§15.1), spelled as iP.1 answers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Ip1AccountType {
+    #[default]
+    #[serde(rename = "Swedish", alias = "swedish")]
+    Swedish,
+    #[serde(rename = "international", alias = "International")]
+    International,
+}
+
+/// A stored iP.1 account.
+#[derive(Debug, Clone)]
+pub struct Ip1Profile {
+    /// `ip1-` followed by digits.
+    pub id: String,
+    pub name: String,
+    pub organization: String,
+    /// Every key authenticates as this account; an account may own several.
+    pub api_keys: Vec<String>,
+    pub account_type: Ip1AccountType,
+    pub currency: Currency,
+    pub balance: Money,
+    /// Registered senders; `iP1` and `iP1sms` are always among them (§14).
+    pub senders: BTreeSet<String>,
+    /// The parent's account id, for sub-accounts.
+    pub parent: Option<String>,
+}
+
+/// A stored Viamobile BSMS account.
+#[derive(Debug, Clone)]
+pub struct ViamobileProfile {
+    pub username: String,
+    pub password: String,
+    /// Sender ids the account may use (others answer 1012).
+    pub senders: BTreeSet<String>,
+    /// Prepaid credit in EUR.
+    pub credit: Money,
+    /// Most SMS parts per local (Europe/Bratislava) day, for `/stats/limit`.
+    pub daily_limit: u32,
+    /// When false every send answers 2001.
+    pub sending_enabled: bool,
+    /// When false `/json/msisdnstatus` answers 1010.
+    pub msisdn_status_enabled: bool,
+    /// Parts sent today, against `daily_limit`.
+    pub usage: DailyUsage,
+}
+
+/// SMS parts a Viamobile account sent on one local day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DailyUsage {
+    day: Option<NaiveDate>,
+    sent: u32,
+}
+
+impl DailyUsage {
+    /// Parts sent on `today`; a count from an earlier day no longer counts.
+    pub fn sent_on(&self, today: NaiveDate) -> u32 {
+        if self.day == Some(today) { self.sent } else { 0 }
+    }
+
+    /// Adds parts sent on `today`, starting a new count on a new day.
+    pub fn record(&mut self, today: NaiveDate, parts: u32) {
+        let sent = self.sent_on(today).saturating_add(parts);
+        *self = DailyUsage { day: Some(today), sent };
+    }
+}
+
+/// What may be said about a new iP.1 account; anything left out comes from
+/// [`NewAccountDefaults`] or is generated.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ip1AccountSpec {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub organization: Option<String>,
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    #[serde(rename = "type")]
+    pub account_type: Option<Ip1AccountType>,
+    pub currency: Option<Currency>,
+    pub balance: Option<Money>,
+    pub senders: Option<Vec<String>>,
+}
+
+/// What may be said about a new Viamobile account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ViamobileAccountSpec {
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub senders: Option<Vec<String>>,
+    pub credit: Option<Money>,
+    pub daily_limit: Option<u32>,
+    pub sending_enabled: Option<bool>,
+    pub msisdn_status_enabled: Option<bool>,
+}
+
+/// Values for accounts created without them: at run time through the
+/// control API, or on first use with `--accept-any-credentials`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct NewAccountDefaults {
+    pub ip1: Ip1Defaults,
+    pub viamobile: ViamobileDefaults,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Ip1Defaults {
+    #[serde(rename = "type")]
+    pub account_type: Ip1AccountType,
+    pub currency: Currency,
+    pub balance: Money,
+    pub senders: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ViamobileDefaults {
+    pub senders: Vec<String>,
+    pub credit: Money,
+    pub daily_limit: u32,
+}
+
+impl Default for Ip1Defaults {
+    fn default() -> Self {
+        Ip1Defaults {
+            account_type: Ip1AccountType::Swedish,
+            currency: Currency::Sek,
+            balance: Money::from_units(1000.0),
+            senders: Vec::new(),
+        }
+    }
+}
+
+impl Default for ViamobileDefaults {
+    fn default() -> Self {
+        ViamobileDefaults {
+            senders: vec![super::sender::VIAMOBILE_DEFAULT_SENDER.to_owned()],
+            credit: Money::from_units(100.0),
+            daily_limit: 1000,
+        }
+    }
+}
+
+/// Why an account description was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("iP.1 account id {0:?} must be `ip1-` followed by digits")]
+    InvalidIp1Id(String),
+    #[error("{0:?} is not a valid sender")]
+    InvalidSender(String),
+    #[error("{0} must be 1 to 32 characters without spaces")]
+    InvalidCredential(&'static str),
+    #[error("{0} is already taken")]
+    Taken(String),
+}
+
+/// The senders every iP.1 account has, even a trial account (§14).
+pub const IP1_PREREGISTERED_SENDERS: [&str; 2] = ["iP1", "iP1sms"];
+
+/// True for `ip1-` followed by one or more digits.
+pub fn is_ip1_account_id(id: &str) -> bool {
+    id.strip_prefix("ip1-")
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Checks a key, username or password: 1 to 32 visible characters.
+pub fn check_credential(value: &str, what: &'static str) -> Result<(), AccountError> {
+    let visible = value.chars().all(|c| !c.is_whitespace() && !c.is_control());
+    if (1..=32).contains(&value.chars().count()) && visible {
+        Ok(())
+    } else {
+        Err(AccountError::InvalidCredential(what))
+    }
+}
+
+impl Ip1AccountSpec {
+    /// Builds the stored account; `id` and `api_keys` are already chosen
+    /// (and checked for uniqueness) by the store.
+    pub fn into_profile(
+        self,
+        id: String,
+        api_keys: Vec<String>,
+        defaults: &Ip1Defaults,
+    ) -> Result<Ip1Profile, AccountError> {
+        if !is_ip1_account_id(&id) {
+            return Err(AccountError::InvalidIp1Id(id));
+        }
+        for key in &api_keys {
+            check_credential(key, "an iP.1 API key")?;
+        }
+        let listed = self.senders.unwrap_or_else(|| defaults.senders.clone());
+        let mut senders: BTreeSet<String> =
+            IP1_PREREGISTERED_SENDERS.iter().map(|s| s.to_string()).collect();
+        for sender in listed {
+            let normalized =
+                normalize_ip1_sender(&sender).map_err(|_| AccountError::InvalidSender(sender))?;
+            senders.insert(normalized);
+        }
+        Ok(Ip1Profile {
+            name: self.name.unwrap_or_else(|| id.clone()),
+            organization: self.organization.unwrap_or_default(),
+            id,
+            api_keys,
+            account_type: self.account_type.unwrap_or(defaults.account_type),
+            currency: self.currency.unwrap_or(defaults.currency),
+            balance: self.balance.unwrap_or(defaults.balance),
+            senders,
+            parent: None,
+        })
+    }
+}
+
+impl ViamobileAccountSpec {
+    /// Builds the stored account with the chosen username and password.
+    pub fn into_profile(
+        self,
+        username: String,
+        password: String,
+        defaults: &ViamobileDefaults,
+    ) -> Result<ViamobileProfile, AccountError> {
+        check_credential(&username, "a Viamobile username")?;
+        check_credential(&password, "a Viamobile password")?;
+        let listed = self.senders.unwrap_or_else(|| defaults.senders.clone());
+        let mut senders = BTreeSet::new();
+        for sender in listed {
+            let normalized = normalize_viamobile_sender(&sender)
+                .map_err(|_| AccountError::InvalidSender(sender))?;
+            senders.insert(normalized);
+        }
+        Ok(ViamobileProfile {
+            username,
+            password,
+            senders,
+            credit: self.credit.unwrap_or(defaults.credit),
+            daily_limit: self.daily_limit.unwrap_or(defaults.daily_limit),
+            sending_enabled: self.sending_enabled.unwrap_or(true),
+            msisdn_status_enabled: self.msisdn_status_enabled.unwrap_or(true),
+            usage: DailyUsage::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip1_account_ids_are_ip1_dash_digits() {
+        assert!(is_ip1_account_id("ip1-12345"));
+        assert!(!is_ip1_account_id("ip1-"));
+        assert!(!is_ip1_account_id("ip1-12a"));
+        assert!(!is_ip1_account_id("IP1-1"));
+    }
+
+    #[test]
+    fn ip1_accounts_always_have_the_preregistered_senders() {
+        let spec = Ip1AccountSpec { senders: Some(vec!["Acme".into()]), ..Default::default() };
+        let profile =
+            spec.into_profile("ip1-1".into(), vec!["key".into()], &Ip1Defaults::default()).unwrap();
+        let senders: Vec<_> = profile.senders.iter().map(String::as_str).collect();
+        assert_eq!(senders, ["Acme", "iP1", "iP1sms"]);
+    }
+
+    #[test]
+    fn invalid_senders_and_credentials_are_refused() {
+        let spec = Ip1AccountSpec { senders: Some(vec!["A".into()]), ..Default::default() };
+        let err = spec.into_profile("ip1-1".into(), vec![], &Ip1Defaults::default()).unwrap_err();
+        assert_eq!(err, AccountError::InvalidSender("A".into()));
+        let spec = ViamobileAccountSpec::default();
+        let err = spec
+            .into_profile("user name".into(), "pw".into(), &ViamobileDefaults::default())
+            .unwrap_err();
+        assert!(matches!(err, AccountError::InvalidCredential(_)));
+    }
+
+    #[test]
+    fn daily_usage_starts_again_on_a_new_day() {
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let tuesday = monday.succ_opt().unwrap();
+        let mut usage = DailyUsage::default();
+        usage.record(monday, 3);
+        usage.record(monday, 2);
+        assert_eq!(usage.sent_on(monday), 5);
+        assert_eq!(usage.sent_on(tuesday), 0);
+        usage.record(tuesday, 1);
+        assert_eq!(usage.sent_on(tuesday), 1);
+    }
+}

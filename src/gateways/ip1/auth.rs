@@ -1,0 +1,38 @@
+//! iP.1 authentication (§1.1–1.2): `Authorization: Bearer <API key>`, or
+//! HTTP Basic with the account id and key (`ip1-12345:key`).
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use super::error::Ip1Error;
+use crate::http::{Credentials, credentials};
+use crate::state::AppState;
+use crate::store::Ip1Account;
+use crate::telemetry::note_account;
+
+/// The authenticated caller of an iP.1 endpoint.
+pub struct Ip1Caller {
+    pub account: Arc<Ip1Account>,
+    /// The API key the request used (`/api/me/account` shows it).
+    pub key: String,
+}
+
+impl FromRequestParts<AppState> for Ip1Caller {
+    type Rejection = Ip1Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Ip1Error> {
+        let (account_id, key) = match credentials(&parts.headers) {
+            Some(Credentials::Bearer(key)) => (None, key),
+            Some(Credentials::Basic { user, password }) => (Some(user), password),
+            None => return Err(Ip1Error::Unauthorized),
+        };
+        let account = state
+            .store
+            .authenticate_ip1(account_id.as_deref(), &key)
+            .ok_or(Ip1Error::Unauthorized)?;
+        note_account(&parts.extensions, account.id());
+        Ok(Ip1Caller { account, key })
+    }
+}

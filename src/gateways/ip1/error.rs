@@ -1,0 +1,125 @@
+//! iP.1's error format: ASP.NET Core problem details (§2.5), with a
+//! field → messages map for validation failures.
+
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use serde::Serialize;
+
+use crate::http::json;
+
+/// Validation messages by field name, as ASP.NET reports them.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Everything an iP.1 endpoint can answer instead of success.
+#[derive(Debug, thiserror::Error)]
+pub enum Ip1Error {
+    #[error("one or more validation errors occurred")]
+    Validation(FieldErrors),
+    #[error("missing or unknown credentials")]
+    Unauthorized,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("request body is not JSON")]
+    UnsupportedMediaType,
+}
+
+impl Ip1Error {
+    /// A validation failure of one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Ip1Error {
+        Ip1Error::Validation(BTreeMap::from([(field.to_owned(), vec![message.into()])]))
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Ip1Error::Validation(_) => StatusCode::BAD_REQUEST,
+            Ip1Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Ip1Error::NotFound => StatusCode::NOT_FOUND,
+            Ip1Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Ip1Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Ip1Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        }
+    }
+
+    /// The RFC section ASP.NET Core links as the problem `type`.
+    fn type_uri(&self) -> &'static str {
+        match self {
+            Ip1Error::Validation(_) => "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+            Ip1Error::Unauthorized => "https://tools.ietf.org/html/rfc7235#section-3.1",
+            Ip1Error::NotFound => "https://tools.ietf.org/html/rfc7231#section-6.5.4",
+            Ip1Error::MethodNotAllowed => "https://tools.ietf.org/html/rfc7231#section-6.5.5",
+            Ip1Error::PayloadTooLarge => "https://tools.ietf.org/html/rfc7231#section-6.5.11",
+            Ip1Error::UnsupportedMediaType => "https://tools.ietf.org/html/rfc7231#section-6.5.13",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Ip1Error::Validation(_) => "One or more validation errors occurred.",
+            Ip1Error::Unauthorized => "Unauthorized",
+            Ip1Error::NotFound => "Not Found",
+            Ip1Error::MethodNotAllowed => "Method Not Allowed",
+            Ip1Error::PayloadTooLarge => "Payload Too Large",
+            Ip1Error::UnsupportedMediaType => "Unsupported Media Type",
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProblemDetails<'a> {
+    #[serde(rename = "type")]
+    type_uri: &'a str,
+    title: &'a str,
+    status: u16,
+    trace_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a FieldErrors>,
+}
+
+/// A W3C trace id in the form ASP.NET Core puts in `traceId`.
+fn trace_id() -> String {
+    let mut rng = rand::rng();
+    format!("00-{:032x}-{:016x}-00", rng.random::<u128>(), rng.random::<u64>())
+}
+
+impl IntoResponse for Ip1Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let errors = match &self {
+            Ip1Error::Validation(errors) => Some(errors),
+            _ => None,
+        };
+        let body = ProblemDetails {
+            type_uri: self.type_uri(),
+            title: self.title(),
+            status: status.as_u16(),
+            trace_id: trace_id(),
+            errors,
+        };
+        let mut response = json(status, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Rejections of the JSON extractor, in iP.1's format.
+impl From<JsonRejection> for Ip1Error {
+    fn from(rejection: JsonRejection) -> Ip1Error {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => Ip1Error::UnsupportedMediaType,
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Ip1Error::PayloadTooLarge,
+            other => Ip1Error::field("$", other.body_text()),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Viamobile's error format (§2.1, §3): the HTTP status repeated in
+//! `{"response": {"status", "code", "description"}}`.
+//!
+//! Codes 400, 404, 405 and 413 are our own: Viamobile documents no code
+//! for malformed bodies, unknown routes or oversized requests, so those
+//! answers carry the HTTP status as their code.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::http::json;
+
+/// A Viamobile error answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{description} ({code})")]
+pub struct ViaError {
+    pub status: StatusCode,
+    pub code: u32,
+    pub description: &'static str,
+}
+
+impl ViaError {
+    const fn new(status: StatusCode, code: u32, description: &'static str) -> ViaError {
+        ViaError { status, code, description }
+    }
+
+    /// 1000: unknown username or password, or a bad token.
+    pub const fn unauthorized() -> ViaError {
+        ViaError::new(StatusCode::UNAUTHORIZED, 1000, "Unauthorized")
+    }
+
+    /// 1010 on `/json/msisdnstatus`: the account may not use the service.
+    pub const fn msisdn_status_not_permitted() -> ViaError {
+        ViaError::new(StatusCode::UNAUTHORIZED, 1010, "MSISDN status not permitted")
+    }
+
+    /// A body that is not JSON or not the documented shape.
+    pub const fn bad_request() -> ViaError {
+        ViaError::new(StatusCode::BAD_REQUEST, 400, "Bad request")
+    }
+
+    pub const fn not_found() -> ViaError {
+        ViaError::new(StatusCode::NOT_FOUND, 404, "Not found")
+    }
+
+    pub const fn method_not_allowed() -> ViaError {
+        ViaError::new(StatusCode::METHOD_NOT_ALLOWED, 405, "Method not allowed")
+    }
+
+    pub const fn payload_too_large() -> ViaError {
+        ViaError::new(StatusCode::PAYLOAD_TOO_LARGE, 413, "Request entity too large")
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope {
+    response: ErrorBody,
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    status: u16,
+    code: u32,
+    description: &'static str,
+}
+
+impl IntoResponse for ViaError {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            response: ErrorBody {
+                status: self.status.as_u16(),
+                code: self.code,
+                description: self.description,
+            },
+        };
+        json(self.status, &body)
+    }
+}

@@ -1,0 +1,40 @@
+//! `POST /json/msisdnstatus` (§5.11): is each number in service?
+//!
+//! The emulator answers `ACTIVE` for a plausible MSISDN (8 to 15 digits,
+//! not starting with 0, after a leading `+` or `00`) and `INVALID` for
+//! anything else; numbers are echoed as the client sent them, as strings.
+
+use axum::extract::State;
+use axum::http::{Extensions, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::auth::body_caller;
+use super::body::ViaBody;
+use super::error::ViaError;
+use super::msisdn_text;
+use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
+use crate::http::json;
+use crate::state::AppState;
+
+pub async fn status(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    ViaBody(body): ViaBody,
+) -> Result<Response, ViaError> {
+    let account = body_caller(&state, &extensions, &body)?;
+    if !account.read(|data| data.profile.msisdn_status_enabled) {
+        return Err(ViaError::msisdn_status_not_permitted());
+    }
+    let msisdns = body.get("msisdns").and_then(Value::as_array).ok_or(ViaError::bad_request())?;
+    let statuses = msisdns
+        .iter()
+        .map(|value| {
+            let msisdn = msisdn_text(value).ok_or(ViaError::bad_request())?;
+            let active = is_plausible_msisdn(strip_international_prefix(&msisdn));
+            let status = if active { "ACTIVE" } else { "INVALID" };
+            Ok(json!({ "msisdn": msisdn, "status": status }))
+        })
+        .collect::<Result<Vec<_>, ViaError>>()?;
+    Ok(json(StatusCode::OK, &json!({ "response": { "status": 200, "msisdns": statuses } })))
+}

@@ -1,0 +1,31 @@
+//! smsmock: a local emulator of two SMS gateways, iP.1's REST API v2 and
+//! Viamobile's BSMS JSON API, for tests. Point an SDK at it instead of the
+//! real host and script what the real gateway would do.
+//!
+//! # Layout
+//!
+//! - [`config`]: command line and `SMSMOCK_*` environment variables.
+//! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
+//! - [`state`]: the state handle handlers receive.
+//! - [`fixtures`]: the accounts the emulator starts with.
+//! - [`domain`]: accounts, money, senders, phone numbers; pure and unit-tested.
+//! - [`store`]: accounts as shards, each behind its own lock.
+//! - [`clock`]: per-account virtual time.
+//! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
+//! - [`control`]: the `/_mock` control API for tests.
+//! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
+//! - [`telemetry`]: logging, one line per request.
+//! - [`healthcheck`]: the `smsmock healthcheck` probe.
+
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod domain;
+pub mod fixtures;
+pub mod gateways;
+pub mod healthcheck;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

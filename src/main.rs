@@ -1,0 +1,45 @@
+//! The `smsmock` binary: parse the command line, start logging, serve
+//! until Ctrl-C or SIGTERM. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use smsmock::config::{Cli, Command, ServeConfig};
+use smsmock::startup::{App, shutdown_signal};
+use smsmock::{healthcheck, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Healthcheck(args)) => match current_thread_runtime() {
+            Ok(runtime) => runtime.block_on(healthcheck::run(&args, cli.serve.port)),
+            Err(err) => fail(&err),
+        },
+        None => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(serve(cli.serve)),
+            Err(err) => fail(&err),
+        },
+    }
+}
+
+fn current_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build()
+}
+
+fn fail(err: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("smsmock: {err}");
+    ExitCode::FAILURE
+}
+
+async fn serve(config: ServeConfig) -> ExitCode {
+    telemetry::init(config.log_format, &config.log_level);
+    let app = match App::build(&config).await {
+        Ok(app) => app,
+        Err(err) => return fail(&err),
+    };
+    tracing::info!(host = %config.host, port = app.port(), "smsmock listening");
+    match app.run_until_stopped(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => fail(&err),
+    }
+}

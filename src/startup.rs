@@ -1,0 +1,148 @@
+//! Building and running the server: load fixtures, bind, serve until a
+//! shutdown signal, then finish the requests in flight.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+
+use crate::clock::ClockSettings;
+use crate::config::ServeConfig;
+use crate::control::error::ControlError;
+use crate::fixtures::{Fixtures, FixturesError};
+use crate::gateways::ip1::error::Ip1Error;
+use crate::gateways::viamobile::error::ViaError;
+use crate::gateways::{ip1, viamobile};
+use crate::http::Surface;
+use crate::state::AppState;
+use crate::store::{Store, StoreSettings};
+use crate::telemetry::log_requests;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Fixtures(#[from] FixturesError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: SocketAddr, source: std::io::Error },
+}
+
+/// A bound, ready-to-run emulator.
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl App {
+    /// Loads the fixtures and binds the port; nothing is served yet.
+    pub async fn build(config: &ServeConfig) -> Result<App, StartupError> {
+        let (fixtures, path) = match &config.fixtures {
+            Some(path) => (Fixtures::load(path)?, path.as_path()),
+            None => (Fixtures::builtin(), Path::new("fixtures/default.json")),
+        };
+        let settings = StoreSettings {
+            clock: ClockSettings { mode: config.clock, speed: config.clock_speed },
+            accept_any_credentials: config.accept_any_credentials,
+        };
+        let store = Store::new(fixtures, settings).map_err(|err| FixturesError::Invalid {
+            path: path.to_owned(),
+            problem: err.to_string(),
+        })?;
+        let state = AppState { store: Arc::new(store), started: Instant::now() };
+        let address = SocketAddr::new(config.host, config.port);
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| StartupError::Bind { address, source })?;
+        Ok(App { listener, router: router(state.clone(), config.body_limit), state })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections
+    /// and waits for the requests in flight.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+/// The whole HTTP surface: both gateways and the control API.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    Router::new()
+        .merge(ip1::routes())
+        .merge(viamobile::routes())
+        .merge(crate::control::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn(log_requests))
+        .with_state(state)
+}
+
+/// Unknown routes answer 404 in the format of the surface they fall under.
+async fn not_found(uri: Uri) -> Response {
+    match Surface::of_path(uri.path()) {
+        Surface::Ip1 => Ip1Error::NotFound.into_response(),
+        Surface::Viamobile => ViaError::not_found().into_response(),
+        Surface::Control | Surface::Other => {
+            ControlError::new(StatusCode::NOT_FOUND, format!("no route for {}", uri.path()))
+                .into_response()
+        }
+    }
+}
+
+/// Known routes with the wrong method answer 405 (axum adds `Allow`).
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    match Surface::of_path(uri.path()) {
+        Surface::Ip1 => Ip1Error::MethodNotAllowed.into_response(),
+        Surface::Viamobile => ViaError::method_not_allowed().into_response(),
+        Surface::Control | Surface::Other => ControlError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed on {}", uri.path()),
+        )
+        .into_response(),
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

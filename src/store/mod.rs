@@ -1,0 +1,360 @@
+//! All accounts, sharded: each account is its own [`Shard`] behind its own
+//! lock, and the indexes that find an account by API key or username are
+//! concurrent maps, so there is no global lock on the request path.
+
+mod shard;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+use crate::clock::ClockSettings;
+use crate::domain::account::{
+    AccountError, Ip1AccountSpec, Ip1Profile, NewAccountDefaults, ViamobileAccountSpec,
+    ViamobileProfile,
+};
+use crate::fixtures::Fixtures;
+
+pub use shard::{Origin, Shard, ShardData};
+
+pub type Ip1Account = Shard<Ip1Profile>;
+pub type ViamobileAccount = Shard<ViamobileProfile>;
+
+/// How the store treats accounts it has not seen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreSettings {
+    pub clock: ClockSettings,
+    /// Unseen credentials create a fresh account instead of answering 401.
+    pub accept_any_credentials: bool,
+}
+
+/// Either kind of account, for the control API.
+#[derive(Clone)]
+pub enum AnyAccount {
+    Ip1(Arc<Ip1Account>),
+    Viamobile(Arc<ViamobileAccount>),
+}
+
+/// Every account of both gateways.
+pub struct Store {
+    settings: StoreSettings,
+    fixtures: Fixtures,
+    ip1_accounts: DashMap<String, Arc<Ip1Account>>,
+    /// API key → iP.1 account id.
+    ip1_keys: DashMap<String, String>,
+    viamobile_accounts: DashMap<String, Arc<ViamobileAccount>>,
+    /// Number part of the next generated `ip1-N` id.
+    next_ip1_number: AtomicU64,
+}
+
+/// Number part of generated iP.1 ids when the fixtures use none higher.
+const FIRST_GENERATED_IP1_NUMBER: u64 = 20001;
+
+impl Store {
+    /// A store holding the fixtures' accounts (already checked by
+    /// [`Fixtures::parse`]).
+    pub fn new(fixtures: Fixtures, settings: StoreSettings) -> Result<Store, AccountError> {
+        let highest = fixtures
+            .ip1
+            .accounts
+            .iter()
+            .filter_map(|a| a.id.as_deref()?.strip_prefix("ip1-")?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        let store = Store {
+            settings,
+            ip1_accounts: DashMap::new(),
+            ip1_keys: DashMap::new(),
+            viamobile_accounts: DashMap::new(),
+            next_ip1_number: AtomicU64::new(FIRST_GENERATED_IP1_NUMBER.max(highest + 1)),
+            fixtures,
+        };
+        store.load_fixture_accounts()?;
+        Ok(store)
+    }
+
+    pub fn settings(&self) -> StoreSettings {
+        self.settings
+    }
+
+    fn defaults(&self) -> &NewAccountDefaults {
+        &self.fixtures.new_accounts
+    }
+
+    fn load_fixture_accounts(&self) -> Result<(), AccountError> {
+        for spec in self.fixtures.ip1.accounts.clone() {
+            self.create_ip1(spec, Origin::Fixtures)?;
+        }
+        for spec in self.fixtures.viamobile.accounts.clone() {
+            self.create_viamobile(spec, Origin::Fixtures)?;
+        }
+        Ok(())
+    }
+
+    /// Finds the iP.1 account of an API key. `account_id` comes from HTTP
+    /// Basic (`account:key`) and must then name the key's account. With
+    /// `--accept-any-credentials` an unseen key creates a new account (with
+    /// the Basic account id when that is free and well-formed).
+    pub fn authenticate_ip1(&self, account_id: Option<&str>, key: &str) -> Option<Arc<Ip1Account>> {
+        let known = self.ip1_keys.get(key).map(|id| id.value().clone());
+        let account = match known {
+            Some(id) => self.ip1_accounts.get(&id).map(|a| a.value().clone())?,
+            None if self.settings.accept_any_credentials => {
+                self.create_ip1_on_first_use(account_id, key)?
+            }
+            None => return None,
+        };
+        match account_id {
+            Some(id) if id != account.id() => None,
+            _ => Some(account),
+        }
+    }
+
+    fn create_ip1_on_first_use(
+        &self,
+        account_id: Option<&str>,
+        key: &str,
+    ) -> Option<Arc<Ip1Account>> {
+        let free_id = account_id
+            .filter(|id| crate::domain::account::is_ip1_account_id(id) && !self.name_taken(id));
+        let spec = Ip1AccountSpec {
+            id: free_id.map(str::to_owned),
+            api_keys: vec![key.to_owned()],
+            ..Ip1AccountSpec::default()
+        };
+        match self.create_ip1(spec, Origin::Runtime) {
+            Ok(account) => Some(account),
+            // Another request created it first with the same key.
+            Err(AccountError::Taken(_)) => {
+                let id = self.ip1_keys.get(key)?.value().clone();
+                self.ip1_accounts.get(&id).map(|a| a.value().clone())
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Finds the Viamobile account of a username and password; with
+    /// `--accept-any-credentials` an unseen username creates one.
+    pub fn authenticate_viamobile(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Option<Arc<ViamobileAccount>> {
+        let account = match self.viamobile_accounts.get(username) {
+            Some(account) => account.value().clone(),
+            None if self.settings.accept_any_credentials => {
+                let spec = ViamobileAccountSpec {
+                    username: Some(username.to_owned()),
+                    password: Some(password.to_owned()),
+                    ..ViamobileAccountSpec::default()
+                };
+                match self.create_viamobile(spec, Origin::Runtime) {
+                    Ok(account) => account,
+                    Err(AccountError::Taken(_)) => {
+                        self.viamobile_accounts.get(username)?.value().clone()
+                    }
+                    Err(_) => return None,
+                }
+            }
+            None => return None,
+        };
+        let matches = account.read(|data| data.profile.password == password);
+        matches.then_some(account)
+    }
+
+    /// True when an iP.1 account id or Viamobile username is in use; the
+    /// control API's `?account=` takes either, so they share one namespace.
+    fn name_taken(&self, name: &str) -> bool {
+        self.ip1_accounts.contains_key(name) || self.viamobile_accounts.contains_key(name)
+    }
+
+    fn generate_ip1_id(&self) -> String {
+        loop {
+            let number = self.next_ip1_number.fetch_add(1, Ordering::Relaxed);
+            let id = format!("ip1-{number}");
+            if !self.name_taken(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// Creates an iP.1 account; a missing id or key is generated.
+    pub fn create_ip1(
+        &self,
+        spec: Ip1AccountSpec,
+        origin: Origin,
+    ) -> Result<Arc<Ip1Account>, AccountError> {
+        let id = match &spec.id {
+            Some(id) if self.name_taken(id) => {
+                return Err(AccountError::Taken(format!("account {id:?}")));
+            }
+            Some(id) => id.clone(),
+            None => self.generate_ip1_id(),
+        };
+        let keys =
+            if spec.api_keys.is_empty() { vec![random_token(32)] } else { spec.api_keys.clone() };
+        let profile = spec.into_profile(id.clone(), keys.clone(), &self.defaults().ip1)?;
+        self.reserve_keys(&keys, &id)?;
+        let account = Arc::new(Shard::new(id.clone(), origin, profile, self.settings.clock));
+        match self.ip1_accounts.entry(id.clone()) {
+            Entry::Occupied(_) => {
+                self.release_keys(&keys);
+                Err(AccountError::Taken(format!("account {id:?}")))
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(account.clone());
+                Ok(account)
+            }
+        }
+    }
+
+    /// Claims every key for `id`, or none of them.
+    fn reserve_keys(&self, keys: &[String], id: &str) -> Result<(), AccountError> {
+        for (index, key) in keys.iter().enumerate() {
+            match self.ip1_keys.entry(key.clone()) {
+                Entry::Vacant(slot) => {
+                    slot.insert(id.to_owned());
+                }
+                Entry::Occupied(_) => {
+                    self.release_keys(&keys[..index]);
+                    return Err(AccountError::Taken("that API key".to_owned()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn release_keys(&self, keys: &[String]) {
+        for key in keys {
+            self.ip1_keys.remove(key);
+        }
+    }
+
+    /// Creates a Viamobile account; a missing username or password is
+    /// generated.
+    pub fn create_viamobile(
+        &self,
+        spec: ViamobileAccountSpec,
+        origin: Origin,
+    ) -> Result<Arc<ViamobileAccount>, AccountError> {
+        let username = spec.username.clone().unwrap_or_else(|| format!("user-{}", random_token(8)));
+        let password = spec.password.clone().unwrap_or_else(|| random_token(16));
+        if self.ip1_accounts.contains_key(&username) {
+            return Err(AccountError::Taken(format!("account {username:?}")));
+        }
+        let profile = spec.into_profile(username.clone(), password, &self.defaults().viamobile)?;
+        let account = Arc::new(Shard::new(username.clone(), origin, profile, self.settings.clock));
+        match self.viamobile_accounts.entry(username.clone()) {
+            Entry::Occupied(_) => Err(AccountError::Taken(format!("account {username:?}"))),
+            Entry::Vacant(slot) => {
+                slot.insert(account.clone());
+                Ok(account)
+            }
+        }
+    }
+
+    /// The account with this iP.1 id or Viamobile username.
+    pub fn find(&self, name: &str) -> Option<AnyAccount> {
+        if let Some(account) = self.ip1_accounts.get(name) {
+            return Some(AnyAccount::Ip1(account.value().clone()));
+        }
+        self.viamobile_accounts.get(name).map(|a| AnyAccount::Viamobile(a.value().clone()))
+    }
+
+    /// Every account, iP.1 first, each gateway's sorted by id.
+    pub fn list(&self) -> Vec<AnyAccount> {
+        let mut ip1: Vec<_> = self.ip1_accounts.iter().map(|a| a.value().clone()).collect();
+        ip1.sort_by(|a, b| a.id().cmp(b.id()));
+        let mut viamobile: Vec<_> =
+            self.viamobile_accounts.iter().map(|a| a.value().clone()).collect();
+        viamobile.sort_by(|a, b| a.id().cmp(b.id()));
+        ip1.into_iter()
+            .map(AnyAccount::Ip1)
+            .chain(viamobile.into_iter().map(AnyAccount::Viamobile))
+            .collect()
+    }
+
+    /// Back to the start: fixture accounts lose everything they did, and
+    /// accounts created at run time are gone.
+    pub fn reset_all(&self) {
+        self.ip1_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
+        self.viamobile_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
+        self.ip1_keys.retain(|_, id| self.ip1_accounts.contains_key(id));
+        for account in self.ip1_accounts.iter() {
+            account.reset();
+        }
+        for account in self.viamobile_accounts.iter() {
+            account.reset();
+        }
+    }
+}
+
+impl AnyAccount {
+    pub fn id(&self) -> &str {
+        match self {
+            AnyAccount::Ip1(account) => account.id(),
+            AnyAccount::Viamobile(account) => account.id(),
+        }
+    }
+
+    /// Forgets what this one account did; it keeps its credentials.
+    pub fn reset(&self) {
+        match self {
+            AnyAccount::Ip1(account) => account.reset(),
+            AnyAccount::Viamobile(account) => account.reset(),
+        }
+    }
+}
+
+/// A random alphanumeric token for generated keys and passwords.
+pub fn random_token(length: usize) -> String {
+    rand::rng().sample_iter(&Alphanumeric).take(length).map(char::from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(accept_any: bool) -> Store {
+        let settings = StoreSettings { accept_any_credentials: accept_any, ..Default::default() };
+        Store::new(Fixtures::builtin(), settings).unwrap()
+    }
+
+    #[test]
+    fn keys_authenticate_their_own_account_only() {
+        let store = store(false);
+        let account = store.authenticate_ip1(None, "ip1-default-key").unwrap();
+        assert_eq!(account.id(), "ip1-10001");
+        assert!(store.authenticate_ip1(Some("ip1-10001"), "ip1-default-key").is_some());
+        assert!(store.authenticate_ip1(Some("ip1-10002"), "ip1-default-key").is_none());
+        assert!(store.authenticate_ip1(None, "unknown").is_none());
+        assert!(store.authenticate_viamobile("test", "wrong").is_none());
+    }
+
+    #[test]
+    fn unseen_credentials_create_one_account_each_when_accepted() {
+        let store = store(true);
+        let first = store.authenticate_ip1(None, "new-key").unwrap();
+        let again = store.authenticate_ip1(None, "new-key").unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        let named = store.authenticate_ip1(Some("ip1-777"), "other-key").unwrap();
+        assert_eq!(named.id(), "ip1-777");
+        let viamobile = store.authenticate_viamobile("alice", "secret").unwrap();
+        assert_eq!(viamobile.id(), "alice");
+        assert!(store.authenticate_viamobile("alice", "not-secret").is_none());
+    }
+
+    #[test]
+    fn a_full_reset_keeps_only_fixture_accounts() {
+        let store = store(true);
+        store.authenticate_ip1(None, "new-key").unwrap();
+        let count = store.list().len();
+        store.reset_all();
+        assert_eq!(store.list().len(), count - 1);
+        assert!(store.authenticate_ip1(None, "ip1-default-key").is_some());
+    }
+}

@@ -1,0 +1,56 @@
+//! Logging: one line per request (method, path, status, latency, account),
+//! for people or as JSON.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::http::Extensions;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Installs the global subscriber. A bad filter falls back to `info`.
+pub fn init(format: LogFormat, filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let result = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    // Already installed (e.g. twice in one test process): keep the first.
+    let _ = result;
+}
+
+/// Where authentication writes the account a request acted as, so the
+/// request's log line can name it.
+#[derive(Clone, Default)]
+struct AccountSlot(Arc<OnceLock<String>>);
+
+/// Records the account of the current request for its log line.
+pub fn note_account(extensions: &Extensions, account: &str) {
+    if let Some(slot) = extensions.get::<AccountSlot>() {
+        let _ = slot.0.set(account.to_owned());
+    }
+}
+
+/// Middleware that logs every request once it is answered.
+pub async fn log_requests(mut request: Request, next: Next) -> Response {
+    let slot = AccountSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        account = slot.0.get().map(String::as_str).unwrap_or("-"),
+        "request"
+    );
+    response
+}
