@@ -1,2 +1,9 @@
-#[test]
-fn t() {}
+//! Black-box tests: every test starts its own emulator on port 0 and talks
+//! to it over HTTP, as a client would.
+
+mod helpers;
+
+mod auth;
+mod control;
+mod errors;
+mod startup;

@@ -1,0 +1,111 @@
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let app = spawn_app().await;
+    let (status, body) = send(app.get("/_mock/health")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert!(body["version"].is_string());
+}
+
+#[tokio::test]
+async fn accounts_lists_the_fixture_accounts_with_their_credentials() {
+    let app = spawn_app().await;
+    let (status, body) = send(app.get("/_mock/accounts")).await;
+    assert_eq!(status, 200);
+    let accounts = body.as_array().unwrap();
+    let ip1 = accounts.iter().find(|a| a["id"] == IP1_ACCOUNT).unwrap();
+    assert_eq!(ip1["gateway"], "ip1");
+    assert_eq!(ip1["apiKeys"], json!([IP1_KEY]));
+    assert_eq!(ip1["origin"], "fixtures");
+    assert_eq!(ip1["senders"], json!(["46101606060", "Acme", "iP1", "iP1sms"]));
+    assert_eq!(ip1["clock"]["mode"], "realtime");
+    let via = accounts.iter().find(|a| a["id"] == VIA_USER).unwrap();
+    assert_eq!(via["gateway"], "viamobile");
+    assert_eq!(via["password"], VIA_PASSWORD);
+    assert_eq!(via["dailyLimit"], 400);
+}
+
+#[tokio::test]
+async fn a_created_ip1_account_works_with_its_generated_key() {
+    let app = spawn_app().await;
+    let request = app.post("/_mock/accounts").json(&json!({
+        "gateway": "ip1", "currency": "EUR", "type": "international", "balance": 5.5
+    }));
+    let (status, created) = send(request).await;
+    assert_eq!(status, 201, "{created}");
+    let key = created["apiKeys"][0].as_str().unwrap();
+    let (status, me) = send(app.get("/api/me").bearer_auth(key)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["Account"], created["id"]);
+    assert_eq!(me["Balance"], 5.5);
+    assert_eq!(me["Currency"], "EUR");
+}
+
+#[tokio::test]
+async fn a_created_viamobile_account_works_with_its_credentials() {
+    let app = spawn_app().await;
+    let request = app.post("/_mock/accounts").json(&json!({
+        "gateway": "viamobile", "username": "shop", "password": "s3cret", "dailyLimit": 10
+    }));
+    let (status, created) = send(request).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["username"], "shop");
+    let (status, body) = send(app.get("/stats/limit").basic_auth("shop", Some("s3cret"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["response"]["msg"]["max"], 10);
+}
+
+#[tokio::test]
+async fn creating_an_account_that_exists_or_is_invalid_is_refused() {
+    let app = spawn_app().await;
+    let taken = json!({"gateway": "ip1", "id": IP1_ACCOUNT});
+    let (status, body) = send(app.post("/_mock/accounts").json(&taken)).await;
+    assert_eq!(status, 409, "{body}");
+    let taken_key = json!({"gateway": "ip1", "apiKeys": [IP1_KEY]});
+    let (status, _) = send(app.post("/_mock/accounts").json(&taken_key)).await;
+    assert_eq!(status, 409);
+    let taken_name = json!({"gateway": "viamobile", "username": IP1_ACCOUNT});
+    let (status, _) = send(app.post("/_mock/accounts").json(&taken_name)).await;
+    assert_eq!(status, 409);
+    let bad_id = json!({"gateway": "ip1", "id": "acme"});
+    let (status, body) = send(app.post("/_mock/accounts").json(&bad_id)).await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("ip1-"));
+    let bad_sender = json!({"gateway": "ip1", "senders": ["A"]});
+    let (status, _) = send(app.post("/_mock/accounts").json(&bad_sender)).await;
+    assert_eq!(status, 400);
+    let unknown_field = json!({"gateway": "ip1", "colour": "red"});
+    let (status, _) = send(app.post("/_mock/accounts").json(&unknown_field)).await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn a_full_reset_removes_accounts_created_at_run_time() {
+    let app = spawn_app().await;
+    let request = app.post("/_mock/accounts").json(&json!({"gateway": "ip1", "apiKeys": ["temp"]}));
+    let (status, _) = send(request).await;
+    assert_eq!(status, 201);
+    let (status, body) = send(app.delete("/_mock/reset")).await;
+    assert_eq!((status, body), (200, json!({"reset": "all"})));
+    let (status, _) = send(app.get("/api/me").bearer_auth("temp")).await;
+    assert_eq!(status, 401);
+    let (status, _) = send(app.ip1_get("/api/me")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn resetting_one_account_leaves_it_usable_and_unknown_ones_are_404() {
+    let app = spawn_app().await;
+    let (status, body) = send(app.delete(&format!("/_mock/reset?account={IP1_ACCOUNT}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["account"], IP1_ACCOUNT);
+    let (status, _) = send(app.ip1_get("/api/me")).await;
+    assert_eq!(status, 200);
+    let (status, body) = send(app.delete("/_mock/reset?account=nobody")).await;
+    assert_eq!(status, 404);
+    assert!(body["error"].is_string());
+}

@@ -1,0 +1,100 @@
+//! `spawn_app()`: a real emulator on a free port, and request helpers.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::Value;
+use smsmock::config::ServeConfig;
+use smsmock::startup::App;
+use tokio::sync::oneshot;
+
+/// Credentials of the default fixtures (`fixtures/default.json`).
+pub const IP1_ACCOUNT: &str = "ip1-10001";
+pub const IP1_KEY: &str = "ip1-default-key";
+pub const IP1_OTHER_ACCOUNT: &str = "ip1-10002";
+pub const IP1_OTHER_KEY: &str = "ip1-international-key";
+pub const VIA_USER: &str = "test";
+pub const VIA_PASSWORD: &str = "test";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    /// Dropping it stops the server.
+    _stop: oneshot::Sender<()>,
+}
+
+/// An emulator with the default fixtures on a free port.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// An emulator whose configuration the test adjusts first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    let mut config =
+        ServeConfig { host: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 0, ..ServeConfig::default() };
+    configure(&mut config);
+    let app = App::build(&config).await.expect("the emulator starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until_stopped(async {
+        let _ = stopped.await;
+    }));
+    TestApp { address, client: Client::new(), _stop: stop }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(self.url(path))
+    }
+
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.client.delete(self.url(path))
+    }
+
+    /// A GET to an iP.1 endpoint with the default account's Bearer key.
+    pub fn ip1_get(&self, path: &str) -> RequestBuilder {
+        self.get(path).bearer_auth(IP1_KEY)
+    }
+
+    /// A GET to a Viamobile endpoint with the default account's Basic auth.
+    pub fn via_get(&self, path: &str) -> RequestBuilder {
+        self.get(path).basic_auth(VIA_USER, Some(VIA_PASSWORD))
+    }
+}
+
+/// Sends a request and returns its status and JSON body.
+pub async fn send(request: RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.expect("the request is answered");
+    into_json(response).await
+}
+
+pub async fn into_json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+    (status, body)
+}
+
+/// Asserts the iP.1 problem-details shape with the given status.
+pub fn assert_ip1_problem(status: u16, body: &Value, expected: u16) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["status"], expected, "{body}");
+    assert!(body["title"].is_string() && body["type"].is_string(), "{body}");
+    assert!(body["traceId"].as_str().is_some_and(|t| t.starts_with("00-")), "{body}");
+}
+
+/// Asserts Viamobile's `{"response": {status, code, description}}` error.
+pub fn assert_via_error(status: u16, body: &Value, expected_status: u16, code: u32) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["response"]["status"], expected_status, "{body}");
+    assert_eq!(body["response"]["code"], code, "{body}");
+    assert!(body["response"]["description"].is_string(), "{body}");
+}
