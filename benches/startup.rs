@@ -1,0 +1,80 @@
+//! Start-up time to the first answered request, and idle memory.
+//!
+//! `cargo bench --bench startup` starts the release binary 20 times with
+//! the default fixtures, polls `GET /_mock/health` over raw TCP until it is
+//! answered, and reports the time from spawn to that answer; then it reads
+//! the idle resident memory (VmRSS) of a running emulator.
+//! Budget (DESIGN.md): at most 5 ms to the first answer, at most 10 MiB idle.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
+const RUNS: usize = 20;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn health_answers(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let request = "GET /_mock/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).is_ok() && answer.starts_with("HTTP/1.1 200")
+}
+
+fn spawn(port: u16) -> Child {
+    Command::new(BINARY)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts")
+}
+
+fn time_to_first_answer() -> Duration {
+    let port = free_port();
+    let started = Instant::now();
+    let mut child = spawn(port);
+    while !health_answers(port) {
+        assert!(started.elapsed() < Duration::from_secs(10), "no answer within 10 s");
+    }
+    let elapsed = started.elapsed();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    elapsed
+}
+
+fn idle_rss_kib() -> u64 {
+    let port = free_port();
+    let mut child = spawn(port);
+    while !health_answers(port) {}
+    std::thread::sleep(Duration::from_millis(200));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+fn main() {
+    let mut times: Vec<Duration> = (0..RUNS).map(|_| time_to_first_answer()).collect();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "start-up to first answered request over {RUNS} runs: min {:.2} ms, median {:.2} ms, max {:.2} ms",
+        ms(times[0]),
+        ms(times[RUNS / 2]),
+        ms(times[RUNS - 1])
+    );
+    let rss = idle_rss_kib();
+    println!("idle resident memory: {rss} KiB ({:.1} MiB)", rss as f64 / 1024.0);
+}
