@@ -14,6 +14,7 @@ use crate::domain::account::{
     AccountError, Ip1AccountSpec, NewAccountDefaults, ViamobileAccountSpec, check_credential,
     is_ip1_account_id,
 };
+use crate::domain::pricing::PriceTable;
 
 /// The default fixtures, shipped in the repository and in the binary.
 pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/default.json");
@@ -28,6 +29,9 @@ pub struct Fixtures {
     pub viamobile: ViamobileFixtures,
     #[serde(default)]
     pub new_accounts: NewAccountDefaults,
+    /// Price of one SMS by MSISDN prefix, per currency.
+    #[serde(default)]
+    pub prices: PriceTable,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -82,6 +86,7 @@ impl Fixtures {
     /// Rules that serde cannot express: ids, keys and usernames must be
     /// present, well-formed and unique.
     fn check(&self) -> Result<(), String> {
+        self.prices.check()?;
         let mut names = HashSet::new();
         let mut keys = HashSet::new();
         for (index, account) in self.ip1.accounts.iter().enumerate() {

@@ -2,6 +2,7 @@
 //! lock, and the indexes that find an account by API key or username are
 //! concurrent maps, so there is no global lock on the request path.
 
+mod messaging;
 mod shard;
 
 use std::sync::Arc;
@@ -17,8 +18,10 @@ use crate::domain::account::{
     AccountError, Ip1AccountSpec, Ip1Profile, NewAccountDefaults, ViamobileAccountSpec,
     ViamobileProfile,
 };
+use crate::domain::pricing::PriceTable;
 use crate::fixtures::Fixtures;
 
+pub use messaging::{Messaging, participant_key};
 pub use shard::{Origin, Shard, ShardData};
 
 pub type Ip1Account = Shard<Ip1Profile>;
@@ -79,6 +82,11 @@ impl Store {
 
     pub fn settings(&self) -> StoreSettings {
         self.settings
+    }
+
+    /// The price table of the fixtures.
+    pub fn prices(&self) -> &PriceTable {
+        &self.fixtures.prices
     }
 
     fn defaults(&self) -> &NewAccountDefaults {

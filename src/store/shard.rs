@@ -1,9 +1,10 @@
-//! One account's world: its profile, its clock and (as the emulator grows)
-//! everything it has sent and stored. Each account is locked on its own, so
-//! requests of different accounts never wait for each other.
+//! One account's world: its profile, its clock, its batches and messages.
+//! Each account is locked on its own, so requests of different accounts
+//! never wait for each other.
 
 use std::sync::{Mutex, MutexGuard};
 
+use super::messaging::Messaging;
 use crate::clock::{Clock, ClockSettings};
 
 /// Where an account came from; a full reset keeps only fixture accounts.
@@ -20,6 +21,7 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct ShardData<P> {
     pub profile: P,
+    pub messaging: Messaging,
 }
 
 /// An account of one gateway, with profile type `P`.
@@ -42,7 +44,7 @@ impl<P: Clone> Shard<P> {
             initial: profile.clone(),
             clock_settings,
             clock: Clock::new(clock_settings),
-            data: Mutex::new(ShardData { profile }),
+            data: Mutex::new(ShardData { profile, messaging: Messaging::default() }),
         }
     }
 
@@ -73,7 +75,7 @@ impl<P: Clone> Shard<P> {
     /// Forgets everything the account did: its profile is as first created
     /// and its clock starts again at the present.
     pub fn reset(&self) {
-        *self.lock() = ShardData { profile: self.initial.clone() };
+        *self.lock() = ShardData { profile: self.initial.clone(), messaging: Messaging::default() };
         self.clock.restart(self.clock_settings);
     }
 

@@ -3,7 +3,13 @@
 
 pub mod account;
 pub mod auth;
+pub mod batches;
+pub mod conversations;
+pub mod documents;
 pub mod error;
+pub mod json;
+pub mod pagination;
+pub mod send_request;
 
 use axum::Router;
 use axum::routing::get;
@@ -12,5 +18,15 @@ use crate::state::AppState;
 
 /// Every iP.1 route.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/me", get(account::me)).route("/api/me/account", get(account::account))
+    Router::new()
+        .route("/api/me", get(account::me))
+        .route("/api/me/account", get(account::account))
+        .route("/v2/batches", get(batches::list).post(batches::send))
+        .route("/v2/batches/{batch}", get(batches::get).delete(batches::delete))
+        .route("/v2/batches/{batch}/messages", get(batches::messages))
+        .route("/v2/batches/{batch}/messages/{message}", get(batches::message))
+        .route("/v2/conversations/{participant}", get(conversations::all))
+        .route("/v2/conversations/{participant}/mt", get(conversations::mobile_terminated))
+        .route("/v2/conversations/{participant}/mo", get(conversations::mobile_originated))
+        .route("/v2/conversations/{participant}/summary", get(conversations::summary))
 }

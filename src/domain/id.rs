@@ -1,0 +1,130 @@
+//! ObjectId-style identifiers (24 lowercase hex characters), as iP.1 uses
+//! for batches, messages, contacts and landing pages (§2.1).
+//!
+//! Layout as MongoDB's: 4 bytes of (virtual) Unix time, 5 random bytes
+//! fixed per process, 3 bytes of a counter. The messages of one batch get
+//! consecutive counters, so a message id maps back to its position in the
+//! batch without an index.
+
+use std::fmt;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+
+const COUNTER_MASK: u32 = 0x00ff_ffff;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId([u8; 12]);
+
+struct Generator {
+    process: [u8; 5],
+    counter: AtomicU32,
+}
+
+fn generator() -> &'static Generator {
+    static GENERATOR: OnceLock<Generator> = OnceLock::new();
+    GENERATOR.get_or_init(|| Generator {
+        process: rand::random(),
+        counter: AtomicU32::new(rand::random::<u32>() & COUNTER_MASK),
+    })
+}
+
+impl ObjectId {
+    /// A new id stamped with `at`.
+    pub fn new(at: DateTime<Utc>) -> ObjectId {
+        ObjectId::new_range(at, 1)
+    }
+
+    /// The first of `count` consecutive ids stamped with `at`; the others
+    /// are [`ObjectId::offset`] 1 to `count - 1`.
+    pub fn new_range(at: DateTime<Utc>, count: u32) -> ObjectId {
+        let generator = generator();
+        let counter = generator.counter.fetch_add(count.max(1), Ordering::Relaxed) & COUNTER_MASK;
+        let mut bytes = [0u8; 12];
+        bytes[..4]
+            .copy_from_slice(&(at.timestamp().clamp(0, u32::MAX as i64) as u32).to_be_bytes());
+        bytes[4..9].copy_from_slice(&generator.process);
+        bytes[9..].copy_from_slice(&counter.to_be_bytes()[1..]);
+        ObjectId(bytes)
+    }
+
+    fn counter(self) -> u32 {
+        u32::from_be_bytes([0, self.0[9], self.0[10], self.0[11]])
+    }
+
+    /// The id `n` places after this one in its range.
+    pub fn offset(self, n: u32) -> ObjectId {
+        let counter = (self.counter().wrapping_add(n) & COUNTER_MASK).to_be_bytes();
+        let mut bytes = self.0;
+        bytes[9..].copy_from_slice(&counter[1..]);
+        ObjectId(bytes)
+    }
+
+    /// How many places `other` is after this id, when both come from the
+    /// same range (same time and process bytes).
+    pub fn position_of(self, other: ObjectId) -> Option<u32> {
+        (self.0[..9] == other.0[..9])
+            .then(|| other.counter().wrapping_sub(self.counter()) & COUNTER_MASK)
+    }
+
+    /// Parses 24 hex characters (either case); anything else is `None`.
+    pub fn parse(text: &str) -> Option<ObjectId> {
+        if text.len() != 24 {
+            return None;
+        }
+        let mut bytes = [0u8; 12];
+        for (index, pair) in text.as_bytes().chunks(2).enumerate() {
+            let pair = std::str::from_utf8(pair).ok()?;
+            bytes[index] = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(ObjectId(bytes))
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for ObjectId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_24_lowercase_hex_and_parse_back() {
+        let id = ObjectId::new(Utc::now());
+        let text = id.to_string();
+        assert_eq!(text.len(), 24);
+        assert!(text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        assert_eq!(ObjectId::parse(&text), Some(id));
+        assert_eq!(ObjectId::parse(&text.to_uppercase()), Some(id));
+        assert_eq!(ObjectId::parse("5bc86b6e85c7209830f9693"), None);
+        assert_eq!(ObjectId::parse("5bc86b6e85c7209830f9693g"), None);
+        assert_eq!(ObjectId::parse("€€€€€€€€"), None);
+    }
+
+    #[test]
+    fn ranges_map_ids_back_to_positions() {
+        let first = ObjectId::new_range(Utc::now(), 1000);
+        let last = first.offset(999);
+        assert_ne!(first, last);
+        assert_eq!(first.position_of(last), Some(999));
+        assert_eq!(first.position_of(first), Some(0));
+        let other = ObjectId::new(Utc::now() + chrono::TimeDelta::days(1));
+        assert_eq!(first.position_of(other), None);
+        let next = ObjectId::new(Utc::now());
+        assert!(first.position_of(next).unwrap() >= 1000);
+    }
+}

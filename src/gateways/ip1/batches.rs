@@ -1,0 +1,198 @@
+//! Sending and reading batches and their messages (§3–§5).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::auth::Ip1Caller;
+use super::documents::{BatchDocument, MessageDocument, Owner};
+use super::error::Ip1Error;
+use super::json::Ip1Json;
+use super::pagination::Listing;
+use super::send_request;
+use crate::domain::account::Ip1Profile;
+use crate::domain::id::ObjectId;
+use crate::domain::message::{Batch, Direction};
+use crate::domain::money::Money;
+use crate::domain::send::{SendContext, create_batch, render};
+use crate::domain::status;
+use crate::http::json;
+use crate::state::AppState;
+use crate::store::{Ip1Account, ShardData};
+
+/// An id from the path; anything that is not an ObjectId is simply unknown.
+fn object_id(text: &str) -> Result<ObjectId, Ip1Error> {
+    ObjectId::parse(text).ok_or(Ip1Error::NotFound)
+}
+
+fn owner(profile: &Ip1Profile) -> Owner<'_> {
+    Owner { id: &profile.id, currency: profile.currency }
+}
+
+/// `POST /v2/batches`: validates everything, then creates one message per
+/// recipient, charges the balance and answers `201 Created` with
+/// `Location` and the batch document (§3.7).
+pub async fn send(
+    State(state): State<AppState>,
+    caller: Ip1Caller,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let request = send_request::parse(body)?;
+    let registered = caller.account.read(|data| data.profile.senders.contains(&request.sender));
+    if !registered {
+        return Err(Ip1Error::field(
+            "Sender",
+            format!("The sender {:?} is not registered on the account.", request.sender),
+        ));
+    }
+    let rendered = render(&request).map_err(|err| Ip1Error::field("Body", err.to_string()))?;
+    let now = caller.account.clock().now();
+    let prices = state.store.prices();
+    let (id, response) = caller.account.write(|data| {
+        let context = SendContext {
+            now,
+            currency: data.profile.currency,
+            balance: data.profile.balance,
+            prices,
+        };
+        let (batch, charge) = create_batch(request, rendered, &context);
+        data.profile.balance = data.profile.balance - charge;
+        let batch = data.messaging.insert(batch);
+        let document = BatchDocument::full(batch, owner(&data.profile), now);
+        (batch.id, json(StatusCode::CREATED, &document))
+    });
+    let mut response = response;
+    if let Ok(location) = HeaderValue::from_str(&format!("/v2/batches/{id}")) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// True when a batch passes the list filters: any of `tags`, exactly
+/// `reference`, and `direction`.
+fn matches(batch: &Batch, tags: &[&str], reference: &[&str], direction: Option<Direction>) -> bool {
+    (tags.is_empty() || batch.tags.iter().any(|t| tags.contains(&t.as_str())))
+        && (reference.is_empty()
+            || batch.reference.as_deref().is_some_and(|r| reference.contains(&r)))
+        && direction.is_none_or(|d| batch.direction == d)
+}
+
+/// `GET /v2/batches`: the account's batches, oldest first, without
+/// summaries; filters `tags`, `reference`, `direction`.
+pub async fn list(
+    caller: Ip1Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    let direction = match listing.filter("direction").first().map(|d| d.to_ascii_lowercase()) {
+        None => None,
+        Some(d) if d == "mt" || d == "0" => Some(Direction::Mt),
+        Some(d) if d == "mo" || d == "1" => Some(Direction::Mo),
+        Some(other) => {
+            return Err(Ip1Error::field(
+                "Direction",
+                format!("The value '{other}' is not valid for Direction."),
+            ));
+        }
+    };
+    let tags = listing.filter("tags");
+    let reference = listing.filter("reference");
+    let now = caller.account.clock().now();
+    Ok(caller.account.read(|data| {
+        let batches: Vec<&Batch> =
+            data.messaging.batches().filter(|b| matches(b, &tags, &reference, direction)).collect();
+        let page: Vec<BatchDocument> = listing
+            .page(batches.len())
+            .into_iter()
+            .map(|i| BatchDocument::listed(batches[i], owner(&data.profile), now))
+            .collect();
+        listing.respond(&headers, "/v2/batches", batches.len(), &page)
+    }))
+}
+
+/// Runs `f` on a batch of the caller's, or answers 404.
+fn with_batch<R>(
+    account: &Ip1Account,
+    id: &str,
+    f: impl FnOnce(&Batch, &ShardData<Ip1Profile>) -> R,
+) -> Result<R, Ip1Error> {
+    let id = object_id(id)?;
+    account
+        .read(|data| data.messaging.batch(id).map(|batch| f(batch, data)))
+        .ok_or(Ip1Error::NotFound)
+}
+
+/// `GET /v2/batches/{batchId}`: one batch with its summaries.
+pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+    let now = caller.account.clock().now();
+    with_batch(&caller.account, &id, |batch, data| {
+        json(StatusCode::OK, &BatchDocument::full(batch, owner(&data.profile), now))
+    })
+}
+
+/// `DELETE /v2/batches/{batchId}`: a batch none of whose messages has gone
+/// past the queue is cancelled (charged messages are refunded with 104,
+/// then every pending message gets 203); a batch already on its way is
+/// deleted: answered once more, then gone from every listing.
+pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+    let id = object_id(&id)?;
+    let now = caller.account.clock().now();
+    caller.account.write(|data| {
+        let batch = data.messaging.batch_mut(id).ok_or(Ip1Error::NotFound)?;
+        if batch.is_cancellable() {
+            let mut refund = Money::ZERO;
+            for message in batch.messages.iter_mut().filter(|m| !status::is_final(m.latest().code))
+            {
+                if message.price > Money::ZERO {
+                    refund = refund + message.price;
+                    message.price = Money::ZERO;
+                    message.push_status(status::REFUNDED, now);
+                }
+                message.push_status(status::CANCELED, now);
+            }
+            batch.canceled = true;
+            data.profile.balance = data.profile.balance + refund;
+        } else {
+            batch.deleted = true;
+        }
+        let owner = Owner { id: &data.profile.id, currency: data.profile.currency };
+        Ok(json(StatusCode::OK, &BatchDocument::full(batch, owner, now)))
+    })
+}
+
+/// `GET /v2/batches/{batchId}/messages`: the batch's messages, each with
+/// its latest status only.
+pub async fn messages(
+    caller: Ip1Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    let path = format!("/v2/batches/{id}/messages");
+    with_batch(&caller.account, &id, |batch, data| {
+        let positions = listing.page(batch.messages.len());
+        let page: Vec<MessageDocument> = positions
+            .into_iter()
+            .map(|i| MessageDocument::new(batch, i, owner(&data.profile), false))
+            .collect();
+        listing.respond(&headers, &path, batch.messages.len(), &page)
+    })
+}
+
+/// `GET /v2/batches/{batchId}/messages/{messageId}`: one message with its
+/// whole status history.
+pub async fn message(
+    caller: Ip1Caller,
+    Path((batch_id, message_id)): Path<(String, String)>,
+) -> Result<Response, Ip1Error> {
+    let message_id = object_id(&message_id)?;
+    with_batch(&caller.account, &batch_id, |batch, data| {
+        let index = batch.message_index(message_id)?;
+        Some(json(StatusCode::OK, &MessageDocument::new(batch, index, owner(&data.profile), true)))
+    })?
+    .ok_or(Ip1Error::NotFound)
+}

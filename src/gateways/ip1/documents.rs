@@ -1,0 +1,187 @@
+//! iP.1's JSON documents for batches (§4.3) and messages (§5.3): camelCase
+//! names, lowercase enums, times in UTC with `Z`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::encoding::Datacoding;
+use crate::domain::id::ObjectId;
+use crate::domain::message::{Batch, Counts, Direction, SmsType, StatusEvent, summarize};
+use crate::domain::money::{Currency, Money};
+use crate::domain::network::mcc_mnc;
+use crate::domain::status;
+use crate::domain::time::serialize_iso;
+
+/// The account a document is shown to.
+#[derive(Clone, Copy)]
+pub struct Owner<'a> {
+    pub id: &'a str,
+    pub currency: Currency,
+}
+
+#[derive(Serialize)]
+pub struct WindowDocument {
+    #[serde(serialize_with = "serialize_iso")]
+    opens: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_iso")]
+    closes: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+pub struct PriceSummary {
+    total: Money,
+    currency: Currency,
+    average: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchDocument<'a> {
+    id: ObjectId,
+    sender: &'a str,
+    body: &'a str,
+    owner: &'a str,
+    direction: Direction,
+    #[serde(rename = "type")]
+    sms_type: SmsType,
+    datacoding: Datacoding,
+    priority: u8,
+    templated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_summary: Option<PriceSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_summary: Option<BTreeMap<u16, Counts>>,
+    delivery_windows: Vec<WindowDocument>,
+    status: u16,
+    delivery_report_url: Option<&'a str>,
+    reference: Option<&'a str>,
+    tags: &'a [String],
+}
+
+impl<'a> BatchDocument<'a> {
+    /// The document of a list item: without the two summaries (§4.1).
+    pub fn listed(batch: &'a Batch, owner: Owner<'a>, now: DateTime<Utc>) -> BatchDocument<'a> {
+        BatchDocument {
+            id: batch.id,
+            sender: &batch.sender,
+            body: &batch.body,
+            owner: owner.id,
+            direction: batch.direction,
+            sms_type: batch.sms_type,
+            datacoding: batch.datacoding,
+            priority: batch.priority,
+            templated: batch.templated,
+            price_summary: None,
+            message_summary: None,
+            delivery_windows: batch
+                .delivery_windows
+                .iter()
+                .map(|w| WindowDocument { opens: w.opens, closes: w.closes })
+                .collect(),
+            status: batch.status(now),
+            delivery_report_url: batch.delivery_report_url.as_deref(),
+            reference: batch.reference.as_deref(),
+            tags: &batch.tags,
+        }
+    }
+
+    /// The single-batch document, with price and message summaries (§4.2).
+    pub fn full(batch: &'a Batch, owner: Owner<'a>, now: DateTime<Utc>) -> BatchDocument<'a> {
+        let total = batch.total_price();
+        let count = batch.messages.len().max(1) as f64;
+        let average = (total.units() / count * 10_000.0).round() / 10_000.0;
+        BatchDocument {
+            price_summary: Some(PriceSummary { total, currency: owner.currency, average }),
+            message_summary: Some(summarize(&batch.messages)),
+            ..BatchDocument::listed(batch, owner, now)
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct StatusDocument {
+    #[serde(serialize_with = "serialize_iso")]
+    created: DateTime<Utc>,
+    code: u16,
+    duration: u8,
+}
+
+impl StatusDocument {
+    fn of(event: &StatusEvent) -> StatusDocument {
+        StatusDocument {
+            created: event.at,
+            code: event.code,
+            duration: status::duration(event.code),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDocument<'a> {
+    id: ObjectId,
+    batch_id: ObjectId,
+    owner: &'a str,
+    sender: &'a str,
+    recipient: &'a str,
+    body: &'a str,
+    direction: Direction,
+    segments: u16,
+    #[serde(rename = "type")]
+    sms_type: SmsType,
+    datacoding: Datacoding,
+    priority: u8,
+    price: Money,
+    currency: Currency,
+    statuses: Vec<StatusDocument>,
+    #[serde(serialize_with = "serialize_iso")]
+    modified: DateTime<Utc>,
+    reference: Option<&'a str>,
+    mcc: Option<String>,
+    mnc: Option<String>,
+}
+
+impl<'a> MessageDocument<'a> {
+    /// Message `index` of a batch; `history` shows every status, otherwise
+    /// only the latest (as in lists, §5.1).
+    pub fn new(
+        batch: &'a Batch,
+        index: usize,
+        owner: Owner<'a>,
+        history: bool,
+    ) -> MessageDocument<'a> {
+        let message = &batch.messages[index];
+        let statuses = if history {
+            message.statuses.iter().map(StatusDocument::of).collect()
+        } else {
+            vec![StatusDocument::of(&message.latest())]
+        };
+        let handset = match batch.direction {
+            Direction::Mt => &*message.recipient,
+            Direction::Mo => batch.sender.as_str(),
+        };
+        let (mcc, mnc) = mcc_mnc(handset).unzip();
+        MessageDocument {
+            id: batch.message_id(index),
+            batch_id: batch.id,
+            owner: owner.id,
+            sender: &batch.sender,
+            recipient: &message.recipient,
+            body: &message.body,
+            direction: batch.direction,
+            segments: message.segments,
+            sms_type: batch.sms_type,
+            datacoding: message.datacoding,
+            priority: batch.priority,
+            price: message.price,
+            currency: owner.currency,
+            statuses,
+            modified: message.latest().at,
+            reference: batch.reference.as_deref(),
+            mcc,
+            mnc,
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! One account's batches and messages, with the indexes the read endpoints
+//! need: batches by id, and messages by conversation participant.
+
+use std::collections::HashMap;
+
+use crate::domain::id::ObjectId;
+use crate::domain::message::{Batch, Direction, Message};
+
+/// Where a message is: its batch's and its own position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MessageRef {
+    batch: u32,
+    message: u32,
+}
+
+/// Batches in creation order.
+#[derive(Debug, Clone, Default)]
+pub struct Messaging {
+    batches: Vec<Batch>,
+    by_id: HashMap<ObjectId, usize>,
+    /// Conversation participant (MT recipient, MO sender) → messages.
+    by_participant: HashMap<Box<str>, Vec<MessageRef>>,
+}
+
+/// The key a conversation participant is filed under: digits without a
+/// leading `+` for numbers, the name as given for alphanumeric senders.
+pub fn participant_key(participant: &str) -> &str {
+    let trimmed = participant.trim();
+    match trimmed.strip_prefix('+') {
+        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => digits,
+        _ => trimmed,
+    }
+}
+
+impl Messaging {
+    /// Stores a batch and returns it as stored.
+    pub fn insert(&mut self, batch: Batch) -> &Batch {
+        let position = self.batches.len();
+        for (index, message) in batch.messages.iter().enumerate() {
+            let participant = match batch.direction {
+                Direction::Mt => &*message.recipient,
+                Direction::Mo => batch.sender.as_str(),
+            };
+            let reference = MessageRef { batch: position as u32, message: index as u32 };
+            match self.by_participant.get_mut(participant_key(participant)) {
+                Some(list) => list.push(reference),
+                None => {
+                    self.by_participant
+                        .insert(participant_key(participant).into(), vec![reference]);
+                }
+            }
+        }
+        self.by_id.insert(batch.id, position);
+        self.batches.push(batch);
+        &self.batches[position]
+    }
+
+    /// A batch that was not deleted.
+    pub fn batch(&self, id: ObjectId) -> Option<&Batch> {
+        self.by_id.get(&id).map(|&i| &self.batches[i]).filter(|b| !b.deleted)
+    }
+
+    pub fn batch_mut(&mut self, id: ObjectId) -> Option<&mut Batch> {
+        self.by_id.get(&id).map(|&i| &mut self.batches[i]).filter(|b| !b.deleted)
+    }
+
+    /// Every batch not deleted, oldest first.
+    pub fn batches(&self) -> impl DoubleEndedIterator<Item = &Batch> {
+        self.batches.iter().filter(|b| !b.deleted)
+    }
+
+    /// Every message with a participant, oldest first, with its batch and
+    /// position.
+    pub fn conversation(&self, participant: &str) -> Vec<(&Batch, usize, &Message)> {
+        let Some(list) = self.by_participant.get(participant_key(participant)) else {
+            return Vec::new();
+        };
+        list.iter()
+            .map(|r| (&self.batches[r.batch as usize], r.message as usize))
+            .filter(|(batch, _)| !batch.deleted)
+            .map(|(batch, index)| (batch, index, &batch.messages[index]))
+            .collect()
+    }
+}
