@@ -98,3 +98,23 @@ pub fn assert_via_error(status: u16, body: &Value, expected_status: u16, code: u
     assert_eq!(body["response"]["code"], code, "{body}");
     assert!(body["response"]["description"].is_string(), "{body}");
 }
+
+impl TestApp {
+    /// `POST /v2/batches` as the default iP.1 account.
+    pub async fn send_batch(&self, body: &Value) -> (u16, Value) {
+        self.send_batch_as(IP1_KEY, body).await
+    }
+
+    pub async fn send_batch_as(&self, key: &str, body: &Value) -> (u16, Value) {
+        send(self.post("/v2/batches").bearer_auth(key).json(body)).await
+    }
+
+    /// Creates an iP.1 account through the control API; returns its key.
+    pub async fn create_ip1_account(&self, spec: Value) -> String {
+        let mut spec = spec;
+        spec["gateway"] = "ip1".into();
+        let (status, body) = send(self.post("/_mock/accounts").json(&spec)).await;
+        assert_eq!(status, 201, "{body}");
+        body["apiKeys"][0].as_str().unwrap().to_owned()
+    }
+}

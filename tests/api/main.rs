@@ -6,4 +6,7 @@ mod helpers;
 mod auth;
 mod control;
 mod errors;
+mod ip1_batches;
+mod ip1_listing;
+mod ip1_send_validation;
 mod startup;
