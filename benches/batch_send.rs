@@ -1,0 +1,111 @@
+//! One `POST /v2/batches` with 100,000 recipients, and the resident memory
+//! each stored message costs.
+//!
+//! `cargo bench --bench batch_send` starts the release binary (body limit
+//! raised to 8 MiB: 100,000 recipients are about 1.5 MB of JSON), sends 10
+//! such batches (1,000,000 messages) to an account with enough balance,
+//! and reports the time of each send and the growth of VmRSS per message.
+//! Targets (issue): accepted in under 1 s; under 1 KiB per stored message.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
+const RECIPIENTS: usize = 100_000;
+const BATCHES: usize = 10;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::main]
+async fn main() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(BINARY)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
+        .args(["--body-limit", &(8 * 1024 * 1024).to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    while client.get(format!("{base}/_mock/health")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let account: Value = client
+        .post(format!("{base}/_mock/accounts"))
+        .json(&json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(account["apiKeys"][0], "bench-key");
+
+    let recipients: Vec<String> =
+        (0..RECIPIENTS).map(|i| format!("46{:09}", 700_000_000 + i)).collect();
+    let body = serde_json::to_vec(&json!({
+        "sender": "iP1",
+        "recipients": recipients,
+        "body": "Your verification code is 123456. It expires in 10 minutes.",
+        "reference": "bench",
+    }))
+    .unwrap();
+    println!("request body: {:.1} MB, {RECIPIENTS} recipients", body.len() as f64 / 1e6);
+
+    let rss_before = rss_kib(server.0.id());
+    let mut times = Vec::new();
+    for _ in 0..BATCHES {
+        let started = Instant::now();
+        let response = client
+            .post(format!("{base}/v2/batches"))
+            .bearer_auth("bench-key")
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap();
+        times.push(started.elapsed());
+        assert_eq!(status, 201, "{answer}");
+        assert_eq!(answer["messageSummary"]["101"]["messages"], RECIPIENTS);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss_after = rss_kib(server.0.id());
+
+    let ms: Vec<String> =
+        times.iter().map(|t| format!("{:.0}", t.as_secs_f64() * 1000.0)).collect();
+    times.sort();
+    println!(
+        "POST /v2/batches with {RECIPIENTS} recipients: median {:.0} ms, max {:.0} ms (runs: {} ms)",
+        times[BATCHES / 2].as_secs_f64() * 1000.0,
+        times[BATCHES - 1].as_secs_f64() * 1000.0,
+        ms.join(", ")
+    );
+    let messages = (RECIPIENTS * BATCHES) as f64;
+    let per_message = (rss_after.saturating_sub(rss_before) as f64 * 1024.0) / messages;
+    println!(
+        "resident memory: {rss_before} KiB before, {rss_after} KiB after {messages} messages: {per_message:.0} bytes per stored message"
+    );
+}
