@@ -78,6 +78,37 @@ impl Clock {
         *self.lock() = ClockState::starting_now(settings);
     }
 
+    /// Moves a clock forward (either mode); a realtime clock keeps running
+    /// from the new time.
+    pub fn advance(&self, by: TimeDelta) -> DateTime<Utc> {
+        let mut state = self.lock();
+        let now = state.now() + by.max(TimeDelta::zero());
+        state.anchor_virtual = now;
+        state.anchor_wall = Instant::now();
+        now
+    }
+
+    /// Sets the time; it never goes backwards, so what happened stays
+    /// in the past. Returns the new time.
+    pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, DateTime<Utc>> {
+        let mut state = self.lock();
+        let now = state.now();
+        if to < now {
+            return Err(now);
+        }
+        state.anchor_virtual = to;
+        state.anchor_wall = Instant::now();
+        Ok(to)
+    }
+
+    /// Switches mode and speed without a jump in time.
+    pub fn configure(&self, settings: ClockSettings) {
+        let mut state = self.lock();
+        state.anchor_virtual = state.now();
+        state.anchor_wall = Instant::now();
+        state.settings = settings;
+    }
+
     /// The account's current virtual time.
     pub fn now(&self) -> DateTime<Utc> {
         self.lock().now()
@@ -102,6 +133,19 @@ mod tests {
         let first = clock.now();
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(clock.now(), first);
+    }
+
+    #[test]
+    fn clocks_move_forward_only() {
+        let clock = Clock::new(ClockSettings { mode: ClockMode::Manual, speed: 1.0 });
+        let start = clock.now();
+        assert_eq!(clock.advance(TimeDelta::minutes(10)), start + TimeDelta::minutes(10));
+        assert_eq!(clock.now(), start + TimeDelta::minutes(10));
+        assert!(clock.set(start).is_err());
+        let later = start + TimeDelta::days(1);
+        assert_eq!(clock.set(later), Ok(later));
+        clock.configure(ClockSettings { mode: ClockMode::Realtime, speed: 2.0 });
+        assert!(clock.now() >= later);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::clock::ClockMode;
+use crate::webhooks::failures::FailureMode;
 
 pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -73,6 +74,58 @@ pub struct ServeConfig {
     /// gateway's own format.
     #[arg(long, env = "SMSMOCK_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
+    /// Virtual seconds from 101 Accepted to 102 Queued (default: the
+    /// fixtures' `lifecycle`, else 1).
+    #[arg(long, env = "SMSMOCK_QUEUED_AFTER")]
+    pub queued_after: Option<u32>,
+    /// Virtual seconds from the last step to the final status (default:
+    /// the fixtures' `lifecycle`, else 5).
+    #[arg(long, env = "SMSMOCK_DELIVERED_AFTER")]
+    pub delivered_after: Option<u32>,
+    /// Virtual seconds a message that expires waits before 202 (default:
+    /// the fixtures' `lifecycle`, else 172800 = 48 h).
+    #[arg(long, env = "SMSMOCK_EXPIRES_AFTER")]
+    pub expires_after: Option<u32>,
+    /// Walk 103, 110, 111, 112 and 113 before the final status.
+    #[arg(long, env = "SMSMOCK_DETAILED_STATUSES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub detailed_statuses: bool,
+    /// What a send from a valid but unregistered sender gets: a 400
+    /// (`reject`) or a batch whose messages end at 403 (`sender-rejected`).
+    #[arg(long, env = "SMSMOCK_UNREGISTERED_SENDER", value_enum, default_value_t = UnregisteredSender::Reject)]
+    pub unregistered_sender: UnregisteredSender,
+    /// Virtual seconds between attempts of a callback.
+    #[arg(long, env = "SMSMOCK_DR_RETRY_INTERVAL", default_value_t = 600)]
+    pub dr_retry_interval: u32,
+    /// Attempts of a callback in all, the first included; then it is dropped.
+    #[arg(long, env = "SMSMOCK_DR_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub dr_max_attempts: u32,
+    /// Wall-clock milliseconds one callback attempt may take.
+    #[arg(long, env = "SMSMOCK_DR_TIMEOUT_MS", default_value_t = 5000)]
+    pub dr_timeout_ms: u64,
+    /// Count any 2xx answer to a callback as received, not only 200.
+    #[arg(long, env = "SMSMOCK_DR_ACCEPT_ANY_2XX", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub dr_accept_any_2xx: bool,
+    /// Treat the first N attempts of every callback as failed.
+    #[arg(long, env = "SMSMOCK_DR_FAIL_FIRST", default_value_t = 0)]
+    pub dr_fail_first: u32,
+    /// How `--dr-fail-first` fails an attempt.
+    #[arg(long, env = "SMSMOCK_DR_FAIL_MODE", value_enum, default_value_t = FailureMode::BeforeSend)]
+    pub dr_fail_mode: FailureMode,
+    /// Callback attempts in flight at once.
+    #[arg(long, env = "SMSMOCK_CALLBACK_CONCURRENCY", default_value_t = 64)]
+    pub callback_concurrency: usize,
+    /// Callback attempts the journal keeps (the oldest go first).
+    #[arg(long, env = "SMSMOCK_CALLBACK_JOURNAL_SIZE", default_value_t = 10_000)]
+    pub callback_journal_size: usize,
+}
+
+/// What a send from a valid but unregistered iP.1 sender gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnregisteredSender {
+    /// 400, field `Sender`, nothing created.
+    Reject,
+    /// The batch is created and every message ends at 403 SenderRejected.
+    SenderRejected,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,6 +156,19 @@ impl Default for ServeConfig {
             log_format: LogFormat::Human,
             log_level: "info".to_owned(),
             body_limit: DEFAULT_BODY_LIMIT,
+            queued_after: None,
+            delivered_after: None,
+            expires_after: None,
+            detailed_statuses: false,
+            unregistered_sender: UnregisteredSender::Reject,
+            dr_retry_interval: 600,
+            dr_max_attempts: 10,
+            dr_timeout_ms: 5000,
+            dr_accept_any_2xx: false,
+            dr_fail_first: 0,
+            dr_fail_mode: FailureMode::BeforeSend,
+            callback_concurrency: 64,
+            callback_journal_size: 10_000,
         }
     }
 }
@@ -117,6 +183,10 @@ mod tests {
         let defaults = ServeConfig::default();
         assert_eq!(cli.serve.port, defaults.port);
         assert_eq!(cli.serve.body_limit, defaults.body_limit);
+        assert_eq!(cli.serve.dr_max_attempts, defaults.dr_max_attempts);
+        assert_eq!(cli.serve.dr_retry_interval, defaults.dr_retry_interval);
+        assert_eq!(cli.serve.callback_journal_size, defaults.callback_journal_size);
+        assert!(Cli::try_parse_from(["smsmock", "--dr-max-attempts", "0"]).is_err());
         let cli = Cli::try_parse_from([
             "smsmock",
             "--port",

@@ -14,13 +14,14 @@ use crate::domain::account::{
     AccountError, Ip1AccountSpec, NewAccountDefaults, ViamobileAccountSpec, check_credential,
     is_ip1_account_id,
 };
+use crate::domain::lifecycle::{MagicNumber, Timing};
 use crate::domain::pricing::PriceTable;
 
 /// The default fixtures, shipped in the repository and in the binary.
 pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/default.json");
 
 /// The whole fixtures document.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fixtures {
     #[serde(default)]
@@ -32,6 +33,12 @@ pub struct Fixtures {
     /// Price of one SMS by MSISDN prefix, per currency.
     #[serde(default)]
     pub prices: PriceTable,
+    /// Delays of the message status path.
+    #[serde(default)]
+    pub lifecycle: Timing,
+    /// Numbers whose messages always end one way; replaces the defaults.
+    #[serde(default = "MagicNumber::defaults")]
+    pub magic_numbers: Vec<MagicNumber>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -87,6 +94,15 @@ impl Fixtures {
     /// present, well-formed and unique.
     fn check(&self) -> Result<(), String> {
         self.prices.check()?;
+        for (index, magic) in self.magic_numbers.iter().enumerate() {
+            let digits = magic.number.strip_suffix('*').unwrap_or(&magic.number);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "magicNumbers[{index}]: {:?} must be digits, optionally ending in *",
+                    magic.number
+                ));
+            }
+        }
         let mut names = HashSet::new();
         let mut keys = HashSet::new();
         for (index, account) in self.ip1.accounts.iter().enumerate() {

@@ -11,6 +11,9 @@
 //! - [`domain`]: accounts, money, senders, phone numbers; pure and unit-tested.
 //! - [`store`]: accounts as shards, each behind its own lock.
 //! - [`clock`]: per-account virtual time.
+//! - [`scheduler`]: due status changes and callback attempts, in time order.
+//! - [`webhooks`]: callback attempts, retries, failure scripts, journal.
+//! - [`rules`]: outcome rules set through the control API.
 //! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
 //! - [`control`]: the `/_mock` control API for tests.
 //! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
@@ -25,7 +28,10 @@ pub mod fixtures;
 pub mod gateways;
 pub mod healthcheck;
 pub mod http;
+pub mod rules;
+pub mod scheduler;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

@@ -5,14 +5,17 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use chrono::TimeDelta;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::clock::ClockSettings;
 use crate::config::ServeConfig;
@@ -22,9 +25,15 @@ use crate::gateways::ip1::error::Ip1Error;
 use crate::gateways::viamobile::error::ViaError;
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
+use crate::scheduler;
 use crate::state::AppState;
 use crate::store::{Store, StoreSettings};
 use crate::telemetry::log_requests;
+use crate::webhooks::failures::FailureScripts;
+use crate::webhooks::{CallbackPolicy, Dispatcher};
+
+/// How long shutdown waits for callback attempts in flight.
+const BACKGROUND_GRACE: Duration = Duration::from_secs(10);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +54,18 @@ pub struct App {
 impl App {
     /// Loads the fixtures and binds the port; nothing is served yet.
     pub async fn build(config: &ServeConfig) -> Result<App, StartupError> {
-        let (fixtures, path) = match &config.fixtures {
+        let (mut fixtures, path) = match &config.fixtures {
             Some(path) => (Fixtures::load(path)?, path.as_path()),
             None => (Fixtures::builtin(), Path::new("fixtures/default.json")),
         };
+        let lifecycle = &mut fixtures.lifecycle;
+        lifecycle.queued_after_seconds =
+            config.queued_after.unwrap_or(lifecycle.queued_after_seconds);
+        lifecycle.delivered_after_seconds =
+            config.delivered_after.unwrap_or(lifecycle.delivered_after_seconds);
+        lifecycle.expires_after_seconds =
+            config.expires_after.unwrap_or(lifecycle.expires_after_seconds);
+        lifecycle.detailed_statuses |= config.detailed_statuses;
         let settings = StoreSettings {
             clock: ClockSettings { mode: config.clock, speed: config.clock_speed },
             accept_any_credentials: config.accept_any_credentials,
@@ -57,7 +74,24 @@ impl App {
             path: path.to_owned(),
             problem: err.to_string(),
         })?;
-        let state = AppState { store: Arc::new(store), started: Instant::now() };
+        let policy = CallbackPolicy {
+            retry_interval: TimeDelta::seconds(i64::from(config.dr_retry_interval)),
+            max_attempts: config.dr_max_attempts,
+            timeout: Duration::from_millis(config.dr_timeout_ms),
+            accept_any_2xx: config.dr_accept_any_2xx,
+            concurrency: config.callback_concurrency,
+        };
+        let everywhere =
+            (config.dr_fail_first > 0).then_some((config.dr_fail_first, config.dr_fail_mode));
+        let dispatcher =
+            Dispatcher::new(policy, FailureScripts::new(everywhere), config.callback_journal_size);
+        let state = AppState {
+            store: Arc::new(store),
+            rules: Arc::default(),
+            dispatcher: Arc::new(dispatcher),
+            unregistered_sender: config.unregistered_sender,
+            started: Instant::now(),
+        };
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
             .await
@@ -74,13 +108,25 @@ impl App {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` completes, then stops accepting connections
-    /// and waits for the requests in flight.
+    /// Serves until `shutdown` completes, then stops accepting connections,
+    /// waits for the requests in flight, and stops the background tasks
+    /// (the realtime scheduler and the passes it started).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let stop = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        tasks.spawn(scheduler::ticker(self.state.clone(), stop.clone(), tasks.clone()));
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        stop.cancel();
+        tasks.close();
+        if tokio::time::timeout(BACKGROUND_GRACE, tasks.wait()).await.is_err() {
+            tracing::warn!(
+                "background tasks still running after {BACKGROUND_GRACE:?}; leaving them"
+            );
+        }
+        served
     }
 }
 

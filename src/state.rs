@@ -3,11 +3,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::config::UnregisteredSender;
+use crate::rules::Rules;
 use crate::store::Store;
+use crate::webhooks::Dispatcher;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    /// Outcome rules set through the control API.
+    pub rules: Arc<Rules>,
+    /// Makes callback attempts and keeps their journal.
+    pub dispatcher: Arc<Dispatcher>,
+    pub unregistered_sender: UnregisteredSender,
     /// When the server was built, for the health endpoint's uptime.
     pub started: Instant,
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::AccountQuery;
 use super::error::{ControlError, ControlJson};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
@@ -139,16 +140,12 @@ pub async fn create(
     Ok(json(StatusCode::CREATED, &AccountView::of(&account)))
 }
 
-#[derive(Deserialize)]
-pub struct AccountFilter {
-    account: Option<String>,
-}
-
-/// `DELETE /_mock/reset[?account=]`: one account forgets everything it did,
-/// or everything goes back to the fixtures.
+/// `DELETE /_mock/reset[?account=]`: one account forgets everything it did
+/// (data, clock, rules, callback journal), or everything goes back to the
+/// fixtures (and every rule, failure script and journal entry is gone).
 pub async fn reset(
     State(state): State<AppState>,
-    Query(filter): Query<AccountFilter>,
+    Query(filter): Query<AccountQuery>,
 ) -> Result<Response, ControlError> {
     match filter.account {
         Some(name) => {
@@ -159,6 +156,9 @@ pub async fn reset(
         }
         None => {
             state.store.reset_all();
+            state.rules.clear(None);
+            state.dispatcher.failures.remove(None);
+            state.dispatcher.journal.clear(None);
             Ok(json(StatusCode::OK, &json!({ "reset": "all" })))
         }
     }

@@ -2,23 +2,45 @@
 //! reset the emulator. Not part of either gateway.
 
 pub mod accounts;
+pub mod callbacks;
+pub mod clock;
 pub mod error;
+pub mod rules;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use serde_json::json;
 
 use crate::http::json;
 use crate::state::AppState;
+
+/// `?account=`: an iP.1 account id or a Viamobile username.
+#[derive(serde::Deserialize)]
+pub struct AccountQuery {
+    pub account: Option<String>,
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/_mock/health", get(health))
         .route("/_mock/accounts", get(accounts::list).post(accounts::create))
         .route("/_mock/reset", delete(accounts::reset))
+        .route("/_mock/clock", get(clock::get).put(clock::configure))
+        .route("/_mock/clock/advance", post(clock::advance))
+        .route("/_mock/clock/set", post(clock::set))
+        .route("/_mock/rules", get(rules::list).post(rules::add).delete(rules::clear))
+        .route("/_mock/rules/{id}", delete(rules::remove))
+        .route("/_mock/callbacks", get(callbacks::list))
+        .route("/_mock/callbacks/{id}/redeliver", post(callbacks::redeliver))
+        .route(
+            "/_mock/callbacks/failures",
+            get(callbacks::list_failures)
+                .post(callbacks::add_failure)
+                .delete(callbacks::remove_failures),
+        )
 }
 
 /// `GET /_mock/health`: liveness for Docker, CI and `smsmock healthcheck`.

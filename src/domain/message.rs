@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::encoding::Datacoding;
 use super::id::ObjectId;
+use super::lifecycle::Fate;
 use super::money::Money;
 use super::status;
 
@@ -58,6 +59,8 @@ pub struct Message {
     pub price: Money,
     /// Oldest first; never empty.
     pub statuses: Vec<StatusEvent>,
+    /// How the message will end, decided when it was sent.
+    pub fate: Fate,
 }
 
 impl Message {

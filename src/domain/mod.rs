@@ -7,6 +7,7 @@
 pub mod account;
 pub mod encoding;
 pub mod id;
+pub mod lifecycle;
 pub mod message;
 pub mod money;
 pub mod network;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::encoding::{Datacoding, Segmentation, segment};
 use super::id::ObjectId;
+use super::lifecycle::{Fate, Outcome};
 use super::message::{Batch, DeliveryWindow, Direction, Message, SmsType, StatusEvent};
 use super::money::{Currency, Money};
 use super::phone::is_plausible_msisdn;
@@ -108,12 +109,30 @@ pub struct SendContext<'a> {
     pub currency: Currency,
     pub balance: Money,
     pub prices: &'a PriceTable,
+    /// The sender is not registered: every message ends at 403.
+    pub sender_rejected: bool,
+    /// The fate rules and magic numbers give a recipient and text, if any.
+    pub fate: &'a dyn Fn(&str, &str) -> Option<Fate>,
 }
 
-/// Builds the batch and says what to charge. Recipients that are not
-/// plausible numbers end at 405 RecipientRejected; when the balance cannot
-/// cover every other message, they all end at 402 InsufficientFunds and
-/// nothing is charged. Charged messages start at 101 Accepted.
+impl SendContext<'_> {
+    /// Real conditions first (an implausible number, an unregistered
+    /// sender), then rules and magic numbers, else delivery.
+    fn fate(&self, recipient: &str, body: &str) -> Fate {
+        if !is_plausible_msisdn(recipient) {
+            Fate::of(Outcome::RecipientRejected)
+        } else if self.sender_rejected {
+            Fate::of(Outcome::SenderRejected)
+        } else {
+            (self.fate)(recipient, body).unwrap_or(Fate::of(Outcome::Delivered))
+        }
+    }
+}
+
+/// Builds the batch and says what to charge. Every message starts at 101
+/// Accepted; rejections without a delay end at once (405, 403, 406) and
+/// are not charged; when the balance cannot cover every other message,
+/// they all end at 402 InsufficientFunds and nothing is charged.
 pub fn create_batch(
     request: SendRequest,
     rendered: Rendered,
@@ -126,8 +145,8 @@ pub fn create_batch(
     let mut total = Money::ZERO;
     for (index, recipient) in request.recipients.iter().enumerate() {
         let (body, segmentation) = text(index);
-        let plausible = is_plausible_msisdn(&recipient.msisdn);
-        let price = if plausible {
+        let fate = context.fate(&recipient.msisdn, body);
+        let price = if fate.is_charged() {
             message_price(
                 context.prices,
                 context.currency,
@@ -139,10 +158,10 @@ pub fn create_batch(
             Money::ZERO
         };
         total = total + price;
-        let mut statuses = Vec::with_capacity(if plausible { 3 } else { 2 });
+        let mut statuses = Vec::with_capacity(3);
         statuses.push(StatusEvent { code: status::ACCEPTED, at: now });
-        if !plausible {
-            statuses.push(StatusEvent { code: status::RECIPIENT_REJECTED, at: now });
+        if fate.rejects_at_once() {
+            statuses.push(StatusEvent { code: fate.code, at: now });
         }
         messages.push(Message {
             recipient: recipient.msisdn.as_str().into(),
@@ -151,6 +170,7 @@ pub fn create_batch(
             datacoding: segmentation.datacoding,
             price,
             statuses,
+            fate,
         });
     }
     let charge = if total > context.balance {
@@ -215,6 +235,10 @@ mod tests {
             currency: Currency::Sek,
             balance: Money::from_units(balance),
             prices,
+            sender_rejected: false,
+            fate: &|recipient, _| {
+                (recipient == "46700000006").then(|| Fate::of(Outcome::Blacklisted))
+            },
         }
     }
 
@@ -230,6 +254,22 @@ mod tests {
         assert_eq!(batch.messages[1].latest().code, status::RECIPIENT_REJECTED);
         assert_eq!(batch.messages[1].price, Money::ZERO);
         assert_eq!(batch.message_index(batch.message_id(1)), Some(1));
+    }
+
+    #[test]
+    fn rejecting_fates_end_at_once_without_a_charge() {
+        let prices = PriceTable::default();
+        let send = request(&["46700000006", "46701234567"], "hello");
+        let rendered = render(&send).unwrap();
+        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices));
+        assert_eq!(batch.messages[0].latest().code, status::GENERIC_REJECTED);
+        assert_eq!(charge, Money::from_units(0.45));
+        let send = request(&["46701234567"], "hello");
+        let rendered = render(&send).unwrap();
+        let context = SendContext { sender_rejected: true, ..context(100.0, &prices) };
+        let (batch, charge) = create_batch(send, rendered, &context);
+        assert_eq!(batch.messages[0].latest().code, status::SENDER_REJECTED);
+        assert_eq!(charge, Money::ZERO);
     }
 
     #[test]

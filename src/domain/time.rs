@@ -1,6 +1,6 @@
 //! Times on the wire: ISO-8601 in UTC with a `Z` (§2.2).
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
 use serde::Serializer;
 
 /// Formats a time as iP.1 does, in UTC with milliseconds and `Z`.
@@ -28,9 +28,54 @@ pub fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// Parses an ISO-8601 duration of weeks, days, hours, minutes and
+/// (fractional) seconds, e.g. `PT10M`, `P1DT2H`, `PT0.5S`. Years and
+/// months have no fixed length and are refused.
+pub fn parse_iso_duration(text: &str) -> Option<TimeDelta> {
+    let rest = text.trim().strip_prefix(['P', 'p'])?;
+    let (date, time) = match rest.split_once(['T', 't']) {
+        Some((date, time)) if !time.is_empty() => (date, Some(time)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    if date.is_empty() && time.is_none() {
+        return None;
+    }
+    let mut total = 0.0_f64;
+    for (part, units) in [
+        (date, &[('W', 604_800.0), ('D', 86_400.0)][..]),
+        (time.unwrap_or(""), &[('H', 3600.0), ('M', 60.0), ('S', 1.0)][..]),
+    ] {
+        let mut rest = part;
+        let mut allowed = units;
+        while !rest.is_empty() {
+            let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
+            let number: f64 = rest[..end].parse().ok()?;
+            let unit = rest[end..].chars().next()?.to_ascii_uppercase();
+            let position = allowed.iter().position(|(u, _)| *u == unit)?;
+            total += number * allowed[position].1;
+            allowed = &allowed[position + 1..];
+            rest = &rest[end + 1..];
+        }
+    }
+    (0.0..1e12).contains(&total).then(|| TimeDelta::microseconds((total * 1e6) as i64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_durations_parse() {
+        assert_eq!(parse_iso_duration("PT10M"), Some(TimeDelta::minutes(10)));
+        assert_eq!(parse_iso_duration("P1DT2H"), Some(TimeDelta::hours(26)));
+        assert_eq!(parse_iso_duration("P1W"), Some(TimeDelta::days(7)));
+        assert_eq!(parse_iso_duration("PT0.5S"), Some(TimeDelta::milliseconds(500)));
+        assert_eq!(parse_iso_duration("PT1H30M15S"), Some(TimeDelta::seconds(5415)));
+        for bad in ["", "P", "PT", "10M", "P1M", "PT1X", "PT5M1H", "P-1D", "PTM"] {
+            assert_eq!(parse_iso_duration(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn times_parse_with_or_without_zone_and_print_in_utc() {

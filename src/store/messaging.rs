@@ -33,8 +33,8 @@ pub fn participant_key(participant: &str) -> &str {
 }
 
 impl Messaging {
-    /// Stores a batch and returns it as stored.
-    pub fn insert(&mut self, batch: Batch) -> &Batch {
+    /// Stores a batch and returns its position.
+    pub fn insert(&mut self, batch: Batch) -> usize {
         let position = self.batches.len();
         for (index, message) in batch.messages.iter().enumerate() {
             let participant = match batch.direction {
@@ -52,7 +52,16 @@ impl Messaging {
         }
         self.by_id.insert(batch.id, position);
         self.batches.push(batch);
-        &self.batches[position]
+        position
+    }
+
+    /// The batch at a position (deleted or not), for the scheduler.
+    pub fn batch_at(&self, position: usize) -> Option<&Batch> {
+        self.batches.get(position)
+    }
+
+    pub fn batch_at_mut(&mut self, position: usize) -> Option<&mut Batch> {
+        self.batches.get_mut(position)
     }
 
     /// A batch that was not deleted.

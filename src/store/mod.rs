@@ -3,10 +3,12 @@
 //! concurrent maps, so there is no global lock on the request path.
 
 mod messaging;
+mod schedule;
 mod shard;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use std::sync::{Arc, RwLock};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
@@ -18,10 +20,12 @@ use crate::domain::account::{
     AccountError, Ip1AccountSpec, Ip1Profile, NewAccountDefaults, ViamobileAccountSpec,
     ViamobileProfile,
 };
+use crate::domain::lifecycle::{MagicNumber, Timing};
 use crate::domain::pricing::PriceTable;
 use crate::fixtures::Fixtures;
 
 pub use messaging::{Messaging, participant_key};
+pub use schedule::{DueStep, Schedule};
 pub use shard::{Origin, Shard, ShardData};
 
 pub type Ip1Account = Shard<Ip1Profile>;
@@ -30,6 +34,7 @@ pub type ViamobileAccount = Shard<ViamobileProfile>;
 /// How the store treats accounts it has not seen.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoreSettings {
+    /// The clock every new account starts with.
     pub clock: ClockSettings,
     /// Unseen credentials create a fresh account instead of answering 401.
     pub accept_any_credentials: bool,
@@ -45,6 +50,8 @@ pub enum AnyAccount {
 /// Every account of both gateways.
 pub struct Store {
     settings: StoreSettings,
+    /// The clock of accounts created from now on (`PUT /_mock/clock` changes it).
+    new_clock: RwLock<ClockSettings>,
     fixtures: Fixtures,
     ip1_accounts: DashMap<String, Arc<Ip1Account>>,
     /// API key → iP.1 account id.
@@ -70,6 +77,7 @@ impl Store {
             .unwrap_or(0);
         let store = Store {
             settings,
+            new_clock: RwLock::new(settings.clock),
             ip1_accounts: DashMap::new(),
             ip1_keys: DashMap::new(),
             viamobile_accounts: DashMap::new(),
@@ -87,6 +95,33 @@ impl Store {
     /// The price table of the fixtures.
     pub fn prices(&self) -> &PriceTable {
         &self.fixtures.prices
+    }
+
+    /// Delays of the message status path.
+    pub fn timing(&self) -> &Timing {
+        &self.fixtures.lifecycle
+    }
+
+    /// Numbers whose messages always end one way.
+    pub fn magic_numbers(&self) -> &[MagicNumber] {
+        &self.fixtures.magic_numbers
+    }
+
+    /// The clock accounts created from now on start with.
+    pub fn new_account_clock(&self) -> ClockSettings {
+        *self.new_clock.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_new_account_clock(&self, settings: ClockSettings) {
+        *self.new_clock.write().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    pub fn ip1_list(&self) -> Vec<Arc<Ip1Account>> {
+        self.ip1_accounts.iter().map(|a| a.value().clone()).collect()
+    }
+
+    pub fn viamobile_list(&self) -> Vec<Arc<ViamobileAccount>> {
+        self.viamobile_accounts.iter().map(|a| a.value().clone()).collect()
     }
 
     fn defaults(&self) -> &NewAccountDefaults {
@@ -207,7 +242,7 @@ impl Store {
             if spec.api_keys.is_empty() { vec![random_token(32)] } else { spec.api_keys.clone() };
         let profile = spec.into_profile(id.clone(), keys.clone(), &self.defaults().ip1)?;
         self.reserve_keys(&keys, &id)?;
-        let account = Arc::new(Shard::new(id.clone(), origin, profile, self.settings.clock));
+        let account = Arc::new(Shard::new(id.clone(), origin, profile, self.new_account_clock()));
         match self.ip1_accounts.entry(id.clone()) {
             Entry::Occupied(_) => {
                 self.release_keys(&keys);
@@ -255,7 +290,8 @@ impl Store {
             return Err(AccountError::Taken(format!("account {username:?}")));
         }
         let profile = spec.into_profile(username.clone(), password, &self.defaults().viamobile)?;
-        let account = Arc::new(Shard::new(username.clone(), origin, profile, self.settings.clock));
+        let account =
+            Arc::new(Shard::new(username.clone(), origin, profile, self.new_account_clock()));
         match self.viamobile_accounts.entry(username.clone()) {
             Entry::Occupied(_) => Err(AccountError::Taken(format!("account {username:?}"))),
             Entry::Vacant(slot) => {
@@ -289,6 +325,7 @@ impl Store {
     /// Back to the start: fixture accounts lose everything they did, and
     /// accounts created at run time are gone.
     pub fn reset_all(&self) {
+        self.set_new_account_clock(self.settings.clock);
         self.ip1_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.viamobile_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.ip1_keys.retain(|_, id| self.ip1_accounts.contains_key(id));

@@ -2,10 +2,13 @@
 //! Each account is locked on its own, so requests of different accounts
 //! never wait for each other.
 
-use std::sync::{Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::messaging::Messaging;
+use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
+use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +25,20 @@ pub enum Origin {
 pub struct ShardData<P> {
     pub profile: P,
     pub messaging: Messaging,
+    pub schedule: Schedule,
+    /// Callbacks waiting for their next attempt, by job id.
+    pub callbacks: HashMap<u64, CallbackJob>,
+}
+
+impl<P> ShardData<P> {
+    fn new(profile: P) -> ShardData<P> {
+        ShardData {
+            profile,
+            messaging: Messaging::default(),
+            schedule: Schedule::default(),
+            callbacks: HashMap::new(),
+        }
+    }
 }
 
 /// An account of one gateway, with profile type `P`.
@@ -34,6 +51,9 @@ pub struct Shard<P> {
     clock_settings: ClockSettings,
     clock: Clock,
     data: Mutex<ShardData<P>>,
+    /// Held while the scheduler works through this account's timetable, so
+    /// one account's steps and callbacks run one pass at a time.
+    runner: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<P: Clone> Shard<P> {
@@ -44,7 +64,8 @@ impl<P: Clone> Shard<P> {
             initial: profile.clone(),
             clock_settings,
             clock: Clock::new(clock_settings),
-            data: Mutex::new(ShardData { profile, messaging: Messaging::default() }),
+            data: Mutex::new(ShardData::new(profile)),
+            runner: Arc::default(),
         }
     }
 
@@ -61,6 +82,11 @@ impl<P: Clone> Shard<P> {
         &self.clock
     }
 
+    /// The lock of the account's scheduler pass.
+    pub fn runner(&self) -> Arc<tokio::sync::Mutex<()>> {
+        self.runner.clone()
+    }
+
     /// Runs `f` on the account's data under its lock. `f` must not block
     /// or await; copy out what an answer needs.
     pub fn read<R>(&self, f: impl FnOnce(&ShardData<P>) -> R) -> R {
@@ -73,9 +99,9 @@ impl<P: Clone> Shard<P> {
     }
 
     /// Forgets everything the account did: its profile is as first created
-    /// and its clock starts again at the present.
+    /// and its clock starts again at the present, as it first was.
     pub fn reset(&self) {
-        *self.lock() = ShardData { profile: self.initial.clone(), messaging: Messaging::default() };
+        *self.lock() = ShardData::new(self.initial.clone());
         self.clock.restart(self.clock_settings);
     }
 

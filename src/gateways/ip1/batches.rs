@@ -12,13 +12,16 @@ use super::error::Ip1Error;
 use super::json::Ip1Json;
 use super::pagination::Listing;
 use super::send_request;
+use crate::config::UnregisteredSender;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
+use crate::domain::lifecycle::MagicNumber;
 use crate::domain::message::{Batch, Direction};
 use crate::domain::money::Money;
 use crate::domain::send::{SendContext, create_batch, render};
 use crate::domain::status;
 use crate::http::json;
+use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
 use crate::store::{Ip1Account, ShardData};
 
@@ -41,7 +44,7 @@ pub async fn send(
 ) -> Result<Response, Ip1Error> {
     let request = send_request::parse(body)?;
     let registered = caller.account.read(|data| data.profile.senders.contains(&request.sender));
-    if !registered {
+    if !registered && state.unregistered_sender == UnregisteredSender::Reject {
         return Err(Ip1Error::field(
             "Sender",
             format!("The sender {:?} is not registered on the account.", request.sender),
@@ -49,17 +52,29 @@ pub async fn send(
     }
     let rendered = render(&request).map_err(|err| Ip1Error::field("Body", err.to_string()))?;
     let now = caller.account.clock().now();
-    let prices = state.store.prices();
+    let store = &state.store;
+    let account_id = caller.account.id();
+    let sender = request.sender.clone();
+    let fate = |recipient: &str, text: &str| {
+        state
+            .rules
+            .fate_for(account_id, recipient, &sender, text)
+            .or_else(|| MagicNumber::fate_for(store.magic_numbers(), recipient))
+    };
     let (id, response) = caller.account.write(|data| {
         let context = SendContext {
             now,
             currency: data.profile.currency,
             balance: data.profile.balance,
-            prices,
+            prices: store.prices(),
+            sender_rejected: !registered,
+            fate: &fate,
         };
         let (batch, charge) = create_batch(request, rendered, &context);
         data.profile.balance = data.profile.balance - charge;
-        let batch = data.messaging.insert(batch);
+        let position = data.messaging.insert(batch);
+        schedule_new_batch(data, position, store.timing(), &state.dispatcher);
+        let batch = data.messaging.batch_at(position).expect("the batch just stored");
         let document = BatchDocument::full(batch, owner(&data.profile), now);
         (batch.id, json(StatusCode::CREATED, &document))
     });

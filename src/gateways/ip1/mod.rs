@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod batches;
+pub mod callbacks;
 pub mod conversations;
 pub mod documents;
 pub mod error;

@@ -13,8 +13,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Bratislava;
 use serde_json::Value;
 
+use std::sync::Arc;
+
+use crate::domain::account::ViamobileProfile;
+use crate::domain::message::{Batch, StatusEvent};
 use crate::http::VIAMOBILE_LEGACY_BASE;
+use crate::scheduler::Reports;
 use crate::state::AppState;
+
+/// Viamobile's delivery push needs a per-account push URL, which comes with
+/// the Viamobile sending endpoints; until then its messages report nothing.
+impl Reports for ViamobileProfile {
+    fn delivery_report(&self, _: &Batch, _: usize, _: StatusEvent) -> Option<(Arc<str>, Arc<str>)> {
+        None
+    }
+}
 
 /// Every Viamobile route, under both bases.
 pub fn routes() -> Router<AppState> {

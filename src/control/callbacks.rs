@@ -1,0 +1,106 @@
+//! `/_mock/callbacks`: the callback journal, redelivery, and failure
+//! scripts.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::{ControlError, ControlJson};
+use crate::http::json;
+use crate::state::AppState;
+use crate::store::AnyAccount;
+use crate::webhooks::CallbackJob;
+use crate::webhooks::failures::FailureSpec;
+use crate::webhooks::journal::Filter;
+
+#[derive(Deserialize)]
+pub struct JournalQuery {
+    account: Option<String>,
+    batch: Option<String>,
+    message: Option<String>,
+    url: Option<String>,
+    outcome: Option<String>,
+}
+
+/// `GET /_mock/callbacks`: every attempt, oldest first, filtered by
+/// `account`, `batch`, `message`, `url` and `outcome`
+/// (`delivered`, `failed`, `dropped`).
+pub async fn list(State(state): State<AppState>, Query(query): Query<JournalQuery>) -> Response {
+    let filter = Filter {
+        account: query.account,
+        batch: query.batch,
+        message: query.message,
+        url: query.url,
+        outcome: query.outcome,
+    };
+    json(StatusCode::OK, &state.dispatcher.journal.list(&filter))
+}
+
+/// `POST /_mock/callbacks/{id}/redeliver`: sends a journaled callback once
+/// more, now, without failure scripts or retries; answers the attempt.
+pub async fn redeliver(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ControlError> {
+    let record =
+        id.parse().ok().and_then(|id| state.dispatcher.journal.get(id)).ok_or_else(|| {
+            ControlError::new(StatusCode::NOT_FOUND, format!("no callback attempt {id:?}"))
+        })?;
+    let virtual_time = match state.store.find(&record.account) {
+        Some(AnyAccount::Ip1(account)) => account.clock().now(),
+        Some(AnyAccount::Viamobile(account)) => account.clock().now(),
+        None => Utc::now(),
+    };
+    let job = CallbackJob {
+        id: record.job_id,
+        kind: record.kind,
+        url: record.url.clone(),
+        payload: record.payload.clone(),
+        batch_id: record.batch_id,
+        message_id: record.message_id,
+        code: record.code,
+        reference: None,
+        attempts: record.attempt,
+    };
+    let attempt = state
+        .dispatcher
+        .attempt(&record.account, &job, record.attempt.max(1), virtual_time, true)
+        .await;
+    Ok(json(StatusCode::OK, &attempt))
+}
+
+/// `POST /_mock/callbacks/failures`: adds a failure script.
+pub async fn add_failure(
+    State(state): State<AppState>,
+    ControlJson(spec): ControlJson<FailureSpec>,
+) -> Result<Response, ControlError> {
+    if let Some(name) = spec.account.as_deref() {
+        state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?;
+    }
+    Ok(json(StatusCode::CREATED, &state.dispatcher.failures.add(spec)))
+}
+
+/// `GET /_mock/callbacks/failures`.
+pub async fn list_failures(State(state): State<AppState>) -> Response {
+    json(StatusCode::OK, &state.dispatcher.failures.list())
+}
+
+#[derive(Deserialize)]
+pub struct FailureQuery {
+    id: Option<u64>,
+}
+
+/// `DELETE /_mock/callbacks/failures[?id=]`: one script, or all.
+pub async fn remove_failures(
+    State(state): State<AppState>,
+    Query(query): Query<FailureQuery>,
+) -> Result<Response, ControlError> {
+    let removed = state.dispatcher.failures.remove(query.id);
+    if query.id.is_some() && removed == 0 {
+        return Err(ControlError::new(StatusCode::NOT_FOUND, "no such failure script"));
+    }
+    Ok(json(StatusCode::OK, &json!({ "removed": removed })))
+}

@@ -1,0 +1,238 @@
+//! `/_mock/clock`: read, move and configure the accounts' virtual clocks.
+//! Moving a clock runs everything that became due (status changes and
+//! callback attempts, in time order) before answering, and answers with
+//! what happened.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::AccountQuery;
+use super::error::{ControlError, ControlJson};
+use crate::clock::{Clock, ClockMode, ClockSettings};
+use crate::domain::time::{iso, parse_iso, parse_iso_duration, serialize_iso};
+use crate::http::json;
+use crate::scheduler::{Pass, run_until};
+use crate::state::AppState;
+use crate::store::AnyAccount;
+
+/// Events listed in an answer unless the caller asks for another number.
+const DEFAULT_EVENT_CAP: usize = 1000;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ClockView {
+    account: String,
+    #[serde(serialize_with = "serialize_iso")]
+    now: DateTime<Utc>,
+    mode: ClockMode,
+    speed: f64,
+}
+
+fn clock_of(account: &AnyAccount) -> &Clock {
+    match account {
+        AnyAccount::Ip1(account) => account.clock(),
+        AnyAccount::Viamobile(account) => account.clock(),
+    }
+}
+
+fn view(account: &AnyAccount) -> ClockView {
+    let clock = clock_of(account);
+    let settings = clock.settings();
+    ClockView {
+        account: account.id().to_owned(),
+        now: clock.now(),
+        mode: settings.mode,
+        speed: settings.speed,
+    }
+}
+
+/// One named account, or every account.
+fn targets(state: &AppState, account: Option<&str>) -> Result<Vec<AnyAccount>, ControlError> {
+    match account {
+        Some(name) => {
+            Ok(vec![state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?])
+        }
+        None => Ok(state.store.list()),
+    }
+}
+
+/// `GET /_mock/clock[?account=]`.
+pub async fn get(
+    State(state): State<AppState>,
+    Query(query): Query<AccountQuery>,
+) -> Result<Response, ControlError> {
+    if let Some(name) = query.account.as_deref() {
+        let account = state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?;
+        return Ok(json(StatusCode::OK, &view(&account)));
+    }
+    let defaults = state.store.new_account_clock();
+    let accounts: Vec<ClockView> = state.store.list().iter().map(view).collect();
+    let body = json!({
+        "newAccounts": { "mode": defaults.mode, "speed": defaults.speed },
+        "accounts": accounts,
+    });
+    Ok(json(StatusCode::OK, &body))
+}
+
+/// Moves one account's clock with `move_clock` (which returns the new
+/// time or refuses) and runs what became due.
+async fn move_and_run(
+    state: &AppState,
+    account: &AnyAccount,
+    cap: usize,
+    move_clock: impl Fn(&Clock) -> Result<DateTime<Utc>, ControlError>,
+) -> Result<(ClockView, Pass), ControlError> {
+    let pass = match account {
+        AnyAccount::Ip1(shard) => {
+            let runner = shard.runner();
+            let _running = runner.lock().await;
+            let until = move_clock(shard.clock())?;
+            run_until(state, shard, until, cap).await
+        }
+        AnyAccount::Viamobile(shard) => {
+            let runner = shard.runner();
+            let _running = runner.lock().await;
+            let until = move_clock(shard.clock())?;
+            run_until(state, shard, until, cap).await
+        }
+    };
+    Ok((view(account), pass))
+}
+
+/// Runs `move_and_run` for every target and answers with the merged pass.
+async fn move_all(
+    state: &AppState,
+    targets: Vec<AnyAccount>,
+    cap: usize,
+    move_clock: impl Fn(&Clock) -> Result<DateTime<Utc>, ControlError> + Copy,
+) -> Result<Response, ControlError> {
+    let runs = targets.iter().map(|account| move_and_run(state, account, cap, move_clock));
+    let mut clocks = Vec::new();
+    let mut pass = Pass::default();
+    for result in futures::future::join_all(runs).await {
+        let (clock, account_pass) = result?;
+        clocks.push(clock);
+        pass.merge(account_pass, cap);
+    }
+    let mut body = serde_json::to_value(&pass).unwrap_or_default();
+    body["accounts"] = serde_json::to_value(&clocks).unwrap_or_default();
+    Ok(json(StatusCode::OK, &body))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Advance {
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    seconds: Option<f64>,
+    /// ISO-8601, e.g. `PT10M`.
+    #[serde(default)]
+    duration: Option<String>,
+    /// How many events to list (default 1000).
+    #[serde(default)]
+    events: Option<usize>,
+}
+
+/// `POST /_mock/clock/advance`: `{"seconds": 600}` or `{"duration": "PT10M"}`,
+/// for one account (`account` in the body or the query) or all.
+pub async fn advance(
+    State(state): State<AppState>,
+    Query(query): Query<AccountQuery>,
+    ControlJson(body): ControlJson<Advance>,
+) -> Result<Response, ControlError> {
+    let by = match (body.seconds, body.duration.as_deref()) {
+        (Some(seconds), None) if seconds.is_finite() && (0.0..1e12).contains(&seconds) => {
+            TimeDelta::microseconds((seconds * 1e6) as i64)
+        }
+        (None, Some(text)) => parse_iso_duration(text).ok_or_else(|| {
+            ControlError::bad_request(format!("{text:?} is not an ISO-8601 duration such as PT10M"))
+        })?,
+        _ => {
+            return Err(ControlError::bad_request(
+                "give either `seconds` (0 or more) or `duration` (ISO-8601)",
+            ));
+        }
+    };
+    let account = body.account.or(query.account);
+    let targets = targets(&state, account.as_deref())?;
+    move_all(&state, targets, body.events.unwrap_or(DEFAULT_EVENT_CAP), |clock| {
+        Ok(clock.advance(by))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetTime {
+    #[serde(default)]
+    account: Option<String>,
+    time: String,
+    #[serde(default)]
+    events: Option<usize>,
+}
+
+/// `POST /_mock/clock/set`: `{"time": "2026-01-01T00:00:00Z"}`; time only
+/// moves forward.
+pub async fn set(
+    State(state): State<AppState>,
+    Query(query): Query<AccountQuery>,
+    ControlJson(body): ControlJson<SetTime>,
+) -> Result<Response, ControlError> {
+    let to = parse_iso(&body.time).ok_or_else(|| {
+        ControlError::bad_request(format!("{:?} is not an ISO-8601 date and time", body.time))
+    })?;
+    let account = body.account.or(query.account);
+    let targets = targets(&state, account.as_deref())?;
+    move_all(&state, targets, body.events.unwrap_or(DEFAULT_EVENT_CAP), move |clock| {
+        clock.set(to).map_err(|now| {
+            ControlError::bad_request(format!(
+                "time only moves forward: the clock is at {}",
+                iso(now)
+            ))
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Configure {
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    mode: Option<ClockMode>,
+    #[serde(default)]
+    speed: Option<f64>,
+}
+
+/// `PUT /_mock/clock`: `{"mode": "manual"}`, `{"mode": "realtime",
+/// "speed": 60}`, for one account or all (and accounts created later).
+pub async fn configure(
+    State(state): State<AppState>,
+    Query(query): Query<AccountQuery>,
+    ControlJson(body): ControlJson<Configure>,
+) -> Result<Response, ControlError> {
+    if body.speed.is_some_and(|s| !(s.is_finite() && s > 0.0 && s <= 1e6)) {
+        return Err(ControlError::bad_request("speed must be above 0 and at most 1000000"));
+    }
+    let account = body.account.or(query.account);
+    let targets = targets(&state, account.as_deref())?;
+    let settings = |current: ClockSettings| ClockSettings {
+        mode: body.mode.unwrap_or(current.mode),
+        speed: body.speed.unwrap_or(current.speed),
+    };
+    for target in &targets {
+        let clock = clock_of(target);
+        clock.configure(settings(clock.settings()));
+    }
+    if account.is_none() {
+        state.store.set_new_account_clock(settings(state.store.new_account_clock()));
+    }
+    let views: Vec<ClockView> = targets.iter().map(view).collect();
+    Ok(json(StatusCode::OK, &views))
+}

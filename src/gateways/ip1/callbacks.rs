@@ -1,0 +1,66 @@
+//! iP.1's delivery report (§7.1), POSTed to the batch's
+//! `deliveryReportUrl` for every status change. Both id spellings of the
+//! documentation (`id` and `messageId`) are sent, with `owner` and
+//! `sender`; the currency is lower-case as in the documented reports.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::domain::account::Ip1Profile;
+use crate::domain::id::ObjectId;
+use crate::domain::message::{Batch, StatusEvent};
+use crate::domain::money::Money;
+use crate::domain::status;
+use crate::domain::time::serialize_iso;
+use crate::scheduler::Reports;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeliveryReport<'a> {
+    id: ObjectId,
+    message_id: ObjectId,
+    batch_id: ObjectId,
+    owner: &'a str,
+    sender: &'a str,
+    recipient: &'a str,
+    code: u16,
+    duration: u8,
+    #[serde(serialize_with = "serialize_iso")]
+    created: DateTime<Utc>,
+    segments: u16,
+    price: Money,
+    currency: String,
+    reference: Option<&'a str>,
+}
+
+impl Reports for Ip1Profile {
+    fn delivery_report(
+        &self,
+        batch: &Batch,
+        index: usize,
+        event: StatusEvent,
+    ) -> Option<(Arc<str>, Arc<str>)> {
+        let url = batch.delivery_report_url.as_deref()?;
+        let message = batch.messages.get(index)?;
+        let id = batch.message_id(index);
+        let report = DeliveryReport {
+            id,
+            message_id: id,
+            batch_id: batch.id,
+            owner: &self.id,
+            sender: &batch.sender,
+            recipient: &message.recipient,
+            code: event.code,
+            duration: status::duration(event.code),
+            created: event.at,
+            segments: message.segments,
+            price: if message.price > Money::ZERO { message.price } else { Money::ZERO },
+            currency: self.currency.code().to_ascii_lowercase(),
+            reference: batch.reference.as_deref(),
+        };
+        let payload = serde_json::to_string(&report).ok()?;
+        Some((Arc::from(url), Arc::from(payload)))
+    }
+}

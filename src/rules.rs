@@ -1,0 +1,147 @@
+//! Outcome rules set through the control API (`/_mock/rules`): messages
+//! whose recipient, sender or text match end with a chosen outcome,
+//! optionally after a delay. An account's own rules are tried before the
+//! global ones, each in the order they were added; the first match wins.
+
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::lifecycle::{Fate, Outcome, pattern_matches};
+
+/// A rule as the control API takes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleSpec {
+    /// iP.1 account id or Viamobile username; none = every account.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Exact MSISDN, or a prefix followed by `*`.
+    #[serde(default)]
+    pub recipient: Option<String>,
+    #[serde(default)]
+    pub sender: Option<String>,
+    /// Matches when the message text contains this.
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    pub outcome: Outcome,
+    /// Final status code instead of the outcome's own.
+    #[serde(default)]
+    pub code: Option<u16>,
+    /// Virtual seconds before the outcome, instead of the configured delay.
+    #[serde(default)]
+    pub delay_seconds: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: u64,
+    #[serde(flatten)]
+    pub spec: RuleSpec,
+}
+
+impl Rule {
+    fn matches(&self, recipient: &str, sender: &str, body: &str) -> bool {
+        let spec = &self.spec;
+        spec.recipient.as_deref().is_none_or(|p| pattern_matches(p, recipient))
+            && spec.sender.as_deref().is_none_or(|s| s == sender)
+            && spec.body_contains.as_deref().is_none_or(|t| body.contains(t))
+    }
+}
+
+/// Every rule of every account.
+#[derive(Default)]
+pub struct Rules {
+    rules: RwLock<Vec<Rule>>,
+    next_id: AtomicU64,
+}
+
+impl Rules {
+    pub fn add(&self, spec: RuleSpec) -> Rule {
+        let rule = Rule { id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1, spec };
+        self.write().push(rule.clone());
+        rule
+    }
+
+    /// Rules of one account (with the global ones), or all.
+    pub fn list(&self, account: Option<&str>) -> Vec<Rule> {
+        let rules = self.rules.read().unwrap_or_else(|e| e.into_inner());
+        rules
+            .iter()
+            .filter(|r| {
+                account.is_none_or(|a| r.spec.account.as_deref().is_none_or(|own| own == a))
+            })
+            .cloned()
+            .collect()
+    }
+
+    pub fn remove(&self, id: u64) -> Option<Rule> {
+        let mut rules = self.write();
+        let position = rules.iter().position(|r| r.id == id)?;
+        Some(rules.remove(position))
+    }
+
+    /// Removes one account's rules, or every rule; returns how many.
+    pub fn clear(&self, account: Option<&str>) -> usize {
+        let mut rules = self.write();
+        let before = rules.len();
+        rules.retain(|r| account.is_some_and(|a| r.spec.account.as_deref() != Some(a)));
+        before - rules.len()
+    }
+
+    /// The fate the first matching rule gives a message.
+    pub fn fate_for(
+        &self,
+        account: &str,
+        recipient: &str,
+        sender: &str,
+        body: &str,
+    ) -> Option<Fate> {
+        let rules = self.rules.read().unwrap_or_else(|e| e.into_inner());
+        if rules.is_empty() {
+            return None;
+        }
+        let own = rules.iter().filter(|r| r.spec.account.as_deref() == Some(account));
+        let global = rules.iter().filter(|r| r.spec.account.is_none());
+        own.chain(global)
+            .find(|r| r.matches(recipient, sender, body))
+            .map(|r| Fate::new(r.spec.outcome, r.spec.code, r.spec.delay_seconds))
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Rule>> {
+        self.rules.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(account: Option<&str>, recipient: Option<&str>, outcome: Outcome) -> RuleSpec {
+        RuleSpec {
+            account: account.map(String::from),
+            recipient: recipient.map(String::from),
+            sender: None,
+            body_contains: None,
+            outcome,
+            code: None,
+            delay_seconds: None,
+        }
+    }
+
+    #[test]
+    fn an_accounts_own_rules_come_before_global_ones() {
+        let rules = Rules::default();
+        rules.add(spec(None, Some("4670*"), Outcome::Expired));
+        rules.add(spec(Some("ip1-1"), Some("46701234567"), Outcome::Undeliverable));
+        let fate =
+            |account| rules.fate_for(account, "46701234567", "Acme", "hi").map(|f| f.outcome);
+        assert_eq!(fate("ip1-1"), Some(Outcome::Undeliverable));
+        assert_eq!(fate("ip1-2"), Some(Outcome::Expired));
+        assert_eq!(rules.fate_for("ip1-2", "4680", "Acme", "hi"), None);
+        assert_eq!(rules.list(Some("ip1-2")).len(), 1);
+        assert_eq!(rules.clear(Some("ip1-1")), 1);
+        assert_eq!(rules.clear(None), 1);
+    }
+}

@@ -1,0 +1,323 @@
+//! The scheduler: moves messages through their statuses when they become
+//! due on their account's virtual clock, and runs the callback attempts
+//! those changes cause, with retries.
+//!
+//! [`run_until`] is the one step function: the control API's clock calls
+//! run it (and answer with what happened), and in realtime mode the
+//! background [`ticker`] runs it for every account whose next event is
+//! due. A pass first applies every due status change in time order (fast,
+//! under the account's lock), then makes the due callback attempts slice
+//! by slice in time order: attempts due at the same moment run side by
+//! side, except those of one message, which keep their order. No lock is
+//! held while a request is in flight.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::ClockMode;
+use crate::domain::id::ObjectId;
+use crate::domain::lifecycle::{Timing, next_step};
+use crate::domain::message::{Batch, StatusEvent};
+use crate::domain::time::serialize_iso;
+use crate::state::AppState;
+use crate::store::{Shard, ShardData};
+use crate::webhooks::journal::{AttemptRecord, CallbackKind, Outcome};
+use crate::webhooks::{CallbackJob, Dispatcher};
+
+/// How often the realtime ticker looks for due work.
+const TICK: Duration = Duration::from_millis(20);
+
+/// What a gateway POSTs when a message's status changes.
+pub trait Reports {
+    /// The URL and JSON payload of the report of `event` for message
+    /// `index` of `batch`, if the batch asked for reports.
+    fn delivery_report(
+        &self,
+        batch: &Batch,
+        index: usize,
+        event: StatusEvent,
+    ) -> Option<(Arc<str>, Arc<str>)>;
+}
+
+/// Something a scheduler pass did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum EngineEvent {
+    #[serde(rename_all = "camelCase")]
+    StatusChange {
+        #[serde(serialize_with = "serialize_iso")]
+        time: DateTime<Utc>,
+        account: String,
+        batch_id: ObjectId,
+        message_id: ObjectId,
+        recipient: String,
+        code: u16,
+    },
+    /// A callback attempt, or a callback dropped after its last attempt.
+    Callback(AttemptRecord),
+}
+
+impl EngineEvent {
+    fn time(&self) -> DateTime<Utc> {
+        match self {
+            EngineEvent::StatusChange { time, .. } => *time,
+            EngineEvent::Callback(record) => record.virtual_time,
+        }
+    }
+}
+
+/// What a pass did: counts, and the first `cap` events in time order.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pass {
+    pub status_changes: usize,
+    pub callback_attempts: usize,
+    pub callbacks_dropped: usize,
+    pub events: Vec<EngineEvent>,
+    pub truncated: bool,
+}
+
+impl Pass {
+    /// Adds another pass (another account's), keeping time order.
+    pub fn merge(&mut self, other: Pass, cap: usize) {
+        self.status_changes += other.status_changes;
+        self.callback_attempts += other.callback_attempts;
+        self.callbacks_dropped += other.callbacks_dropped;
+        self.truncated |= other.truncated;
+        self.events.extend(other.events);
+        self.events.sort_by_key(EngineEvent::time);
+        if self.events.len() > cap {
+            self.events.truncate(cap);
+            self.truncated = true;
+        }
+    }
+}
+
+/// Queues a callback for a status change, if the gateway reports it.
+fn enqueue_report<P: Reports>(
+    data: &mut ShardData<P>,
+    position: usize,
+    index: usize,
+    event: StatusEvent,
+    dispatcher: &Dispatcher,
+) {
+    let Some(batch) = data.messaging.batch_at(position) else { return };
+    let Some((url, payload)) = data.profile.delivery_report(batch, index, event) else { return };
+    let job = CallbackJob {
+        id: dispatcher.next_job_id(),
+        kind: CallbackKind::DeliveryReport,
+        url,
+        payload,
+        batch_id: batch.id,
+        message_id: batch.message_id(index),
+        code: event.code,
+        reference: batch.reference.as_deref().map(Arc::from),
+        attempts: 0,
+    };
+    data.schedule.add_callback(event.at, job.id);
+    data.callbacks.insert(job.id, job);
+}
+
+/// After a batch is stored: reports for every message's first statuses,
+/// and each message's next step on the timetable.
+pub fn schedule_new_batch<P: Reports>(
+    data: &mut ShardData<P>,
+    position: usize,
+    timing: &Timing,
+    dispatcher: &Dispatcher,
+) {
+    let Some(batch) = data.messaging.batch_at(position) else { return };
+    let mut next = Vec::new();
+    let mut reports = Vec::new();
+    for (index, message) in batch.messages.iter().enumerate() {
+        if let Some(step) =
+            next_step(&message.fate, message.latest(), &batch.delivery_windows, timing)
+        {
+            next.push((step.at, index));
+        }
+        if batch.delivery_report_url.is_some() {
+            reports.extend(message.statuses.iter().map(|event| (index, *event)));
+        }
+    }
+    for (due, index) in next {
+        data.schedule.add_step(due, position, index);
+    }
+    for (index, event) in reports {
+        enqueue_report(data, position, index, event, dispatcher);
+    }
+}
+
+/// Applies every status change due until `until`, in time order.
+fn apply_due_steps<P: Reports>(
+    account: &str,
+    data: &mut ShardData<P>,
+    until: DateTime<Utc>,
+    timing: &Timing,
+    dispatcher: &Dispatcher,
+    pass: &mut Pass,
+    cap: usize,
+) {
+    while let Some(due) = data.schedule.pop_step(until) {
+        let Some(batch) = data.messaging.batch_at_mut(due.batch) else { continue };
+        let (batch_id, message_id) = (batch.id, batch.message_id(due.message));
+        let windows = &batch.delivery_windows;
+        let Some(message) = batch.messages.get_mut(due.message) else { continue };
+        let Some(step) = next_step(&message.fate, message.latest(), windows, timing) else {
+            continue;
+        };
+        if step.at > due.due {
+            // The message changed since this was planned: plan again.
+            data.schedule.add_step(step.at, due.batch, due.message);
+            continue;
+        }
+        message.statuses.push(step);
+        let following = next_step(&message.fate, step, windows, timing);
+        pass.status_changes += 1;
+        if pass.events.len() < cap {
+            pass.events.push(EngineEvent::StatusChange {
+                time: step.at,
+                account: account.to_owned(),
+                batch_id,
+                message_id,
+                recipient: message.recipient.to_string(),
+                code: step.code,
+            });
+        }
+        if let Some(following) = following {
+            data.schedule.add_step(following.at, due.batch, due.message);
+        }
+        if batch.delivery_report_url.is_some() {
+            enqueue_report(data, due.batch, due.message, step, dispatcher);
+        }
+    }
+}
+
+/// Runs everything of one account that is due until `until`: status
+/// changes, then callback attempts (retries falling due before `until`
+/// included). Returns what happened, with at most `cap` events listed.
+pub async fn run_until<P: Reports + Clone>(
+    state: &AppState,
+    account: &Shard<P>,
+    until: DateTime<Utc>,
+    cap: usize,
+) -> Pass {
+    let dispatcher = &state.dispatcher;
+    let timing = state.store.timing();
+    let mut steps = Pass::default();
+    account.write(|data| {
+        apply_due_steps(account.id(), data, until, timing, dispatcher, &mut steps, cap)
+    });
+
+    let mut callbacks = Pass::default();
+    loop {
+        let slice = account.write(|data| {
+            let (due, ids) = data.schedule.pop_callbacks(until)?;
+            Some((
+                due,
+                ids.iter().filter_map(|id| data.callbacks.get(id).cloned()).collect::<Vec<_>>(),
+            ))
+        });
+        let Some((due, jobs)) = slice else { break };
+        // One group per message, in order: a message's reports stay in order.
+        let mut groups: Vec<Vec<CallbackJob>> = Vec::new();
+        let mut group_of: HashMap<ObjectId, usize> = HashMap::new();
+        for job in jobs {
+            let group = *group_of.entry(job.message_id).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[group].push(job);
+        }
+        let attempts = groups.into_iter().map(|group| async move {
+            let mut records = Vec::with_capacity(group.len());
+            for job in group {
+                records.push(
+                    dispatcher.attempt(account.id(), &job, job.attempts + 1, due, false).await,
+                );
+            }
+            records
+        });
+        let records: Vec<AttemptRecord> =
+            futures::future::join_all(attempts).await.into_iter().flatten().collect();
+        let mut dropped = Vec::new();
+        account.write(|data| {
+            for record in &records {
+                if record.outcome == Outcome::Delivered {
+                    data.callbacks.remove(&record.job_id);
+                    continue;
+                }
+                let Some(job) = data.callbacks.get_mut(&record.job_id) else { continue };
+                job.attempts += 1;
+                if job.attempts >= dispatcher.policy.max_attempts {
+                    if let Some(job) = data.callbacks.remove(&record.job_id) {
+                        dropped.push(job);
+                    }
+                } else {
+                    data.schedule
+                        .add_callback(due + dispatcher.policy.retry_interval, record.job_id);
+                }
+            }
+        });
+        callbacks.callback_attempts += records.len();
+        callbacks.callbacks_dropped += dropped.len();
+        let dropped = dropped.iter().map(|job| dispatcher.record_dropped(account.id(), job, due));
+        for record in records.into_iter().chain(dropped) {
+            if callbacks.events.len() < cap {
+                callbacks.events.push(EngineEvent::Callback(record));
+            } else {
+                callbacks.truncated = true;
+            }
+        }
+    }
+    steps.truncated |= steps.status_changes > steps.events.len();
+    steps.merge(callbacks, cap);
+    steps
+}
+
+/// Runs a pass for an account if anything is due on its (realtime) clock
+/// and no pass is running for it already.
+fn tick_account<P: Reports + Clone + Send + Sync + 'static>(
+    state: &AppState,
+    account: Arc<Shard<P>>,
+    tasks: &TaskTracker,
+) {
+    if account.clock().settings().mode != ClockMode::Realtime {
+        return;
+    }
+    let now = account.clock().now();
+    if !account.read(|data| data.schedule.next_due().is_some_and(|due| due <= now)) {
+        return;
+    }
+    let Ok(guard) = account.runner().try_lock_owned() else { return };
+    let state = state.clone();
+    tasks.spawn(async move {
+        run_until(&state, &account, now, 0).await;
+        drop(guard);
+    });
+}
+
+/// The background task of realtime mode: every tick, runs a pass for each
+/// account with due work. Stops when `stop` is cancelled; passes it
+/// started are tracked by `tasks`.
+pub async fn ticker(state: AppState, stop: CancellationToken, tasks: TaskTracker) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = interval.tick() => {}
+        }
+        for account in state.store.ip1_list() {
+            tick_account(&state, account, &tasks);
+        }
+        for account in state.store.viamobile_list() {
+            tick_account(&state, account, &tasks);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The callback journal: every attempt (and every dropped callback) with
+//! virtual and wall time, URL, payload, the receiver's answer or the
+//! error, latency and attempt number. Capped: the oldest entries go first.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+
+use super::failures::FailureMode;
+use crate::domain::id::ObjectId;
+use crate::domain::time::serialize_iso;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallbackKind {
+    DeliveryReport,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// The receiver answered what counts as received.
+    Delivered,
+    /// Will be retried (or was the last attempt before dropping).
+    Failed,
+    /// Given up after the last attempt; no HTTP request.
+    Dropped,
+}
+
+fn raw_json<S: Serializer>(payload: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    match serde_json::value::RawValue::from_string(payload.to_string()) {
+        Ok(raw) => raw.serialize(serializer),
+        Err(_) => serializer.serialize_str(payload),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    pub id: u64,
+    pub job_id: u64,
+    pub account: String,
+    pub kind: CallbackKind,
+    pub url: Arc<str>,
+    #[serde(serialize_with = "raw_json")]
+    pub payload: Arc<str>,
+    pub batch_id: ObjectId,
+    pub message_id: ObjectId,
+    /// The message status the callback reports.
+    pub code: u16,
+    /// 1 for the first attempt; 0 for a dropped entry.
+    pub attempt: u32,
+    #[serde(serialize_with = "serialize_iso")]
+    pub virtual_time: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_iso")]
+    pub wall_time: DateTime<Utc>,
+    pub outcome: Outcome,
+    pub status: Option<u16>,
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+    pub latency_ms: f64,
+    /// The failure script that failed this attempt, if any.
+    pub scripted: Option<FailureMode>,
+    /// Sent again by hand through the control API.
+    pub redelivery: bool,
+}
+
+/// Which attempts to list.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub account: Option<String>,
+    pub batch: Option<String>,
+    pub message: Option<String>,
+    pub url: Option<String>,
+    pub outcome: Option<String>,
+}
+
+impl Filter {
+    fn matches(&self, record: &AttemptRecord) -> bool {
+        let outcome = serde_json::to_value(record.outcome).ok();
+        self.account.as_deref().is_none_or(|a| a == record.account)
+            && self.batch.as_deref().is_none_or(|b| b == record.batch_id.to_string())
+            && self.message.as_deref().is_none_or(|m| m == record.message_id.to_string())
+            && self.url.as_deref().is_none_or(|u| u == &*record.url)
+            && self
+                .outcome
+                .as_deref()
+                .is_none_or(|o| outcome.as_ref().and_then(|v| v.as_str()) == Some(o))
+    }
+}
+
+pub struct Journal {
+    records: Mutex<(u64, VecDeque<AttemptRecord>)>,
+    capacity: usize,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Journal {
+        Journal { records: Mutex::new((0, VecDeque::new())), capacity: capacity.max(1) }
+    }
+
+    /// Stores a record, giving it the next id.
+    pub fn record(&self, mut record: AttemptRecord) -> AttemptRecord {
+        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let (next_id, records) = &mut *guard;
+        *next_id += 1;
+        record.id = *next_id;
+        if records.len() == self.capacity {
+            records.pop_front();
+        }
+        records.push_back(record.clone());
+        record
+    }
+
+    /// Matching records, oldest first.
+    pub fn list(&self, filter: &Filter) -> Vec<AttemptRecord> {
+        let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.iter().filter(|r| filter.matches(r)).cloned().collect()
+    }
+
+    pub fn get(&self, id: u64) -> Option<AttemptRecord> {
+        let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.iter().find(|r| r.id == id).cloned()
+    }
+
+    /// Forgets one account's records, or all.
+    pub fn clear(&self, account: Option<&str>) {
+        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.retain(|r| account.is_some_and(|a| r.account != a));
+    }
+}

@@ -1,0 +1,213 @@
+//! Callbacks to the customer's receivers: delivery reports now, incoming
+//! SMS later. Each callback is a job; the scheduler decides when an
+//! attempt is due, and the [`Dispatcher`] makes it: one HTTP POST, with a
+//! timeout, bounded parallelism, failure scripts and a journal entry. No
+//! lock is held while a request is in flight.
+
+pub mod failures;
+pub mod journal;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tokio::sync::Semaphore;
+
+use self::failures::{AttemptContext, FailureMode, FailureScripts};
+use self::journal::{AttemptRecord, CallbackKind, Journal, Outcome};
+use crate::domain::id::ObjectId;
+
+/// Longest piece of a receiver's answer kept in the journal.
+const EXCERPT_BYTES: usize = 512;
+
+/// When an attempt counts as received, and how failures are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct CallbackPolicy {
+    /// Virtual time between attempts (iP.1: 10 minutes).
+    pub retry_interval: TimeDelta,
+    /// Attempts in all, the first included (iP.1: 10); then dropped.
+    pub max_attempts: u32,
+    /// Wall-clock limit of one attempt.
+    pub timeout: Duration,
+    /// Count any 2xx as received, not only 200.
+    pub accept_any_2xx: bool,
+    /// Attempts in flight at once, over all accounts.
+    pub concurrency: usize,
+}
+
+impl Default for CallbackPolicy {
+    fn default() -> Self {
+        CallbackPolicy {
+            retry_interval: TimeDelta::minutes(10),
+            max_attempts: 10,
+            timeout: Duration::from_secs(5),
+            accept_any_2xx: false,
+            concurrency: 64,
+        }
+    }
+}
+
+/// One callback waiting for its next attempt.
+#[derive(Debug, Clone)]
+pub struct CallbackJob {
+    pub id: u64,
+    pub kind: CallbackKind,
+    pub url: Arc<str>,
+    pub payload: Arc<str>,
+    pub batch_id: ObjectId,
+    pub message_id: ObjectId,
+    pub code: u16,
+    pub reference: Option<Arc<str>>,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+pub struct Dispatcher {
+    client: reqwest::Client,
+    slots: Arc<Semaphore>,
+    pub policy: CallbackPolicy,
+    pub journal: Journal,
+    pub failures: FailureScripts,
+    next_job: AtomicU64,
+}
+
+impl Dispatcher {
+    pub fn new(
+        policy: CallbackPolicy,
+        failures: FailureScripts,
+        journal_capacity: usize,
+    ) -> Dispatcher {
+        let client = reqwest::Client::builder()
+            .timeout(policy.timeout)
+            .user_agent(concat!("smsmock/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Dispatcher {
+            client,
+            slots: Arc::new(Semaphore::new(policy.concurrency.max(1))),
+            policy,
+            journal: Journal::new(journal_capacity),
+            failures,
+            next_job: AtomicU64::new(0),
+        }
+    }
+
+    pub fn next_job_id(&self) -> u64 {
+        self.next_job.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn is_received(&self, status: u16) -> bool {
+        status == 200 || (self.policy.accept_any_2xx && (200..300).contains(&status))
+    }
+
+    /// Makes attempt number `attempt` of a job (failure scripts apply
+    /// unless it is a redelivery) and journals it.
+    pub async fn attempt(
+        &self,
+        account: &str,
+        job: &CallbackJob,
+        attempt: u32,
+        virtual_time: DateTime<Utc>,
+        redelivery: bool,
+    ) -> AttemptRecord {
+        let context =
+            AttemptContext { account, url: &job.url, reference: job.reference.as_deref(), attempt };
+        let scripted = if redelivery { None } else { self.failures.failure_for(&context) };
+        let wall_time = Utc::now();
+        let started = Instant::now();
+        let (status, excerpt, error) = match scripted {
+            Some(FailureMode::BeforeSend) => {
+                (None, None, Some("simulated connection error (failure script)".to_owned()))
+            }
+            _ => self.post(job).await,
+        };
+        let received =
+            scripted.is_none() && error.is_none() && status.is_some_and(|s| self.is_received(s));
+        let error = match scripted {
+            Some(FailureMode::AfterResponse) => Some("answer ignored by failure script".to_owned()),
+            Some(FailureMode::Timeout) => Some("simulated timeout (failure script)".to_owned()),
+            _ if !received && error.is_none() => status.map(|s| format!("receiver answered {s}")),
+            _ => error,
+        };
+        self.journal.record(AttemptRecord {
+            id: 0,
+            job_id: job.id,
+            account: account.to_owned(),
+            kind: job.kind,
+            url: job.url.clone(),
+            payload: job.payload.clone(),
+            batch_id: job.batch_id,
+            message_id: job.message_id,
+            code: job.code,
+            attempt,
+            virtual_time,
+            wall_time,
+            outcome: if received { Outcome::Delivered } else { Outcome::Failed },
+            status,
+            response_excerpt: excerpt,
+            error,
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            scripted,
+            redelivery,
+        })
+    }
+
+    /// Journals that a job was given up.
+    pub fn record_dropped(
+        &self,
+        account: &str,
+        job: &CallbackJob,
+        virtual_time: DateTime<Utc>,
+    ) -> AttemptRecord {
+        self.journal.record(AttemptRecord {
+            id: 0,
+            job_id: job.id,
+            account: account.to_owned(),
+            kind: job.kind,
+            url: job.url.clone(),
+            payload: job.payload.clone(),
+            batch_id: job.batch_id,
+            message_id: job.message_id,
+            code: job.code,
+            attempt: job.attempts,
+            virtual_time,
+            wall_time: Utc::now(),
+            outcome: Outcome::Dropped,
+            status: None,
+            response_excerpt: None,
+            error: Some(format!("dropped after {} attempts", job.attempts)),
+            latency_ms: 0.0,
+            scripted: None,
+            redelivery: false,
+        })
+    }
+
+    /// One POST; returns the status, the start of the answer, or the error.
+    async fn post(&self, job: &CallbackJob) -> (Option<u16>, Option<String>, Option<String>) {
+        let Ok(_slot) = self.slots.acquire().await else {
+            return (None, None, Some("dispatcher stopped".to_owned()));
+        };
+        let request = self
+            .client
+            .post(&*job.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(job.payload.to_string());
+        match request.send().await {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                let mut body = Vec::new();
+                while body.len() < EXCERPT_BYTES {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                body.truncate(EXCERPT_BYTES);
+                (Some(status), Some(String::from_utf8_lossy(&body).into_owned()), None)
+            }
+            Err(err) if err.is_timeout() => (None, None, Some("timed out".to_owned())),
+            Err(err) => (None, None, Some(format!("request failed: {err}"))),
+        }
+    }
+}
