@@ -9,7 +9,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How a clock moves.
@@ -109,9 +109,10 @@ impl Clock {
         state.settings = settings;
     }
 
-    /// The account's current virtual time.
+    /// The account's current virtual time, to the microsecond (the
+    /// scheduler's resolution).
     pub fn now(&self) -> DateTime<Utc> {
-        self.lock().now()
+        self.lock().now().trunc_subsecs(6)
     }
 
     pub fn settings(&self) -> ClockSettings {

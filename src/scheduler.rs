@@ -171,7 +171,7 @@ fn apply_due_steps<P: Reports>(
         let Some(step) = next_step(&message.fate, message.latest(), windows, timing) else {
             continue;
         };
-        if step.at > due.due {
+        if step.at.timestamp_micros() > due.due.timestamp_micros() {
             // The message changed since this was planned: plan again.
             data.schedule.add_step(step.at, due.batch, due.message);
             continue;

@@ -55,6 +55,10 @@ impl TestApp {
         self.client.post(self.url(path))
     }
 
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.client.put(self.url(path))
+    }
+
     pub fn delete(&self, path: &str) -> RequestBuilder {
         self.client.delete(self.url(path))
     }
@@ -117,4 +121,52 @@ impl TestApp {
         assert_eq!(status, 201, "{body}");
         body["apiKeys"][0].as_str().unwrap().to_owned()
     }
+}
+
+impl TestApp {
+    /// `POST /_mock/clock/advance` by `seconds`, for every account.
+    pub async fn advance(&self, seconds: u64) -> Value {
+        let (status, body) =
+            send(self.post("/_mock/clock/advance").json(&serde_json::json!({"seconds": seconds})))
+                .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// The status codes of every message of a batch, oldest status first.
+    pub async fn status_codes(&self, key: &str, batch_id: &str) -> Vec<Vec<u64>> {
+        let (_, messages) =
+            send(self.get(&format!("/v2/batches/{batch_id}/messages")).bearer_auth(key)).await;
+        let mut all = Vec::new();
+        for message in messages.as_array().unwrap() {
+            let path =
+                format!("/v2/batches/{batch_id}/messages/{}", message["id"].as_str().unwrap());
+            let (_, message) = send(self.get(&path).bearer_auth(key)).await;
+            all.push(
+                message["statuses"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s["code"].as_u64().unwrap())
+                    .collect(),
+            );
+        }
+        all
+    }
+}
+
+/// An emulator whose clocks move only when told.
+pub async fn spawn_manual_app() -> TestApp {
+    spawn_app_with(|config| config.clock = smsmock::clock::ClockMode::Manual).await
+}
+
+/// The JSON bodies a wiremock receiver got, in order.
+pub async fn received_json(server: &wiremock::MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("a JSON callback"))
+        .collect()
 }

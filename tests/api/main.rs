@@ -9,4 +9,5 @@ mod errors;
 mod ip1_batches;
 mod ip1_listing;
 mod ip1_send_validation;
+mod lifecycle;
 mod startup;
