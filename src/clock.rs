@@ -52,18 +52,24 @@ struct ClockState {
 
 impl ClockState {
     fn starting_now(settings: ClockSettings) -> ClockState {
-        ClockState { settings, anchor_virtual: Utc::now(), anchor_wall: Instant::now() }
+        ClockState {
+            settings,
+            anchor_virtual: Utc::now().trunc_subsecs(6),
+            anchor_wall: Instant::now(),
+        }
     }
 
+    /// Virtual time to the microsecond, the scheduler's resolution.
     fn now(&self) -> DateTime<Utc> {
-        match self.settings.mode {
+        let now = match self.settings.mode {
             ClockMode::Manual => self.anchor_virtual,
             ClockMode::Realtime => {
                 let wall = self.anchor_wall.elapsed().as_secs_f64() * self.settings.speed;
                 let micros = (wall * 1e6).min(i64::MAX as f64) as i64;
                 self.anchor_virtual + TimeDelta::microseconds(micros)
             }
-        }
+        };
+        now.trunc_subsecs(6)
     }
 }
 
@@ -82,7 +88,7 @@ impl Clock {
     /// from the new time.
     pub fn advance(&self, by: TimeDelta) -> DateTime<Utc> {
         let mut state = self.lock();
-        let now = state.now() + by.max(TimeDelta::zero());
+        let now = (state.now() + by.max(TimeDelta::zero())).trunc_subsecs(6);
         state.anchor_virtual = now;
         state.anchor_wall = Instant::now();
         now
@@ -96,6 +102,7 @@ impl Clock {
         if to < now {
             return Err(now);
         }
+        let to = to.trunc_subsecs(6);
         state.anchor_virtual = to;
         state.anchor_wall = Instant::now();
         Ok(to)
@@ -109,10 +116,9 @@ impl Clock {
         state.settings = settings;
     }
 
-    /// The account's current virtual time, to the microsecond (the
-    /// scheduler's resolution).
+    /// The account's current virtual time, to the microsecond.
     pub fn now(&self) -> DateTime<Utc> {
-        self.lock().now().trunc_subsecs(6)
+        self.lock().now()
     }
 
     pub fn settings(&self) -> ClockSettings {
