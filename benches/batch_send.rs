@@ -63,7 +63,7 @@ async fn main() {
     assert_eq!(account["apiKeys"][0], "bench-key");
 
     let recipients: Vec<String> =
-        (0..RECIPIENTS).map(|i| format!("46{:09}", 700_000_000 + i)).collect();
+        (0..RECIPIENTS).map(|i| format!("46{:09}", 701_000_000 + i)).collect();
     let body = serde_json::to_vec(&json!({
         "sender": "iP1",
         "recipients": recipients,

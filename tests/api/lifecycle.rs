@@ -571,3 +571,35 @@ async fn an_unregistered_sender_can_end_at_403_instead_of_400() {
     let (_, batch) = send(app.ip1_get(&format!("/v2/batches/{batch_id}"))).await;
     assert_eq!(batch["priceSummary"]["total"], 0.0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_receiver_never_slows_the_api() {
+    let app = spawn_app_with(|config| {
+        config.clock = smsmock::clock::ClockMode::Manual;
+        config.dr_timeout_ms = 1500;
+    })
+    .await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    send_id(&app, &with_reports(&server, json!(["46701234567"]))).await;
+    let advance = app.post("/_mock/clock/advance").json(&json!({"seconds": 0})).send();
+    let pass = tokio::spawn(advance);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let (status, _) = send(app.ip1_get("/v2/batches")).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .send_batch(&json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Hi"}))
+        .await;
+    assert_eq!(status, 201);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "the API waited for the receiver"
+    );
+    let pass: Value = pass.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(pass["events"][0]["error"], "timed out");
+    assert_eq!(pass["events"][0]["outcome"], "failed");
+}

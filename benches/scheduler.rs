@@ -1,0 +1,144 @@
+//! The scheduler under load: advancing a manual clock over 1,000,000
+//! pending messages, and delivery-report throughput to a local receiver.
+//!
+//! `cargo bench --bench scheduler` starts the release binary with a manual
+//! clock, then:
+//! 1. sends 10 batches of 100,000 recipients (no report URL) and times one
+//!    `POST /_mock/clock/advance` that moves all 1,000,000 messages through
+//!    101 → 102 → 201 (2,000,000 status changes). Target: under 2 s.
+//! 2. sends 10,000 recipients with a `deliveryReportUrl` pointing at a
+//!    local axum receiver answering 200, and times the advance that makes
+//!    their 30,000 reports. Target: over 5,000 callbacks per second.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_emulator() -> (Server, String) {
+    let port = free_port();
+    let child = Command::new(BINARY)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
+        .args(["--clock", "manual", "--body-limit", &(8 * 1024 * 1024).to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    while client.get(format!("{base}/_mock/health")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    (Server(child), base)
+}
+
+async fn post(client: &reqwest::Client, url: String, key: Option<&str>, body: &Value) -> Value {
+    let mut request = client.post(url).json(body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {answer}");
+    answer
+}
+
+fn recipients(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("46{:09}", 701_000_000 + i)).collect()
+}
+
+async fn advance_one_million() {
+    let (_server, base) = start_emulator().await;
+    let client = reqwest::Client::new();
+    let account = json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]});
+    post(&client, format!("{base}/_mock/accounts"), None, &account).await;
+    let batch =
+        json!({"sender": "iP1", "recipients": recipients(100_000), "body": "Your code is 123456"});
+    for _ in 0..10 {
+        post(&client, format!("{base}/v2/batches"), Some("bench-key"), &batch).await;
+    }
+    let started = Instant::now();
+    let pass = post(
+        &client,
+        format!("{base}/_mock/clock/advance"),
+        None,
+        &json!({"seconds": 600, "events": 0}),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(pass["statusChanges"], 2_000_000);
+    println!(
+        "advance over 1,000,000 pending messages (2,000,000 status changes): {:.0} ms",
+        elapsed.as_secs_f64() * 1000.0
+    );
+}
+
+async fn callback_throughput() {
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = received.clone();
+    let receiver = axum::Router::new().route(
+        "/dlr",
+        axum::routing::post(move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver_url = format!("http://{}/dlr", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let (_server, base) = start_emulator().await;
+    let client = reqwest::Client::new();
+    let account = json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]});
+    post(&client, format!("{base}/_mock/accounts"), None, &account).await;
+    let batch = json!({
+        "sender": "iP1", "recipients": recipients(10_000), "body": "Your code is 123456",
+        "deliveryReportUrl": receiver_url,
+    });
+    post(&client, format!("{base}/v2/batches"), Some("bench-key"), &batch).await;
+    let started = Instant::now();
+    let pass = post(
+        &client,
+        format!("{base}/_mock/clock/advance"),
+        None,
+        &json!({"seconds": 600, "events": 0}),
+    )
+    .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let attempts = pass["callbackAttempts"].as_u64().unwrap();
+    assert_eq!(attempts, 30_000);
+    assert_eq!(received.load(Ordering::Relaxed), 30_000);
+    println!(
+        "delivery reports to a local receiver: {attempts} in {:.0} ms = {:.0} callbacks per second",
+        elapsed * 1000.0,
+        attempts as f64 / elapsed
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    advance_one_million().await;
+    callback_throughput().await;
+}
