@@ -151,6 +151,14 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_defaults_spell_out_the_built_in_ones() {
+        let fixtures = Fixtures::builtin();
+        assert_eq!(fixtures.magic_numbers, MagicNumber::defaults());
+        assert_eq!(fixtures.lifecycle, Timing::default());
+        assert_eq!(fixtures.prices, PriceTable::default());
+    }
+
+    #[test]
     fn problems_name_the_file_and_the_place() {
         let path = Path::new("my.json");
         let err = Fixtures::parse(r#"{"ip1":{"accounts":[{"id":"x1","apiKeys":["k"]}]}}"#, path)

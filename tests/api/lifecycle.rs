@@ -603,3 +603,32 @@ async fn a_hanging_receiver_never_slows_the_api() {
     assert_eq!(pass["events"][0]["error"], "timed out");
     assert_eq!(pass["events"][0]["outcome"], "failed");
 }
+
+#[tokio::test]
+async fn the_fixtures_can_replace_the_magic_numbers_and_the_delays() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("magic.json");
+    let fixtures = json!({
+        "ip1": {"accounts": [{"id": "ip1-1", "apiKeys": ["k"]}]},
+        "lifecycle": {"queuedAfterSeconds": 2, "deliveredAfterSeconds": 20},
+        "magicNumbers": [{"number": "4670555*", "outcome": "expired", "delaySeconds": 10}]
+    });
+    std::fs::write(&path, fixtures.to_string()).unwrap();
+    let app = spawn_app_with(|config| {
+        config.fixtures = Some(path);
+        config.clock = smsmock::clock::ClockMode::Manual;
+    })
+    .await;
+    let body = json!({"sender": "iP1", "recipients": ["46705551234", "46700000001"], "body": "Hi"});
+    let (status, batch) = app.send_batch_as("k", &body).await;
+    assert_eq!(status, 201, "{batch}");
+    let batch_id = batch["id"].as_str().unwrap();
+    app.advance(12).await;
+    assert_eq!(app.status_codes("k", batch_id).await, [vec![101, 102, 202], vec![101, 102]]);
+    app.advance(10).await;
+    assert_eq!(
+        app.status_codes("k", batch_id).await[1],
+        [101, 102, 201],
+        "the default table is gone"
+    );
+}
