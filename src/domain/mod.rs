@@ -5,6 +5,8 @@
 //! translate their wire formats into these types.
 
 pub mod account;
+pub mod blacklist;
+pub mod contact;
 pub mod encoding;
 pub mod id;
 pub mod lifecycle;

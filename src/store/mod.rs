@@ -2,6 +2,7 @@
 //! lock, and the indexes that find an account by API key or username are
 //! concurrent maps, so there is no global lock on the request path.
 
+mod contacts;
 mod messaging;
 mod schedule;
 mod shard;
@@ -24,6 +25,7 @@ use crate::domain::lifecycle::{MagicNumber, Timing};
 use crate::domain::pricing::PriceTable;
 use crate::fixtures::Fixtures;
 
+pub use contacts::Contacts;
 pub use messaging::{Messaging, participant_key};
 pub use schedule::{DueStep, Schedule};
 pub use shard::{Origin, Shard, ShardData};

@@ -5,9 +5,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::contacts::Contacts;
 use super::messaging::Messaging;
 use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
+use crate::domain::blacklist::Blacklist;
 use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
@@ -28,6 +30,8 @@ pub struct ShardData<P> {
     pub schedule: Schedule,
     /// Callbacks waiting for their next attempt, by job id.
     pub callbacks: HashMap<u64, CallbackJob>,
+    pub contacts: Contacts,
+    pub blacklist: Blacklist,
 }
 
 impl<P> ShardData<P> {
@@ -37,6 +41,8 @@ impl<P> ShardData<P> {
             messaging: Messaging::default(),
             schedule: Schedule::default(),
             callbacks: HashMap::new(),
+            contacts: Contacts::default(),
+            blacklist: Blacklist::default(),
         }
     }
 }

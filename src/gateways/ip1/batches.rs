@@ -15,7 +15,7 @@ use super::send_request;
 use crate::config::UnregisteredSender;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
-use crate::domain::lifecycle::MagicNumber;
+use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
 use crate::domain::message::{Batch, Direction};
 use crate::domain::money::Money;
 use crate::domain::send::{SendContext, create_batch, render};
@@ -55,13 +55,23 @@ pub async fn send(
     let store = &state.store;
     let account_id = caller.account.id();
     let sender = request.sender.clone();
-    let fate = |recipient: &str, text: &str| {
-        state
-            .rules
-            .fate_for(account_id, recipient, &sender, text)
-            .or_else(|| MagicNumber::fate_for(store.magic_numbers(), recipient))
-    };
+    let rules = &state.rules;
     let (id, response) = caller.account.write(|data| {
+        let blacklist = &data.blacklist;
+        if request.recipients.iter().all(|r| blacklist.contains(&r.msisdn)) {
+            return Err(Ip1Error::field(
+                "Recipients",
+                "No recipients remain after the blacklist is applied.",
+            ));
+        }
+        let fate = |recipient: &str, text: &str| {
+            if blacklist.contains(recipient) {
+                return Some(Fate::of(Outcome::Blacklisted));
+            }
+            rules
+                .fate_for(account_id, recipient, &sender, text)
+                .or_else(|| MagicNumber::fate_for(store.magic_numbers(), recipient))
+        };
         let context = SendContext {
             now,
             currency: data.profile.currency,
@@ -76,8 +86,8 @@ pub async fn send(
         schedule_new_batch(data, position, store.timing(), &state.dispatcher);
         let batch = data.messaging.batch_at(position).expect("the batch just stored");
         let document = BatchDocument::full(batch, owner(&data.profile), now);
-        (batch.id, json(StatusCode::CREATED, &document))
-    });
+        Ok((batch.id, json(StatusCode::CREATED, &document)))
+    })?;
     let mut response = response;
     if let Ok(location) = HeaderValue::from_str(&format!("/v2/batches/{id}")) {
         response.headers_mut().insert(LOCATION, location);

@@ -4,7 +4,9 @@
 pub mod account;
 pub mod auth;
 pub mod batches;
+pub mod blacklist;
 pub mod callbacks;
+pub mod contacts;
 pub mod conversations;
 pub mod documents;
 pub mod error;
@@ -13,7 +15,7 @@ pub mod pagination;
 pub mod send_request;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 
 use crate::state::AppState;
 
@@ -30,4 +32,23 @@ pub fn routes() -> Router<AppState> {
         .route("/v2/conversations/{participant}/mt", get(conversations::mobile_terminated))
         .route("/v2/conversations/{participant}/mo", get(conversations::mobile_originated))
         .route("/v2/conversations/{participant}/summary", get(conversations::summary))
+        .route(
+            "/v2/contacts",
+            get(contacts::list).post(contacts::create).delete(contacts::delete_matching),
+        )
+        .route("/v2/contacts/meta", get(contacts::meta))
+        .route(
+            "/v2/contacts/{contact}",
+            get(contacts::get)
+                .put(contacts::replace)
+                .patch(contacts::patch)
+                .delete(contacts::delete),
+        )
+        .route("/v2/labels/{label}/contacts", post(contacts::add_label))
+        .route("/v2/labels/{label}", delete(contacts::remove_label))
+        .route("/v2/blacklist", get(blacklist::list).post(blacklist::create))
+        .route(
+            "/v2/blacklist/{msisdn}",
+            get(blacklist::get).put(blacklist::put).delete(blacklist::delete),
+        )
 }

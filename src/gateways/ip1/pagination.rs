@@ -57,6 +57,11 @@ impl Listing {
         Ok(listing)
     }
 
+    /// Every query parameter but `start`, `limit` and `order`.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
     /// Values of a filter parameter (name in any case); repeated and
     /// comma-separated values both count.
     pub fn filter(&self, name: &str) -> Vec<&str> {

@@ -1,0 +1,99 @@
+//! An account's blacklist (§12): numbers that must not receive SMS. Entries
+//! are added through the API, or when a handset answers `STOP`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::phone::{is_plausible_msisdn, strip_international_prefix};
+use super::time::serialize_iso;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlacklistEntry {
+    pub msisdn: String,
+    #[serde(serialize_with = "serialize_iso")]
+    pub created: DateTime<Utc>,
+}
+
+/// Entries in the order they were added.
+#[derive(Debug, Clone, Default)]
+pub struct Blacklist {
+    entries: Vec<BlacklistEntry>,
+    index: HashMap<String, usize>,
+}
+
+/// The MSISDN of a number as given (a leading `+` or `00` and spaces are
+/// dropped), or `None` when it is not a plausible number.
+pub fn normalize_msisdn(raw: &str) -> Option<String> {
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = strip_international_prefix(&compact);
+    is_plausible_msisdn(digits).then(|| digits.to_owned())
+}
+
+impl Blacklist {
+    pub fn contains(&self, msisdn: &str) -> bool {
+        self.index.contains_key(msisdn)
+    }
+
+    pub fn get(&self, msisdn: &str) -> Option<&BlacklistEntry> {
+        self.index.get(msisdn).map(|&i| &self.entries[i])
+    }
+
+    pub fn entries(&self) -> &[BlacklistEntry] {
+        &self.entries
+    }
+
+    /// Adds a number; adding one already there keeps the first entry.
+    /// Returns the entry and whether it is new.
+    pub fn add(&mut self, msisdn: &str, at: DateTime<Utc>) -> (BlacklistEntry, bool) {
+        if let Some(entry) = self.get(msisdn) {
+            return (entry.clone(), false);
+        }
+        let entry = BlacklistEntry { msisdn: msisdn.to_owned(), created: at };
+        self.index.insert(msisdn.to_owned(), self.entries.len());
+        self.entries.push(entry.clone());
+        (entry, true)
+    }
+
+    pub fn remove(&mut self, msisdn: &str) -> Option<BlacklistEntry> {
+        let position = self.index.remove(msisdn)?;
+        let entry = self.entries.remove(position);
+        for index in self.index.values_mut() {
+            if *index > position {
+                *index -= 1;
+            }
+        }
+        Some(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_is_idempotent_and_removing_keeps_the_order() {
+        let mut blacklist = Blacklist::default();
+        let first = Utc::now();
+        let (entry, new) = blacklist.add("46701234567", first);
+        assert!(new);
+        let (again, new) = blacklist.add("46701234567", first + chrono::TimeDelta::days(1));
+        assert!(!new);
+        assert_eq!(again.created, entry.created);
+        blacklist.add("46701234568", first);
+        blacklist.add("46701234569", first);
+        assert!(blacklist.remove("46701234568").is_some());
+        assert!(blacklist.remove("46701234568").is_none());
+        let numbers: Vec<_> = blacklist.entries().iter().map(|e| e.msisdn.as_str()).collect();
+        assert_eq!(numbers, ["46701234567", "46701234569"]);
+        assert!(blacklist.contains("46701234569"));
+    }
+
+    #[test]
+    fn numbers_are_normalised() {
+        assert_eq!(normalize_msisdn("+46 70 123 45 67"), Some("46701234567".into()));
+        assert_eq!(normalize_msisdn("0046701234567"), Some("46701234567".into()));
+        assert_eq!(normalize_msisdn("12ab"), None);
+    }
+}

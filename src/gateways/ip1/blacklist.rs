@@ -1,0 +1,87 @@
+//! The blacklist (§12). Numbers are normalised (a leading `+` or `00` and
+//! spaces dropped) and must be plausible MSISDNs; adding a number that is
+//! already there is idempotent and keeps its first `created`.
+
+use axum::extract::{Path, RawQuery};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::auth::Ip1Caller;
+use super::error::Ip1Error;
+use super::json::{Ip1Json, Properties, type_mismatch};
+use super::pagination::Listing;
+use crate::domain::blacklist::normalize_msisdn;
+use crate::http::json;
+
+fn invalid_number(field: &str, raw: &str) -> Ip1Error {
+    Ip1Error::field(
+        field,
+        format!("{raw:?} is not a phone number (MSISDN: country code and number, 8 to 15 digits)."),
+    )
+}
+
+/// `GET /v2/blacklist`: paginated, oldest first.
+pub async fn list(
+    caller: Ip1Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    Ok(caller.account.read(|data| {
+        let entries = data.blacklist.entries();
+        let page: Vec<_> = listing.page(entries.len()).into_iter().map(|i| &entries[i]).collect();
+        listing.respond(&headers, "/v2/blacklist", entries.len(), &page)
+    }))
+}
+
+/// Adds a number; `201` when new, `200` when it was there already.
+fn add(caller: &Ip1Caller, msisdn: &str) -> Response {
+    let now = caller.account.clock().now();
+    let (entry, new) = caller.account.write(|data| data.blacklist.add(msisdn, now));
+    json(if new { StatusCode::CREATED } else { StatusCode::OK }, &entry)
+}
+
+/// `POST /v2/blacklist` with `{"msisdn": "..."}` (`phone` is read too).
+pub async fn create(
+    caller: Ip1Caller,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let mut body = Properties::of(body)
+        .ok_or_else(|| Ip1Error::field("$", type_mismatch("BlacklistEntry")))?;
+    let raw = match body.take("msisdn").or_else(|| body.take("phone")) {
+        Some(Value::String(text)) => text,
+        Some(Value::Number(number)) => number.to_string(),
+        Some(_) => return Err(Ip1Error::field("msisdn", type_mismatch("System.String"))),
+        None => return Err(Ip1Error::field("msisdn", "The msisdn field is required.")),
+    };
+    let msisdn = normalize_msisdn(&raw).ok_or_else(|| invalid_number("msisdn", &raw))?;
+    Ok(add(&caller, &msisdn))
+}
+
+/// `PUT /v2/blacklist/{msisdn}`: adds the number (no body needed).
+pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+    let msisdn = normalize_msisdn(&raw).ok_or_else(|| invalid_number("msisdn", &raw))?;
+    let response = add(&caller, &msisdn);
+    // PUT answers 200 both times.
+    let mut response = response;
+    *response.status_mut() = StatusCode::OK;
+    Ok(response)
+}
+
+/// `GET /v2/blacklist/{msisdn}`.
+pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+    let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
+    caller.account.read(|data| {
+        let entry = data.blacklist.get(&msisdn).ok_or(Ip1Error::NotFound)?;
+        Ok(json(StatusCode::OK, entry))
+    })
+}
+
+/// `DELETE /v2/blacklist/{msisdn}`: answers with the removed entry.
+pub async fn delete(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+    let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
+    let entry =
+        caller.account.write(|data| data.blacklist.remove(&msisdn)).ok_or(Ip1Error::NotFound)?;
+    Ok(json(StatusCode::OK, &entry))
+}

@@ -1,0 +1,403 @@
+//! Contacts (§10) and labels (§11).
+//!
+//! Choices where iP.1 is silent: filters are exact, case-sensitive and all
+//! must match; `labels` may repeat or be comma-separated; the implicit
+//! label `all` is on every contact; the asynchronous import (202) makes
+//! the contacts visible at once; an import or label call with one bad item
+//! changes nothing.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::auth::Ip1Caller;
+use super::error::Ip1Error;
+use super::json::{Ip1Json, Problems, Properties, type_mismatch};
+use super::pagination::Listing;
+use crate::domain::blacklist::Blacklist;
+use crate::domain::contact::{
+    Contact, ContactFilter, IMPLICIT_LABEL, LabelUsage, MAX_IMPORT, check_label, check_property,
+    summarize,
+};
+use crate::domain::id::ObjectId;
+use crate::http::json;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactDocument<'a> {
+    id: ObjectId,
+    owner_id: &'a str,
+    properties: &'a Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    labels: Vec<&'a str>,
+}
+
+fn document<'a>(
+    contact: &'a Contact,
+    owner: &'a str,
+    blacklist: &Blacklist,
+    meta: bool,
+) -> ContactDocument<'a> {
+    ContactDocument {
+        id: contact.id,
+        owner_id: owner,
+        properties: &contact.properties,
+        metadata: meta.then(|| contact.metadata(|msisdn| blacklist.contains(msisdn))),
+        labels: contact.all_labels(),
+    }
+}
+
+/// `?meta`, `?meta=true`: on; `?meta=false`, `?meta=0` or absent: off.
+fn meta_requested(listing: &Listing) -> bool {
+    listing.pairs().iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("meta") && !matches!(value.as_str(), "false" | "0")
+    })
+}
+
+/// Reads `labels=`, `properties[key]=` and `metadata[property.key]=`.
+fn filter_of(listing: &Listing) -> Result<ContactFilter, Ip1Error> {
+    let mut filter = ContactFilter {
+        labels: listing.filter("labels").into_iter().map(str::to_owned).collect(),
+        ..ContactFilter::default()
+    };
+    for (name, value) in listing.pairs() {
+        if let Some(key) = name.strip_prefix("properties[").and_then(|k| k.strip_suffix(']')) {
+            filter.properties.push((key.to_owned(), value.clone()));
+        } else if let Some(key) = name.strip_prefix("metadata[").and_then(|k| k.strip_suffix(']')) {
+            let (property, meta_key) = key.split_once('.').ok_or_else(|| {
+                Ip1Error::field(name, "A metadata filter is metadata[property.key]=value.")
+            })?;
+            filter.metadata.push((property.to_owned(), meta_key.to_owned(), value.clone()));
+        }
+    }
+    Ok(filter)
+}
+
+fn contact_id(text: &str) -> Result<ObjectId, Ip1Error> {
+    ObjectId::parse(text).ok_or(Ip1Error::NotFound)
+}
+
+/// One contact body as given: each part only when it was sent.
+#[derive(Default)]
+struct ContactInput {
+    properties: Option<Map<String, Value>>,
+    labels: Option<Vec<String>>,
+    id: Option<String>,
+}
+
+/// Reads `properties` (names → string values; `null` allowed only when
+/// `allow_null`, for PATCH), `labels` and `id` of one contact body.
+fn read_contact(value: Value, at: &str, allow_null: bool, problems: &mut Problems) -> ContactInput {
+    let Some(mut body) = Properties::of(value) else {
+        problems.add(at.trim_end_matches('.'), type_mismatch("Contact"));
+        return ContactInput::default();
+    };
+    let id = body.take("id").and_then(|v| v.as_str().map(str::to_owned));
+    let properties = match body.take("properties") {
+        None => None,
+        Some(Value::Object(map)) => {
+            let mut checked = Map::new();
+            for (name, value) in map {
+                let field = format!("{at}properties.{name}");
+                match value {
+                    Value::String(text) => match check_property(&name, &text) {
+                        Ok(stored) => {
+                            checked.insert(name, Value::String(stored));
+                        }
+                        Err(message) => problems.add(field, message),
+                    },
+                    Value::Null if allow_null => {
+                        checked.insert(name, Value::Null);
+                    }
+                    _ => problems.add(field, type_mismatch("System.String")),
+                }
+            }
+            Some(checked)
+        }
+        Some(_) => {
+            problems.add(format!("{at}properties"), type_mismatch("a map of strings"));
+            None
+        }
+    };
+    let labels = match body.take("labels") {
+        None => None,
+        Some(Value::Array(items)) => {
+            let mut labels = Vec::new();
+            for (index, item) in items.into_iter().enumerate() {
+                let field = format!("{at}labels[{index}]");
+                match item {
+                    Value::String(label) => match check_label(&label) {
+                        Ok(()) if label == IMPLICIT_LABEL || labels.contains(&label) => {}
+                        Ok(()) => labels.push(label),
+                        Err(message) => problems.add(field, message),
+                    },
+                    _ => problems.add(field, type_mismatch("System.String")),
+                }
+            }
+            Some(labels)
+        }
+        Some(_) => {
+            problems.add(format!("{at}labels"), type_mismatch("a list of strings"));
+            None
+        }
+    };
+    ContactInput { properties, labels, id }
+}
+
+/// `GET /v2/contacts`: filtered and paginated.
+pub async fn list(
+    caller: Ip1Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    let filter = filter_of(&listing)?;
+    let meta = meta_requested(&listing);
+    Ok(caller.account.read(|data| {
+        let blocked = |msisdn: &str| data.blacklist.contains(msisdn);
+        let matching: Vec<&Contact> =
+            data.contacts.iter().filter(|c| filter.matches(c, blocked)).collect();
+        let page: Vec<ContactDocument> = listing
+            .page(matching.len())
+            .into_iter()
+            .map(|i| document(matching[i], &data.profile.id, &data.blacklist, meta))
+            .collect();
+        listing.respond(&headers, "/v2/contacts", matching.len(), &page)
+    }))
+}
+
+/// `GET /v2/contacts/{contactId}`.
+pub async fn get(
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let id = contact_id(&id)?;
+    let meta = meta_requested(&Listing::from_query(query.as_deref())?);
+    caller.account.read(|data| {
+        let contact = data.contacts.get(id).ok_or(Ip1Error::NotFound)?;
+        Ok(json(StatusCode::OK, &document(contact, &data.profile.id, &data.blacklist, meta)))
+    })
+}
+
+/// `POST /v2/contacts`: imports an array of contacts, all or none. `202`
+/// with an empty body by default; with `?sync`, `200` with the created
+/// contacts.
+pub async fn create(
+    caller: Ip1Caller,
+    RawQuery(query): RawQuery,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    let sync = listing.pairs().iter().any(|(name, _)| name.eq_ignore_ascii_case("sync"));
+    let Value::Array(items) = body else {
+        return Err(Ip1Error::field("$", type_mismatch("a list of contacts")));
+    };
+    if items.len() > MAX_IMPORT {
+        return Err(Ip1Error::field(
+            "$",
+            format!("At most {MAX_IMPORT} contacts can be imported in one call."),
+        ));
+    }
+    if items.is_empty() {
+        return Err(Ip1Error::field("$", "At least one contact is required."));
+    }
+    let now = caller.account.clock().now();
+    let mut problems = Problems::default();
+    let mut contacts = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let at = format!("[{index}].");
+        let ContactInput { properties, labels, .. } = read_contact(item, &at, false, &mut problems);
+        match properties {
+            Some(properties) => contacts.push(Contact {
+                id: ObjectId::new(now),
+                properties,
+                labels: labels.unwrap_or_default(),
+            }),
+            None => problems.add(format!("{at}properties"), "The properties field is required."),
+        }
+    }
+    let contacts = problems.into_result(contacts)?;
+    Ok(caller.account.write(|data| {
+        let created: Vec<ContactDocument> = if sync {
+            contacts.iter().map(|c| document(c, &data.profile.id, &data.blacklist, false)).collect()
+        } else {
+            Vec::new()
+        };
+        let response = if sync {
+            json(StatusCode::OK, &created)
+        } else {
+            StatusCode::ACCEPTED.into_response()
+        };
+        for contact in contacts {
+            data.contacts.insert(contact);
+        }
+        response
+    }))
+}
+
+/// Shared by PUT (replace) and PATCH (merge; `null` removes a property).
+async fn update(
+    caller: Ip1Caller,
+    id: String,
+    body: Value,
+    replace: bool,
+) -> Result<Response, Ip1Error> {
+    let id = contact_id(&id)?;
+    let mut problems = Problems::default();
+    let ContactInput { properties, labels, id: body_id } =
+        read_contact(body, "", !replace, &mut problems);
+    if body_id.as_deref().is_some_and(|given| given != id.to_string()) {
+        problems.add("id", "The id in the body must be the contact's id.");
+    }
+    if replace && properties.is_none() && problems.is_empty() {
+        problems.add("properties", "The properties field is required.");
+    }
+    problems.into_result(())?;
+    caller.account.write(|data| {
+        let contact = data.contacts.get_mut(id).ok_or(Ip1Error::NotFound)?;
+        if replace {
+            contact.properties = properties.unwrap_or_default();
+            contact.labels = labels.unwrap_or_default();
+        } else {
+            for (name, value) in properties.unwrap_or_default() {
+                if value.is_null() {
+                    contact.properties.remove(&name);
+                } else {
+                    contact.properties.insert(name, value);
+                }
+            }
+            if let Some(labels) = labels {
+                contact.labels = labels;
+            }
+        }
+        let contact = data.contacts.get(id).ok_or(Ip1Error::NotFound)?;
+        Ok(json(StatusCode::OK, &document(contact, &data.profile.id, &data.blacklist, false)))
+    })
+}
+
+/// `PUT /v2/contacts/{contactId}`: replaces the contact.
+pub async fn replace(
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    update(caller, id, body, true).await
+}
+
+/// `PATCH /v2/contacts/{contactId}`: changes only what is given.
+pub async fn patch(
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    update(caller, id, body, false).await
+}
+
+/// `DELETE /v2/contacts/{contactId}`: answers with the deleted contact.
+pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+    let id = contact_id(&id)?;
+    caller.account.write(|data| {
+        let contact = data.contacts.remove(id).ok_or(Ip1Error::NotFound)?;
+        Ok(json(StatusCode::OK, &document(&contact, &data.profile.id, &data.blacklist, false)))
+    })
+}
+
+/// `DELETE /v2/contacts`: deletes every contact matching the list filters
+/// (all of them without a filter); answers with the deleted contacts.
+pub async fn delete_matching(
+    caller: Ip1Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    let filter = filter_of(&listing)?;
+    let meta = meta_requested(&listing);
+    Ok(caller.account.write(|data| {
+        let blacklist = &data.blacklist;
+        let doomed: Vec<ObjectId> = data
+            .contacts
+            .iter()
+            .filter(|c| filter.matches(c, |msisdn| blacklist.contains(msisdn)))
+            .map(|c| c.id)
+            .collect();
+        let deleted: Vec<Contact> =
+            doomed.into_iter().filter_map(|id| data.contacts.remove(id)).collect();
+        let documents: Vec<ContactDocument> =
+            deleted.iter().map(|c| document(c, &data.profile.id, &data.blacklist, meta)).collect();
+        json(StatusCode::OK, &documents)
+    }))
+}
+
+/// `GET /v2/contacts/meta`: counts over the stored contacts.
+pub async fn meta(caller: Ip1Caller) -> Response {
+    let summary = caller.account.read(|data| summarize(data.contacts.iter()));
+    json(StatusCode::OK, &summary)
+}
+
+/// `POST /v2/labels/{labelName}/contacts`: adds the label to every listed
+/// contact. One unknown id refuses the whole call (400, naming it).
+pub async fn add_label(
+    caller: Ip1Caller,
+    Path(label): Path<String>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    check_label(&label).map_err(|message| Ip1Error::field("labelName", message))?;
+    if label == IMPLICIT_LABEL {
+        return Err(Ip1Error::field("labelName", "The label all is on every contact already."));
+    }
+    let Value::Array(items) = body else {
+        return Err(Ip1Error::field("$", type_mismatch("a list of contact ids")));
+    };
+    let mut problems = Problems::default();
+    let ids: Vec<(usize, Option<ObjectId>)> = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| match item.as_str() {
+            Some(text) => (index, ObjectId::parse(text)),
+            None => {
+                problems.add(format!("[{index}]"), type_mismatch("System.String"));
+                (index, None)
+            }
+        })
+        .collect();
+    caller.account.write(|data| {
+        for (index, id) in &ids {
+            if id.is_none_or(|id| data.contacts.get(id).is_none()) && items[*index].is_string() {
+                problems
+                    .add(format!("[{index}]"), format!("No contact with id {}.", items[*index]));
+            }
+        }
+        std::mem::take(&mut problems).into_result(())?;
+        for id in ids.iter().filter_map(|(_, id)| *id) {
+            if let Some(contact) = data.contacts.get_mut(id) {
+                if !contact.labels.contains(&label) {
+                    contact.labels.push(label.clone());
+                }
+            }
+        }
+        let usage_count = data.contacts.iter().filter(|c| c.has_label(&label)).count() as u64;
+        Ok(json(StatusCode::OK, &LabelUsage { label_name: label.clone(), usage_count }))
+    })
+}
+
+/// `DELETE /v2/labels/{labelName}`: removes the label from every contact;
+/// answers `usageCount: 0`.
+pub async fn remove_label(
+    caller: Ip1Caller,
+    Path(label): Path<String>,
+) -> Result<Response, Ip1Error> {
+    if label == IMPLICIT_LABEL {
+        return Err(Ip1Error::field("labelName", "The label all cannot be removed."));
+    }
+    Ok(caller.account.write(|data| {
+        for contact in data.contacts.iter_mut() {
+            contact.labels.retain(|l| *l != label);
+        }
+        json(StatusCode::OK, &LabelUsage { label_name: label.clone(), usage_count: 0 })
+    }))
+}
