@@ -7,6 +7,8 @@ mod auth;
 mod control;
 mod errors;
 mod ip1_batches;
+mod ip1_blacklist;
+mod ip1_contacts;
 mod ip1_listing;
 mod ip1_send_validation;
 mod lifecycle;
