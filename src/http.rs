@@ -49,6 +49,13 @@ pub fn credentials(headers: &HeaderMap) -> Option<Credentials> {
     None
 }
 
+/// An absolute http(s) URL with a host: what callback URLs must be.
+pub fn is_absolute_http_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+    })
+}
+
 /// The parts of the router, each with its own error format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {

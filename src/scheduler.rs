@@ -124,6 +124,14 @@ fn enqueue_report<P: Reports>(
     data.callbacks.insert(job.id, job);
 }
 
+/// Queues a callback (an incoming SMS, say) whose first attempt is due at
+/// `due`; it then follows the same retries, scripts and journal as
+/// delivery reports.
+pub fn enqueue_callback<P>(data: &mut ShardData<P>, job: CallbackJob, due: DateTime<Utc>) {
+    data.schedule.add_callback(due, job.id);
+    data.callbacks.insert(job.id, job);
+}
+
 /// After a batch is stored: reports for every message's first statuses,
 /// and each message's next step on the timetable.
 pub fn schedule_new_batch<P: Reports>(

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod callbacks;
 pub mod clock;
 pub mod error;
+pub mod inbound;
 pub mod rules;
 
 use axum::Router;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/clock/set", post(clock::set))
         .route("/_mock/rules", get(rules::list).post(rules::add).delete(rules::clear))
         .route("/_mock/rules/{id}", delete(rules::remove))
+        .route("/_mock/inbound", post(inbound::inject))
         .route("/_mock/callbacks", get(callbacks::list))
         .route("/_mock/callbacks/{id}/redeliver", post(callbacks::redeliver))
         .route(

@@ -1,9 +1,9 @@
 //! Accounts of both gateways: what a fixture or the control API may say
 //! about a new account (the `*Spec` types) and what is stored (`*Profile`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::money::{Currency, Money};
@@ -31,10 +31,15 @@ pub struct Ip1Profile {
     pub account_type: Ip1AccountType,
     pub currency: Currency,
     pub balance: Money,
-    /// Registered senders; `iP1` and `iP1sms` are always among them (§14).
-    pub senders: BTreeSet<String>,
+    /// Registered senders with when they were registered; `iP1` and
+    /// `iP1sms` come pre-registered (§14).
+    pub senders: BTreeMap<String, DateTime<Utc>>,
     /// The parent's account id, for sub-accounts.
     pub parent: Option<String>,
+    /// The account's virtual number, which incoming SMS are sent to.
+    pub virtual_number: Option<String>,
+    /// The `IncomingCallbackUrl` setting (§13); `None` = off.
+    pub incoming_callback_url: Option<String>,
 }
 
 /// A stored Viamobile BSMS account.
@@ -91,6 +96,12 @@ pub struct Ip1AccountSpec {
     pub currency: Option<Currency>,
     pub balance: Option<Money>,
     pub senders: Option<Vec<String>>,
+    /// The parent account's id, for a sub-account.
+    pub parent: Option<String>,
+    /// The number incoming SMS are addressed to.
+    pub virtual_number: Option<String>,
+    /// The `IncomingCallbackUrl` setting to start with.
+    pub incoming_callback_url: Option<String>,
 }
 
 /// What may be said about a new Viamobile account.
@@ -165,6 +176,8 @@ pub enum AccountError {
     InvalidCredential(&'static str),
     #[error("{0} is already taken")]
     Taken(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The senders every iP.1 account has, even a trial account (§14).
@@ -202,12 +215,28 @@ impl Ip1AccountSpec {
             check_credential(key, "an iP.1 API key")?;
         }
         let listed = self.senders.unwrap_or_else(|| defaults.senders.clone());
-        let mut senders: BTreeSet<String> =
-            IP1_PREREGISTERED_SENDERS.iter().map(|s| s.to_string()).collect();
+        let now = Utc::now();
+        let mut senders: BTreeMap<String, DateTime<Utc>> =
+            IP1_PREREGISTERED_SENDERS.iter().map(|s| (s.to_string(), now)).collect();
         for sender in listed {
             let normalized =
                 normalize_ip1_sender(&sender).map_err(|_| AccountError::InvalidSender(sender))?;
-            senders.insert(normalized);
+            senders.insert(normalized, now);
+        }
+        let virtual_number = match self.virtual_number {
+            Some(raw) => {
+                Some(crate::domain::blacklist::normalize_msisdn(&raw).ok_or_else(|| {
+                    AccountError::Invalid(format!("virtualNumber {raw:?} is not an MSISDN"))
+                })?)
+            }
+            None => None,
+        };
+        if let Some(url) = &self.incoming_callback_url {
+            if !crate::http::is_absolute_http_url(url) {
+                return Err(AccountError::Invalid(format!(
+                    "incomingCallbackUrl {url:?} is not an absolute http(s) URL"
+                )));
+            }
         }
         Ok(Ip1Profile {
             name: self.name.unwrap_or_else(|| id.clone()),
@@ -218,7 +247,9 @@ impl Ip1AccountSpec {
             currency: self.currency.unwrap_or(defaults.currency),
             balance: self.balance.unwrap_or(defaults.balance),
             senders,
-            parent: None,
+            parent: self.parent,
+            virtual_number,
+            incoming_callback_url: self.incoming_callback_url,
         })
     }
 }
@@ -270,7 +301,7 @@ mod tests {
         let spec = Ip1AccountSpec { senders: Some(vec!["Acme".into()]), ..Default::default() };
         let profile =
             spec.into_profile("ip1-1".into(), vec!["key".into()], &Ip1Defaults::default()).unwrap();
-        let senders: Vec<_> = profile.senders.iter().map(String::as_str).collect();
+        let senders: Vec<_> = profile.senders.keys().map(String::as_str).collect();
         assert_eq!(senders, ["Acme", "iP1", "iP1sms"]);
     }
 

@@ -9,6 +9,7 @@ pub mod blacklist;
 pub mod contact;
 pub mod encoding;
 pub mod id;
+pub mod landing;
 pub mod lifecycle;
 pub mod message;
 pub mod money;

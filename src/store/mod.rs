@@ -303,6 +303,11 @@ impl Store {
         }
     }
 
+    /// The iP.1 account with this id.
+    pub fn find_ip1(&self, id: &str) -> Option<Arc<Ip1Account>> {
+        self.ip1_accounts.get(id).map(|a| a.value().clone())
+    }
+
     /// The account with this iP.1 id or Viamobile username.
     pub fn find(&self, name: &str) -> Option<AnyAccount> {
         if let Some(account) = self.ip1_accounts.get(name) {

@@ -10,6 +10,7 @@ use super::messaging::Messaging;
 use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
 use crate::domain::blacklist::Blacklist;
+use crate::domain::landing::Landing;
 use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
@@ -32,6 +33,8 @@ pub struct ShardData<P> {
     pub callbacks: HashMap<u64, CallbackJob>,
     pub contacts: Contacts,
     pub blacklist: Blacklist,
+    /// Landing pages, oldest first.
+    pub landings: Vec<Landing>,
 }
 
 impl<P> ShardData<P> {
@@ -43,6 +46,7 @@ impl<P> ShardData<P> {
             callbacks: HashMap::new(),
             contacts: Contacts::default(),
             blacklist: Blacklist::default(),
+            landings: Vec::new(),
         }
     }
 }

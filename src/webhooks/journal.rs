@@ -17,6 +17,7 @@ use crate::domain::time::serialize_iso;
 #[serde(rename_all = "camelCase")]
 pub enum CallbackKind {
     DeliveryReport,
+    IncomingSms,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

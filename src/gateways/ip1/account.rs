@@ -1,14 +1,25 @@
-//! iP.1 account endpoints (§15): `GET /api/me` and `GET /api/me/account`,
-//! in the PascalCase the `/api/me...` family uses.
+//! iP.1 account endpoints (§15): `GET /api/me`, `GET /api/me/account` and
+//! sub-accounts under `/api/me/children`, in the PascalCase the
+//! `/api/me...` family uses. A parent reads and renames its children; no
+//! other account (a child, a sibling) can see them.
 
-use axum::http::StatusCode;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::auth::Ip1Caller;
-use crate::domain::account::{Ip1AccountType, Ip1Profile};
+use super::error::Ip1Error;
+use super::json::{Ip1Json, Properties, type_mismatch};
+use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
 use crate::http::json;
+use crate::state::AppState;
+use crate::store::{Ip1Account, Origin};
 
 /// `GET /api/me`: overview of the calling account (§15.1).
 #[derive(Serialize)]
@@ -65,4 +76,121 @@ pub async fn me(caller: Ip1Caller) -> Response {
 pub async fn account(caller: Ip1Caller) -> Response {
     let details = caller.account.read(|data| AccountDetails::new(&data.profile, &caller.key));
     json(StatusCode::OK, &details)
+}
+
+/// A sub-account of the caller, or 404 (also for the caller itself, its
+/// parent, siblings and strangers).
+fn child_of(state: &AppState, caller: &Ip1Caller, id: &str) -> Result<Arc<Ip1Account>, Ip1Error> {
+    let account = state.store.find_ip1(id).ok_or(Ip1Error::NotFound)?;
+    let parent = account.read(|data| data.profile.parent.clone());
+    if parent.as_deref() == Some(caller.account.id()) {
+        Ok(account)
+    } else {
+        Err(Ip1Error::NotFound)
+    }
+}
+
+fn child_details(account: &Ip1Account) -> AccountDetails {
+    account.read(|data| {
+        let key = data.profile.api_keys.first().cloned().unwrap_or_default();
+        AccountDetails::new(&data.profile, &key)
+    })
+}
+
+/// Reads a child's `Name`: required, not blank, at most 100 characters.
+fn child_name(body: &mut Properties) -> Result<String, Ip1Error> {
+    match body.take("Name") {
+        Some(Value::String(name)) if !name.trim().is_empty() && name.chars().count() <= 100 => {
+            Ok(name)
+        }
+        Some(Value::String(_)) => Err(Ip1Error::field(
+            "Name",
+            "The field Name must be 1 to 100 characters and not blank.",
+        )),
+        Some(_) => Err(Ip1Error::field("Name", type_mismatch("System.String"))),
+        None => Err(Ip1Error::field("Name", "The Name field is required.")),
+    }
+}
+
+/// `GET /api/me/children`: the caller's sub-accounts, with their keys.
+pub async fn children(State(state): State<AppState>, caller: Ip1Caller) -> Response {
+    let mut children: Vec<(String, AccountDetails)> = state
+        .store
+        .ip1_list()
+        .iter()
+        .filter(|a| a.read(|data| data.profile.parent.as_deref() == Some(caller.account.id())))
+        .map(|a| (a.id().to_owned(), child_details(a)))
+        .collect();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    let children: Vec<AccountDetails> = children.into_iter().map(|(_, details)| details).collect();
+    json(StatusCode::OK, &children)
+}
+
+/// `POST /api/me/children` with `{"Name": "..."}`: a new, fully usable
+/// account with its own id and key; type and currency are the parent's,
+/// the balance starts at 0.
+pub async fn create_child(
+    State(state): State<AppState>,
+    caller: Ip1Caller,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let mut body =
+        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Account")))?;
+    let name = child_name(&mut body)?;
+    let (organization, account_type, currency) = caller.account.read(|data| {
+        (data.profile.organization.clone(), data.profile.account_type, data.profile.currency)
+    });
+    let spec = Ip1AccountSpec {
+        name: Some(name),
+        organization: Some(organization),
+        account_type: Some(account_type),
+        currency: Some(currency),
+        balance: Some(Money::ZERO),
+        senders: Some(Vec::new()),
+        parent: Some(caller.account.id().to_owned()),
+        ..Ip1AccountSpec::default()
+    };
+    let child = state
+        .store
+        .create_ip1(spec, Origin::Runtime)
+        .map_err(|err| Ip1Error::field("Name", err.to_string()))?;
+    let mut response = json(StatusCode::CREATED, &child_details(&child));
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/me/children/{}", child.id())) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET /api/me/children/{child}`.
+pub async fn child(
+    State(state): State<AppState>,
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Ip1Error> {
+    let child = child_of(&state, &caller, &id)?;
+    Ok(json(StatusCode::OK, &child_details(&child)))
+}
+
+/// `PUT /api/me/children/{child}` with `{"ID": "...", "Name": "..."}`:
+/// renames the sub-account; an `ID` other than the path's answers 400.
+pub async fn update_child(
+    State(state): State<AppState>,
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let child = child_of(&state, &caller, &id)?;
+    let mut body =
+        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Account")))?;
+    if let Some(given) = body.take("ID") {
+        if given.as_str() != Some(id.as_str()) {
+            return Err(Ip1Error::field(
+                "ID",
+                "The ID must be the sub-account's id from the path.",
+            ));
+        }
+    }
+    let name = child_name(&mut body)?;
+    child.write(|data| data.profile.name = name);
+    Ok(json(StatusCode::OK, &child_details(&child)))
 }

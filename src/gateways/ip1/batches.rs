@@ -43,7 +43,7 @@ pub async fn send(
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let request = send_request::parse(body)?;
-    let registered = caller.account.read(|data| data.profile.senders.contains(&request.sender));
+    let registered = caller.account.read(|data| data.profile.senders.contains_key(&request.sender));
     if !registered && state.unregistered_sender == UnregisteredSender::Reject {
         return Err(Ip1Error::field(
             "Sender",

@@ -133,12 +133,16 @@ pub struct MessageDocument<'a> {
     sms_type: SmsType,
     datacoding: Datacoding,
     priority: u8,
-    price: Money,
-    currency: Currency,
+    /// Outgoing messages only, as in the documented incoming-SMS shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    currency: Option<Currency>,
     statuses: Vec<StatusDocument>,
     #[serde(serialize_with = "serialize_iso")]
     modified: DateTime<Utc>,
-    reference: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<Option<&'a str>>,
     mcc: Option<String>,
     mnc: Option<String>,
 }
@@ -163,6 +167,7 @@ impl<'a> MessageDocument<'a> {
             Direction::Mo => batch.sender.as_str(),
         };
         let (mcc, mnc) = mcc_mnc(handset).unzip();
+        let outgoing = batch.direction == Direction::Mt;
         MessageDocument {
             id: batch.message_id(index),
             batch_id: batch.id,
@@ -175,11 +180,11 @@ impl<'a> MessageDocument<'a> {
             sms_type: batch.sms_type,
             datacoding: message.datacoding,
             priority: batch.priority,
-            price: message.price,
-            currency: owner.currency,
+            price: outgoing.then_some(message.price),
+            currency: outgoing.then_some(owner.currency),
             statuses,
             modified: message.latest().at,
-            reference: batch.reference.as_deref(),
+            reference: outgoing.then_some(batch.reference.as_deref()),
             mcc,
             mnc,
         }

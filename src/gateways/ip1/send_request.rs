@@ -132,7 +132,7 @@ pub fn parse(body: Value) -> Result<SendRequest, Ip1Error> {
                     "DeliveryReportUrl",
                     format!("The field DeliveryReportUrl must be a string with a maximum length of {MAX_URL_LENGTH}."),
                 );
-            } else if !is_absolute_http_url(&url) {
+            } else if !crate::http::is_absolute_http_url(&url) {
                 problems.add(
                     "DeliveryReportUrl",
                     "The DeliveryReportUrl field is not a valid fully-qualified http, https, or ftp URL.",
@@ -307,11 +307,4 @@ fn parse_windows(value: Value, problems: &mut Problems) -> Vec<DeliveryWindow> {
         }
     }
     windows
-}
-
-/// An absolute http(s) URL with a host, as the sample model's `[Url]` wants.
-fn is_absolute_http_url(text: &str) -> bool {
-    url::Url::parse(text).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
-    })
 }

@@ -1,0 +1,271 @@
+//! Landing pages and their elements (§16). `PUT` replaces a page's name
+//! but keeps its elements, views and links, as documented; elements are
+//! read and changed through `/v2/landings/{id}/elements`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawQuery};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::auth::Ip1Caller;
+use super::error::Ip1Error;
+use super::json::{Ip1Json, Problems, Properties, type_mismatch};
+use super::pagination::Listing;
+use crate::domain::id::ObjectId;
+use crate::domain::landing::{Landing, MAX_NAME, check_element, short_slug};
+use crate::domain::time::serialize_iso;
+use crate::http::json;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LandingDocument<'a> {
+    id: ObjectId,
+    name: &'a str,
+    views: &'a BTreeMap<String, u64>,
+    link: &'a str,
+    short_link: &'a str,
+    #[serde(serialize_with = "serialize_iso")]
+    last_modified: DateTime<Utc>,
+    elements: &'a [Map<String, Value>],
+}
+
+fn document(landing: &Landing) -> LandingDocument<'_> {
+    LandingDocument {
+        id: landing.id,
+        name: &landing.name,
+        views: &landing.views,
+        link: &landing.link,
+        short_link: &landing.short_link,
+        last_modified: landing.last_modified,
+        elements: &landing.elements,
+    }
+}
+
+fn landing_id(text: &str) -> Result<ObjectId, Ip1Error> {
+    ObjectId::parse(text).ok_or(Ip1Error::NotFound)
+}
+
+fn name_of(body: &mut Properties, problems: &mut Problems) -> String {
+    match body.take("name") {
+        Some(Value::String(name))
+            if !name.trim().is_empty() && name.chars().count() <= MAX_NAME =>
+        {
+            name
+        }
+        Some(Value::String(_)) => {
+            problems.add(
+                "name",
+                format!("The field name must be 1 to {MAX_NAME} characters and not blank."),
+            );
+            String::new()
+        }
+        Some(_) => {
+            problems.add("name", type_mismatch("System.String"));
+            String::new()
+        }
+        None => {
+            problems.add("name", "The name field is required.");
+            String::new()
+        }
+    }
+}
+
+fn check_elements(
+    value: Option<Value>,
+    now: DateTime<Utc>,
+    problems: &mut Problems,
+) -> Vec<Map<String, Value>> {
+    let items = match value {
+        None => return Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
+            problems.add("elements", type_mismatch("a list of elements"));
+            return Vec::new();
+        }
+    };
+    let mut elements = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        match check_element(item, ObjectId::new(now), index) {
+            Ok(element) => elements.push(element),
+            Err(found) => {
+                for (field, message) in found {
+                    problems.add(
+                        format!("elements[{index}].{field}").trim_end_matches('.').to_owned(),
+                        message,
+                    );
+                }
+            }
+        }
+    }
+    elements
+}
+
+/// `GET /v2/landings`: paginated, oldest first.
+pub async fn list(
+    caller: Ip1Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    Ok(caller.account.read(|data| {
+        let page: Vec<LandingDocument> = listing
+            .page(data.landings.len())
+            .into_iter()
+            .map(|i| document(&data.landings[i]))
+            .collect();
+        listing.respond(&headers, "/v2/landings", data.landings.len(), &page)
+    }))
+}
+
+/// `GET /v2/landings/{landingId}`.
+pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    caller.account.read(|data| {
+        let landing = data.landings.iter().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        Ok(json(StatusCode::OK, &document(landing)))
+    })
+}
+
+/// `POST /v2/landings`: `{"name": ..., "elements": [...]}`; answers `201`.
+pub async fn create(
+    caller: Ip1Caller,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let mut body =
+        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Landing")))?;
+    let now = caller.account.clock().now();
+    let mut problems = Problems::default();
+    let name = name_of(&mut body, &mut problems);
+    let elements = check_elements(body.take("elements"), now, &mut problems);
+    problems.into_result(())?;
+    let id = ObjectId::new(now);
+    let landing = Landing {
+        id,
+        name,
+        views: BTreeMap::new(),
+        link: format!("https://landing.ip1.net/{id}"),
+        short_link: format!("https://url.ip1.net/{}", short_slug()),
+        last_modified: now,
+        elements,
+    };
+    let mut response = json(StatusCode::CREATED, &document(&landing));
+    caller.account.write(|data| data.landings.push(landing));
+    if let Ok(location) = HeaderValue::from_str(&format!("/v2/landings/{id}")) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `PUT /v2/landings/{landingId}`: replaces the name; elements, views and
+/// links stay.
+pub async fn update(
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    let mut body =
+        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Landing")))?;
+    let mut problems = Problems::default();
+    let name = name_of(&mut body, &mut problems);
+    problems.into_result(())?;
+    let now = caller.account.clock().now();
+    caller.account.write(|data| {
+        let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        landing.name = name;
+        landing.last_modified = now;
+        Ok(json(StatusCode::OK, &document(landing)))
+    })
+}
+
+/// `DELETE /v2/landings/{landingId}`: answers with the deleted page.
+pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    caller.account.write(|data| {
+        let position = data.landings.iter().position(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        let landing = data.landings.remove(position);
+        Ok(json(StatusCode::OK, &document(&landing)))
+    })
+}
+
+/// `GET /v2/landings/{landingId}/elements`.
+pub async fn elements(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    caller.account.read(|data| {
+        let landing = data.landings.iter().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        Ok(json(StatusCode::OK, &landing.elements))
+    })
+}
+
+/// `POST /v2/landings/{landingId}/elements`: adds an element; `201`.
+pub async fn add_element(
+    caller: Ip1Caller,
+    Path(id): Path<String>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    let now = caller.account.clock().now();
+    caller.account.write(|data| {
+        let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        let element =
+            check_element(body, ObjectId::new(now), landing.elements.len()).map_err(problems)?;
+        landing.elements.push(element.clone());
+        landing.last_modified = now;
+        Ok(json(StatusCode::CREATED, &element))
+    })
+}
+
+fn problems(found: Vec<(String, String)>) -> Ip1Error {
+    let mut problems = Problems::default();
+    for (field, message) in found {
+        problems.add(if field.is_empty() { "$".to_owned() } else { field }, message);
+    }
+    problems.into_result(()).err().unwrap_or(Ip1Error::NotFound)
+}
+
+/// `GET /v2/landings/{landingId}/elements/{elementId}`.
+pub async fn element(
+    caller: Ip1Caller,
+    Path((id, element)): Path<(String, String)>,
+) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    caller.account.read(|data| {
+        let landing = data.landings.iter().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        let found =
+            landing.elements.iter().find(|e| e.get("id").and_then(Value::as_str) == Some(&element));
+        Ok(json(StatusCode::OK, found.ok_or(Ip1Error::NotFound)?))
+    })
+}
+
+/// `PUT /v2/landings/{landingId}/elements/{elementId}`: replaces the
+/// element (it keeps its id).
+pub async fn update_element(
+    caller: Ip1Caller,
+    Path((id, element)): Path<(String, String)>,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let id = landing_id(&id)?;
+    let element_id = ObjectId::parse(&element).ok_or(Ip1Error::NotFound)?;
+    let now = caller.account.clock().now();
+    caller.account.write(|data| {
+        let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
+        let position = landing
+            .elements
+            .iter()
+            .position(|e| e.get("id").and_then(Value::as_str) == Some(&element))
+            .ok_or(Ip1Error::NotFound)?;
+        let mut body = body;
+        if let Some(object) = body.as_object_mut() {
+            object.insert("id".to_owned(), Value::String(element_id.to_string()));
+        }
+        let updated = check_element(body, element_id, position).map_err(problems)?;
+        landing.elements[position] = updated.clone();
+        landing.last_modified = now;
+        Ok(json(StatusCode::OK, &updated))
+    })
+}

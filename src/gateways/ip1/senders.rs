@@ -1,0 +1,91 @@
+//! Sender registration (§14). A sender follows the rules of §3.4
+//! (alphanumeric 3–11, or 3–15 digits); registration needs no body, is
+//! immediate and idempotent (`200` both times, keeping the first
+//! `created`). Only registered senders may send.
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::auth::Ip1Caller;
+use super::error::Ip1Error;
+use super::json::{Ip1Json, Properties, type_mismatch};
+use crate::domain::sender::normalize_ip1_sender;
+use crate::domain::time::serialize_iso;
+use crate::http::json;
+
+#[derive(Serialize)]
+struct SenderDocument {
+    sender: String,
+    #[serde(serialize_with = "serialize_iso")]
+    created: DateTime<Utc>,
+}
+
+fn checked(raw: &str) -> Result<String, Ip1Error> {
+    normalize_ip1_sender(raw).map_err(|err| Ip1Error::field("sender", err.to_string()))
+}
+
+/// `GET /v2/me/senders`: sorted alphabetically.
+pub async fn list(caller: Ip1Caller) -> Response {
+    let senders: Vec<SenderDocument> = caller.account.read(|data| {
+        data.profile
+            .senders
+            .iter()
+            .map(|(sender, created)| SenderDocument { sender: sender.clone(), created: *created })
+            .collect()
+    });
+    json(StatusCode::OK, &senders)
+}
+
+/// `GET /v2/me/senders/{sender}`.
+pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+    let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
+    let created = caller
+        .account
+        .read(|data| data.profile.senders.get(&sender).copied())
+        .ok_or(Ip1Error::NotFound)?;
+    Ok(json(StatusCode::OK, &SenderDocument { sender, created }))
+}
+
+fn register(caller: &Ip1Caller, sender: String) -> Response {
+    let now = caller.account.clock().now();
+    let created =
+        caller.account.write(|data| *data.profile.senders.entry(sender.clone()).or_insert(now));
+    json(StatusCode::OK, &SenderDocument { sender, created })
+}
+
+/// `PUT /v2/me/senders/{sender}`: registers it.
+pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+    let sender = checked(&raw)?;
+    Ok(register(&caller, sender))
+}
+
+/// `PUT /v2/me/senders` with `{"sender": "..."}`, as one documentation
+/// snippet does.
+pub async fn put_body(
+    caller: Ip1Caller,
+    Ip1Json(body): Ip1Json<Value>,
+) -> Result<Response, Ip1Error> {
+    let mut body =
+        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Sender")))?;
+    let raw = match body.take("sender") {
+        Some(Value::String(text)) => text,
+        Some(_) => return Err(Ip1Error::field("sender", type_mismatch("System.String"))),
+        None => return Err(Ip1Error::field("sender", "The sender field is required.")),
+    };
+    let sender = checked(&raw)?;
+    Ok(register(&caller, sender))
+}
+
+/// `DELETE /v2/me/senders/{sender}`: unregisters it; answers like PUT.
+pub async fn delete(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+    let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
+    let created = caller
+        .account
+        .write(|data| data.profile.senders.remove(&sender))
+        .ok_or(Ip1Error::NotFound)?;
+    Ok(json(StatusCode::OK, &SenderDocument { sender, created }))
+}
