@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod control;
 mod errors;
+mod ip1_account_surface;
 mod ip1_batches;
 mod ip1_blacklist;
 mod ip1_contacts;
