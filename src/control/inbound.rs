@@ -3,15 +3,21 @@
 //! Incoming (so it shows in batches, messages and conversations), POSTed
 //! to the account's `IncomingCallbackUrl` with the same retries, failure
 //! scripts and journal as delivery reports, and a body of `STOP` (trimmed,
-//! any case) blacklists the sender. What is due is run before answering.
+//! any case) blacklists the sender. For a Viamobile account it is pushed
+//! to the account's incoming URL with its HMAC-SHA1 `hash` (§5.9). What is
+//! due is run before answering.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::json;
+use sha1::Sha1;
 
 use super::error::{ControlError, ControlJson};
 use crate::domain::blacklist::normalize_msisdn;
@@ -20,20 +26,21 @@ use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Fate, Outcome};
 use crate::domain::message::{Batch, Direction, Message, SmsType, StatusEvent};
 use crate::domain::money::Money;
+use crate::domain::network::operator_code;
 use crate::domain::status;
 use crate::domain::time::parse_iso;
 use crate::gateways::ip1::documents::{MessageDocument, Owner};
 use crate::http::json;
-use crate::scheduler::{enqueue_callback, run_until};
+use crate::scheduler::{Pass, Reports, enqueue_callback, run_until};
 use crate::state::AppState;
-use crate::store::AnyAccount;
+use crate::store::{AnyAccount, Shard, ViamobileAccount};
 use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::CallbackKind;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Inbound {
-    /// `ip1` (the default); Viamobile's incoming push is not emulated yet.
+    /// `ip1` or `viamobile`; the account decides, this only checks.
     #[serde(default)]
     gateway: Option<String>,
     /// The account; without it, the account whose virtual number is `recipient`.
@@ -54,10 +61,8 @@ pub async fn inject(
     State(state): State<AppState>,
     ControlJson(inbound): ControlJson<Inbound>,
 ) -> Result<Response, ControlError> {
-    if inbound.gateway.as_deref().is_some_and(|g| g != "ip1") {
-        return Err(ControlError::bad_request(
-            "incoming SMS are emulated for iP.1 accounts (gateway \"ip1\")",
-        ));
+    if inbound.gateway.as_deref().is_some_and(|g| g != "ip1" && g != "viamobile") {
+        return Err(ControlError::bad_request("gateway is \"ip1\" or \"viamobile\""));
     }
     let sender = normalize_msisdn(&inbound.sender).ok_or_else(|| {
         ControlError::bad_request(format!("sender {:?} is not an MSISDN", inbound.sender))
@@ -70,11 +75,19 @@ pub async fn inject(
     };
     let account = match (&inbound.account, &recipient) {
         (Some(name), _) => match state.store.find(name) {
+            Some(AnyAccount::Viamobile(_)) if inbound.gateway.as_deref() == Some("ip1") => {
+                return Err(ControlError::bad_request(format!("{name} is a Viamobile account")));
+            }
+            Some(AnyAccount::Ip1(_)) if inbound.gateway.as_deref() == Some("viamobile") => {
+                return Err(ControlError::bad_request(format!("{name} is an iP.1 account")));
+            }
             Some(AnyAccount::Ip1(account)) => account,
-            Some(AnyAccount::Viamobile(_)) => {
-                return Err(ControlError::bad_request(
-                    "incoming SMS are emulated for iP.1 accounts",
-                ));
+            Some(AnyAccount::Viamobile(account)) => {
+                let recipient = recipient.ok_or_else(|| {
+                    ControlError::bad_request("give `recipient`: the number the SMS was sent to")
+                })?;
+                let time = inbound.time.as_deref();
+                return viamobile(&state, &account, sender, recipient, inbound.body, time).await;
             }
             None => return Err(ControlError::unknown_account(name)),
         },
@@ -99,51 +112,8 @@ pub async fn inject(
         recipient.or_else(|| account.read(|d| d.profile.virtual_number.clone())).ok_or_else(
             || ControlError::bad_request("the account has no virtual number: give `recipient`"),
         )?;
-    let now = account.clock().now();
-    let at = match inbound.time.as_deref() {
-        None => now,
-        Some(text) => {
-            let at = parse_iso(text).ok_or_else(|| {
-                ControlError::bad_request(format!("{text:?} is not an ISO-8601 time"))
-            })?;
-            if at > now {
-                return Err(ControlError::bad_request(
-                    "an incoming SMS cannot arrive in the future",
-                ));
-            }
-            at
-        }
-    };
-
-    let segmentation = segment(&inbound.body);
-    let event = StatusEvent { code: status::DELIVERED_TO_HANDSET, at };
-    let batch = Batch {
-        id: ObjectId::new(at),
-        first_message_id: ObjectId::new(at),
-        created: at,
-        sender: sender.clone(),
-        body: inbound.body.clone(),
-        direction: Direction::Mo,
-        sms_type: SmsType::Sms,
-        datacoding: segmentation.datacoding,
-        priority: 1,
-        templated: false,
-        delivery_windows: Vec::new(),
-        delivery_report_url: None,
-        reference: None,
-        tags: Vec::new(),
-        canceled: false,
-        deleted: false,
-        messages: vec![Message {
-            recipient: recipient.as_str().into(),
-            body: Arc::from(inbound.body.as_str()),
-            segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
-            datacoding: segmentation.datacoding,
-            price: Money::ZERO,
-            statuses: vec![event],
-            fate: Fate::of(Outcome::Delivered),
-        }],
-    };
+    let at = arrival(account.clock().now(), inbound.time.as_deref())?;
+    let batch = incoming_batch(&sender, &recipient, &inbound.body, at);
     let stop = inbound.body.trim().eq_ignore_ascii_case("STOP");
     let dispatcher = &state.dispatcher;
     let message = account.write(|data| {
@@ -171,12 +141,124 @@ pub async fn inject(
         }
         document
     });
-    let runner = account.runner();
-    let pass = {
-        let _running = runner.lock().await;
-        let until = account.clock().now();
-        run_until(&state, &account, until, 1000).await
-    };
+    let pass = run_now(&state, &account).await;
     let body = json!({ "message": message, "blacklisted": stop, "pass": pass });
     Ok(json(StatusCode::CREATED, &body))
+}
+
+/// When the SMS arrived: `time` if given (not in the future), else now.
+fn arrival(now: DateTime<Utc>, time: Option<&str>) -> Result<DateTime<Utc>, ControlError> {
+    let Some(text) = time else { return Ok(now) };
+    let at = parse_iso(text)
+        .ok_or_else(|| ControlError::bad_request(format!("{text:?} is not an ISO-8601 time")))?;
+    if at > now {
+        return Err(ControlError::bad_request("an incoming SMS cannot arrive in the future"));
+    }
+    Ok(at)
+}
+
+/// Runs what is due on the account's clock now, so the callback has been
+/// tried before the control call answers.
+async fn run_now<P: Reports + Clone>(state: &AppState, account: &Shard<P>) -> Pass {
+    let runner = account.runner();
+    let _running = runner.lock().await;
+    let until = account.clock().now();
+    run_until(state, account, until, 1000).await
+}
+
+/// An incoming SMS as a batch of one message: direction `mo`, status 201.
+fn incoming_batch(sender: &str, recipient: &str, body: &str, at: DateTime<Utc>) -> Batch {
+    let segmentation = segment(body);
+    let event = StatusEvent { code: status::DELIVERED_TO_HANDSET, at };
+    Batch {
+        id: ObjectId::new(at),
+        first_message_id: ObjectId::new(at),
+        created: at,
+        sender: sender.to_owned(),
+        body: body.to_owned(),
+        direction: Direction::Mo,
+        sms_type: SmsType::Sms,
+        datacoding: segmentation.datacoding,
+        priority: 1,
+        templated: false,
+        delivery_windows: Vec::new(),
+        delivery_report_url: None,
+        reference: None,
+        tags: Vec::new(),
+        canceled: false,
+        deleted: false,
+        messages: vec![Message {
+            recipient: recipient.into(),
+            body: Arc::from(body),
+            segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
+            datacoding: segmentation.datacoding,
+            price: Money::ZERO,
+            statuses: vec![event],
+            fate: Fate::of(Outcome::Delivered),
+            client_id: None,
+            bsms_id: 0,
+        }],
+    }
+}
+
+/// Viamobile's incoming ids, one sequence for the whole emulator.
+static NEXT_INCOMING_ID: AtomicU64 = AtomicU64::new(1);
+
+/// HMAC-SHA1 of `id + msisdn + address + gtw + message`, as lowercase hex.
+pub fn viamobile_hash(
+    key: &str,
+    id: u64,
+    msisdn: &str,
+    address: &str,
+    gtw: u32,
+    message: &str,
+) -> String {
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(format!("{id}{msisdn}{address}{gtw}{message}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// A Viamobile incoming SMS: stored, and pushed to the account's incoming
+/// URL with the HMAC-SHA1 `hash` (§5.9); the receiver must answer 200 `OK`.
+async fn viamobile(
+    state: &AppState,
+    account: &Arc<ViamobileAccount>,
+    sender: String,
+    recipient: String,
+    body: String,
+    time: Option<&str>,
+) -> Result<Response, ControlError> {
+    let at = arrival(account.clock().now(), time)?;
+    let batch = incoming_batch(&sender, &recipient, &body, at);
+    let stop = body.trim().eq_ignore_ascii_case("STOP");
+    let dispatcher = &state.dispatcher;
+    let push = account.write(|data| {
+        if stop {
+            data.blacklist.add(&sender, at);
+        }
+        let id = NEXT_INCOMING_ID.fetch_add(1, Ordering::Relaxed);
+        let (msisdn, address, gtw) = (format!("+{sender}"), format!("+{recipient}"), operator_code(&sender));
+        let hash = viamobile_hash(&data.profile.hmac_key, id, &msisdn, &address, gtw, &body);
+        let push = json!({"id": id, "msisdn": msisdn, "address": address, "gtw": gtw, "message": body, "hash": hash});
+        let position = data.messaging.insert(batch);
+        let batch = data.messaging.batch_at(position).expect("the batch just stored");
+        let job = data.profile.incoming_push_url.as_deref().map(|url| CallbackJob {
+            id: dispatcher.next_job_id(),
+            kind: CallbackKind::ViamobileIncoming,
+            url: Arc::from(url),
+            payload: Arc::from(push.to_string()),
+            batch_id: batch.id,
+            message_id: batch.message_id(0),
+            code: status::DELIVERED_TO_HANDSET,
+            reference: None,
+            attempts: 0,
+        });
+        if let Some(job) = job {
+            enqueue_callback(data, job, at);
+        }
+        push
+    });
+    let pass = run_now(state, account).await;
+    Ok(json(StatusCode::CREATED, &json!({ "message": push, "blacklisted": stop, "pass": pass })))
 }

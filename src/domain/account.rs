@@ -57,6 +57,16 @@ pub struct ViamobileProfile {
     pub sending_enabled: bool,
     /// When false `/json/msisdnstatus` answers 1010.
     pub msisdn_status_enabled: bool,
+    /// When false prices are `null` (no per-SMS price set up).
+    pub prices_enabled: bool,
+    /// Operator codes the account may send to; `None` = all.
+    pub allowed_networks: Option<Vec<u32>>,
+    /// Where delivery pushes go (agreed with Viamobile); `None` = no pushes.
+    pub delivery_push_url: Option<String>,
+    /// Where incoming SMS are pushed; `None` = no pushes.
+    pub incoming_push_url: Option<String>,
+    /// The HMAC-SHA1 key of the incoming-SMS `hash`.
+    pub hmac_key: String,
     /// Parts sent today, against `daily_limit`.
     pub usage: DailyUsage,
 }
@@ -115,6 +125,11 @@ pub struct ViamobileAccountSpec {
     pub daily_limit: Option<u32>,
     pub sending_enabled: Option<bool>,
     pub msisdn_status_enabled: Option<bool>,
+    pub prices_enabled: Option<bool>,
+    pub allowed_networks: Option<Vec<u32>>,
+    pub delivery_push_url: Option<String>,
+    pub incoming_push_url: Option<String>,
+    pub hmac_key: Option<String>,
 }
 
 /// Values for accounts created without them: at run time through the
@@ -264,6 +279,13 @@ impl ViamobileAccountSpec {
     ) -> Result<ViamobileProfile, AccountError> {
         check_credential(&username, "a Viamobile username")?;
         check_credential(&password, "a Viamobile password")?;
+        for url in [&self.delivery_push_url, &self.incoming_push_url].into_iter().flatten() {
+            if !crate::http::is_absolute_http_url(url) {
+                return Err(AccountError::Invalid(format!(
+                    "{url:?} is not an absolute http(s) URL"
+                )));
+            }
+        }
         let listed = self.senders.unwrap_or_else(|| defaults.senders.clone());
         let mut senders = BTreeSet::new();
         for sender in listed {
@@ -279,6 +301,11 @@ impl ViamobileAccountSpec {
             daily_limit: self.daily_limit.unwrap_or(defaults.daily_limit),
             sending_enabled: self.sending_enabled.unwrap_or(true),
             msisdn_status_enabled: self.msisdn_status_enabled.unwrap_or(true),
+            prices_enabled: self.prices_enabled.unwrap_or(true),
+            allowed_networks: self.allowed_networks,
+            delivery_push_url: self.delivery_push_url,
+            incoming_push_url: self.incoming_push_url,
+            hmac_key: self.hmac_key.unwrap_or_else(|| "smsmock-hmac-key".to_owned()),
             usage: DailyUsage::default(),
         })
     }

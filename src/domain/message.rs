@@ -61,6 +61,10 @@ pub struct Message {
     pub statuses: Vec<StatusEvent>,
     /// How the message will end, decided when it was sent.
     pub fate: Fate,
+    /// The client's id (Viamobile `id`), when it gave one.
+    pub client_id: Option<i64>,
+    /// Viamobile's `bsmsId`; 0 for iP.1 messages.
+    pub bsms_id: u64,
 }
 
 impl Message {

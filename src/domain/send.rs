@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::encoding::{Datacoding, Segmentation, segment};
+use super::encoding::{Datacoding, Segmentation, segment, segment_as};
 use super::id::ObjectId;
 use super::lifecycle::{Fate, Outcome};
 use super::message::{Batch, DeliveryWindow, Direction, Message, SmsType, StatusEvent};
@@ -23,6 +23,16 @@ pub struct Recipient {
     pub msisdn: String,
     /// Placeholder values, for the templating form.
     pub values: Option<Values>,
+    /// A text of its own, replacing the body (Viamobile's per-recipient text).
+    pub text: Option<String>,
+    /// The client's id of the message (Viamobile).
+    pub client_id: Option<i64>,
+}
+
+impl Recipient {
+    pub fn new(msisdn: impl Into<String>) -> Recipient {
+        Recipient { msisdn: msisdn.into(), values: None, text: None, client_id: None }
+    }
 }
 
 /// A validated send request, in the gateway-independent model.
@@ -41,11 +51,22 @@ pub struct SendRequest {
     pub delivery_report_url: Option<String>,
     pub reference: Option<String>,
     pub tags: Vec<String>,
+    /// Viamobile's counting: this coding, whatever the text, with
+    /// characters (code points) as units. `None`: iP.1's (the smallest
+    /// coding that holds the text, GSM septets or UTF-16 units).
+    pub fixed_coding: Option<Datacoding>,
 }
 
 impl SendRequest {
     pub fn templated(&self) -> bool {
         self.template_defaults.is_some()
+    }
+
+    fn segment(&self, text: &str) -> Segmentation {
+        match self.fixed_coding {
+            Some(coding) => segment_as(coding, text.chars().count()),
+            None => segment(text),
+        }
     }
 }
 
@@ -68,13 +89,24 @@ pub struct Rendered {
 pub fn render(request: &SendRequest) -> Result<Rendered, NeedsUcs2> {
     let allowed = request.datacoding;
     let check = |text: &str, recipient: &str| {
-        let segmentation = segment(text);
+        let segmentation = request.segment(text);
         if allowed == Datacoding::Gsm && segmentation.datacoding == Datacoding::Ucs {
             Err(NeedsUcs2 { recipient: recipient.to_owned() })
         } else {
             Ok(segmentation)
         }
     };
+    if request.recipients.iter().any(|r| r.text.is_some()) {
+        let texts = request
+            .recipients
+            .iter()
+            .map(|recipient| {
+                let text = recipient.text.as_deref().unwrap_or(&request.body);
+                Ok((Arc::from(text), check(text, &recipient.msisdn)?))
+            })
+            .collect::<Result<Vec<_>, NeedsUcs2>>()?;
+        return Ok(Rendered { texts, shared: false });
+    }
     let Some(defaults) = &request.template_defaults else {
         let first = request.recipients.first().map(|r| r.msisdn.as_str()).unwrap_or_default();
         let segmentation = check(&request.body, first)?;
@@ -171,6 +203,8 @@ pub fn create_batch(
             price,
             statuses,
             fate,
+            client_id: recipient.client_id,
+            bsms_id: 0,
         });
     }
     let charge = if total > context.balance {
@@ -213,10 +247,7 @@ mod tests {
     fn request(recipients: &[&str], body: &str) -> SendRequest {
         SendRequest {
             sender: "Acme".into(),
-            recipients: recipients
-                .iter()
-                .map(|r| Recipient { msisdn: r.to_string(), values: None })
-                .collect(),
+            recipients: recipients.iter().map(|r| Recipient::new(*r)).collect(),
             body: body.into(),
             template_defaults: None,
             sms_type: SmsType::Sms,
@@ -226,6 +257,7 @@ mod tests {
             delivery_report_url: None,
             reference: None,
             tags: vec![],
+            fixed_coding: None,
         }
     }
 

@@ -20,6 +20,10 @@ pub struct Messaging {
     by_id: HashMap<ObjectId, usize>,
     /// Conversation participant (MT recipient, MO sender) → messages.
     by_participant: HashMap<Box<str>, Vec<MessageRef>>,
+    /// Viamobile `bsmsId` → message.
+    by_bsms_id: HashMap<u64, MessageRef>,
+    /// Viamobile client `id` → messages, oldest first.
+    by_client_id: HashMap<i64, Vec<MessageRef>>,
 }
 
 /// The key a conversation participant is filed under: digits without a
@@ -42,6 +46,12 @@ impl Messaging {
                 Direction::Mo => batch.sender.as_str(),
             };
             let reference = MessageRef { batch: position as u32, message: index as u32 };
+            if message.bsms_id != 0 {
+                self.by_bsms_id.insert(message.bsms_id, reference);
+            }
+            if let Some(client_id) = message.client_id {
+                self.by_client_id.entry(client_id).or_default().push(reference);
+            }
             match self.by_participant.get_mut(participant_key(participant)) {
                 Some(list) => list.push(reference),
                 None => {
@@ -76,6 +86,25 @@ impl Messaging {
     /// Every batch not deleted, oldest first.
     pub fn batches(&self) -> impl DoubleEndedIterator<Item = &Batch> {
         self.batches.iter().filter(|b| !b.deleted)
+    }
+
+    /// The message with a Viamobile `bsmsId`.
+    pub fn by_bsms_id(&self, bsms_id: u64) -> Option<(&Batch, usize)> {
+        let r = self.by_bsms_id.get(&bsms_id)?;
+        Some((&self.batches[r.batch as usize], r.message as usize))
+    }
+
+    /// Every message with a Viamobile client id, newest first.
+    pub fn by_client_id(&self, client_id: i64) -> Vec<(&Batch, usize)> {
+        self.by_client_id
+            .get(&client_id)
+            .map(|list| {
+                list.iter()
+                    .rev()
+                    .map(|r| (&self.batches[r.batch as usize], r.message as usize))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every message with a participant, oldest first, with its batch and

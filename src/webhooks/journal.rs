@@ -18,6 +18,8 @@ use crate::domain::time::serialize_iso;
 pub enum CallbackKind {
     DeliveryReport,
     IncomingSms,
+    /// Viamobile's incoming push: received only with a 200 and the body `OK`.
+    ViamobileIncoming,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -122,11 +122,18 @@ impl Dispatcher {
             }
             _ => self.post(job).await,
         };
-        let received =
-            scripted.is_none() && error.is_none() && status.is_some_and(|s| self.is_received(s));
+        let answered_ok = job.kind != CallbackKind::ViamobileIncoming
+            || excerpt.as_deref().is_some_and(|body| body.trim() == "OK");
+        let received = scripted.is_none()
+            && error.is_none()
+            && status.is_some_and(|s| self.is_received(s))
+            && answered_ok;
         let error = match scripted {
             Some(FailureMode::AfterResponse) => Some("answer ignored by failure script".to_owned()),
             Some(FailureMode::Timeout) => Some("simulated timeout (failure script)".to_owned()),
+            _ if !received && error.is_none() && !answered_ok => {
+                Some("the receiver did not answer OK".to_owned())
+            }
             _ if !received && error.is_none() => status.map(|s| format!("receiver answered {s}")),
             _ => error,
         };

@@ -196,6 +196,7 @@ pub fn parse(body: Value) -> Result<SendRequest, Ip1Error> {
         delivery_report_url,
         reference,
         tags,
+        fixed_coding: None,
     })
 }
 
@@ -229,7 +230,7 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
                         }
                     };
                     check_msisdn(&msisdn, &field, problems);
-                    Some(Recipient { msisdn, values: None })
+                    Some(Recipient::new(msisdn))
                 })
                 .collect();
             (recipients, None)
@@ -254,7 +255,7 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
                     defaults = values;
                 } else {
                     check_msisdn(&key, &field, problems);
-                    recipients.push(Recipient { msisdn: key, values: Some(values) });
+                    recipients.push(Recipient { values: Some(values), ..Recipient::new(key) });
                 }
             }
             (recipients, Some(defaults))

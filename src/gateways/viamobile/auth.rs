@@ -31,6 +31,30 @@ impl FromRequestParts<AppState> for BasicCaller {
     }
 }
 
+/// The caller of a Viamobile GET endpoint: `?jwt=` from `/token/create`,
+/// or HTTP Basic.
+pub struct GetCaller(pub Arc<ViamobileAccount>);
+
+impl FromRequestParts<AppState> for GetCaller {
+    type Rejection = ViaError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ViaError> {
+        let token = url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .find(|(name, _)| name == "jwt")
+            .map(|(_, value)| value.into_owned());
+        match token {
+            Some(token) => {
+                let account = super::token::verify(state, &token).ok_or(ViaError::unauthorized())?;
+                note_account(&parts.extensions, account.id());
+                Ok(GetCaller(account))
+            }
+            None => BasicCaller::from_request_parts(parts, state)
+                .await
+                .map(|BasicCaller(a)| GetCaller(a)),
+        }
+    }
+}
+
 /// Authenticates the `username` and `password` of a JSON body.
 pub fn body_caller(
     state: &AppState,

@@ -35,6 +35,41 @@ impl ViaError {
         ViaError::new(StatusCode::UNAUTHORIZED, 1010, "MSISDN status not permitted")
     }
 
+    /// 1010 on sending: an MSISDN that is not a number.
+    pub const fn unknown_prefix() -> ViaError {
+        ViaError::new(StatusCode::BAD_REQUEST, 1010, "Unknown prefix")
+    }
+
+    /// 1011: the destination network is not allowed for the account.
+    pub const fn unknown_network() -> ViaError {
+        ViaError::new(StatusCode::BAD_REQUEST, 1011, "Unknown network")
+    }
+
+    /// 1012: the sender is not allowed for the account.
+    pub const fn unknown_sender() -> ViaError {
+        ViaError::new(StatusCode::BAD_REQUEST, 1012, "Unknown sender")
+    }
+
+    /// 1013: a text over 480 characters.
+    pub const fn message_too_long() -> ViaError {
+        ViaError::new(StatusCode::BAD_REQUEST, 1013, "Message too long")
+    }
+
+    /// 1014: a client id that is not an integer.
+    pub const fn id_not_integer() -> ViaError {
+        ViaError::new(StatusCode::BAD_REQUEST, 1014, "ID not integer")
+    }
+
+    /// 2001: sending is switched off for the account.
+    pub const fn sending_disabled() -> ViaError {
+        ViaError::new(StatusCode::FORBIDDEN, 2001, "SMS sending disabled")
+    }
+
+    /// 2002: not enough credit, or the daily limit is used up.
+    pub const fn not_enough_credit() -> ViaError {
+        ViaError::new(StatusCode::PAYMENT_REQUIRED, 2002, "Not enough credit")
+    }
+
     /// A body that is not JSON or not the documented shape.
     pub const fn bad_request() -> ViaError {
         ViaError::new(StatusCode::BAD_REQUEST, 400, "Bad request")

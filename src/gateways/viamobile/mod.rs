@@ -3,9 +3,13 @@
 
 pub mod auth;
 pub mod body;
+pub mod delivery;
 pub mod error;
+pub mod hlr;
 pub mod msisdn;
+pub mod send;
 pub mod stats;
+pub mod token;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -13,27 +17,22 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Bratislava;
 use serde_json::Value;
 
-use std::sync::Arc;
-
-use crate::domain::account::ViamobileProfile;
-use crate::domain::message::{Batch, StatusEvent};
 use crate::http::VIAMOBILE_LEGACY_BASE;
-use crate::scheduler::Reports;
 use crate::state::AppState;
-
-/// Viamobile's delivery push needs a per-account push URL, which comes with
-/// the Viamobile sending endpoints; until then its messages report nothing.
-impl Reports for ViamobileProfile {
-    fn delivery_report(&self, _: &Batch, _: usize, _: StatusEvent) -> Option<(Arc<str>, Arc<str>)> {
-        None
-    }
-}
 
 /// Every Viamobile route, under both bases.
 pub fn routes() -> Router<AppState> {
     let api = Router::new()
         .route("/stats/limit", get(stats::limit))
-        .route("/json/msisdnstatus", post(msisdn::status));
+        .route("/json/msisdnstatus", post(msisdn::status))
+        .route("/json/send", post(send::send))
+        .route("/json/validate", post(send::validate))
+        .route("/get/send", get(send::get_send))
+        .route("/json/delivery", post(delivery::pull))
+        .route("/get/delivery", get(delivery::get))
+        .route("/token/create", get(token::create))
+        .route("/json/hlr", get(hlr::lookup))
+        .route("/hlr/json", get(hlr::lookup));
     Router::new().nest(VIAMOBILE_LEGACY_BASE, api.clone()).merge(api)
 }
 

@@ -1,0 +1,173 @@
+//! Delivery reports (§5.5, §5.6, §5.8): the pull endpoints
+//! `POST /json/delivery` and `GET /get/delivery`, and the push to the
+//! account's delivery URL whenever a message's Viamobile state changes
+//! (`waiting` when sent, then `delivered`, `undeliverable` or `expired`).
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{Extensions, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Bratislava;
+use serde_json::{Value, json};
+
+use super::auth::{GetCaller, body_caller};
+use super::body::ViaBody;
+use super::error::ViaError;
+use crate::domain::account::ViamobileProfile;
+use crate::domain::message::{Batch, StatusEvent};
+use crate::domain::network::operator_code;
+use crate::domain::status;
+use crate::http::json;
+use crate::scheduler::Reports;
+use crate::state::AppState;
+use crate::store::ShardData;
+
+/// Viamobile's delivery state of a status code.
+pub fn delivery_state(code: u16) -> &'static str {
+    match code {
+        status::DELIVERED_TO_HANDSET => "delivered",
+        status::EXPIRED => "expired",
+        code if status::is_final(code) => "undeliverable",
+        _ => "waiting",
+    }
+}
+
+/// `YYYY-MM-DD HH:mm:ss` in Bratislava time, as Viamobile writes times.
+pub fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Bratislava).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The delivery record of a message as of one of its statuses.
+fn record(
+    profile: &ViamobileProfile,
+    batch: &Batch,
+    index: usize,
+    event: StatusEvent,
+    with_bsms_id: bool,
+) -> Value {
+    let message = &batch.messages[index];
+    let price = profile.prices_enabled.then(|| message.price.units());
+    let mut record = json!({
+        "id": message.client_id,
+        "received": local_time(event.at),
+        "status": delivery_state(event.code),
+        "operator": operator_code(&message.recipient),
+        "price": price,
+        "parts": message.segments,
+    });
+    if with_bsms_id {
+        record["bsmsId"] = json!(message.bsms_id);
+    }
+    record
+}
+
+impl Reports for ViamobileProfile {
+    /// Pushes when the Viamobile state changes (a `waiting` that stays
+    /// `waiting` is not pushed again), without `bsmsId` as documented.
+    fn delivery_report(
+        &self,
+        batch: &Batch,
+        index: usize,
+        event: StatusEvent,
+    ) -> Option<(Arc<str>, Arc<str>)> {
+        let url = self.delivery_push_url.as_deref()?;
+        let message = batch.messages.get(index)?;
+        let position = message.statuses.iter().position(|s| *s == event)?;
+        let before = position.checked_sub(1).map(|p| delivery_state(message.statuses[p].code));
+        if before == Some(delivery_state(event.code)) {
+            return None;
+        }
+        let payload = record(self, batch, index, event, false).to_string();
+        Some((Arc::from(url), Arc::from(payload)))
+    }
+}
+
+/// The current delivery record of a message.
+fn current(data: &ShardData<ViamobileProfile>, batch: &Batch, index: usize) -> Value {
+    record(&data.profile, batch, index, batch.messages[index].latest(), true)
+}
+
+/// A delivery key: `{"id": ...}` or `{"bsmsId": ...}`, numbers or strings.
+enum Key {
+    Client(i64),
+    Bsms(u64),
+}
+
+fn number(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<Value> {
+    let mut found = Vec::new();
+    for key in keys {
+        match key {
+            Key::Client(id) => {
+                for (batch, index) in data.messaging.by_client_id(*id) {
+                    found.push(current(data, batch, index));
+                }
+            }
+            Key::Bsms(id) => {
+                if let Some((batch, index)) = data.messaging.by_bsms_id(*id) {
+                    found.push(current(data, batch, index));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn answer(delivery: Vec<Value>) -> Response {
+    json(StatusCode::OK, &json!({ "response": { "status": 200, "delivery": delivery } }))
+}
+
+/// `POST /json/delivery`: `deliveries` (an array, or an object keyed by
+/// id) of `{"id": ...}` and/or `{"bsmsId": ...}`. Unknown ids are left
+/// out; a client id used more than once returns every match, newest first.
+pub async fn pull(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    ViaBody(body): ViaBody,
+) -> Result<Response, ViaError> {
+    let account = body_caller(&state, &extensions, &body)?;
+    let items: Vec<&Value> = match body.get("deliveries") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Object(map)) => map.values().collect(),
+        _ => return Err(ViaError::bad_request()),
+    };
+    let mut keys = Vec::with_capacity(items.len());
+    for item in items {
+        let id = item.get("id").filter(|v| !v.is_null());
+        let bsms_id = item.get("bsmsId").filter(|v| !v.is_null());
+        match (bsms_id, id) {
+            (Some(bsms), _) => keys.push(Key::Bsms(
+                number(bsms)
+                    .and_then(|n| u64::try_from(n).ok())
+                    .ok_or(ViaError::id_not_integer())?,
+            )),
+            (None, Some(id)) => {
+                keys.push(Key::Client(number(id).ok_or(ViaError::id_not_integer())?))
+            }
+            (None, None) => return Err(ViaError::bad_request()),
+        }
+    }
+    Ok(answer(account.read(|data| records(data, &keys))))
+}
+
+/// `GET /get/delivery?id=` with HTTP Basic or `jwt`.
+pub async fn get(
+    GetCaller(account): GetCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ViaError> {
+    let id = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "id")
+        .map(|(_, value)| value.into_owned())
+        .ok_or(ViaError::bad_request())?;
+    let id: i64 = id.trim().parse().map_err(|_| ViaError::id_not_integer())?;
+    Ok(answer(account.read(|data| records(data, &[Key::Client(id)]))))
+}

@@ -1,0 +1,76 @@
+//! `GET /token/create` (§5.4): a signed JWT (HS256, `sub` = username) valid
+//! for 24 hours of the account's virtual time, accepted as `?jwt=` on the
+//! GET endpoints. Expired, tampered or foreign tokens answer 1000.
+
+use std::sync::OnceLock;
+
+use axum::extract::{Query, State};
+use axum::http::{Extensions, StatusCode};
+use axum::response::Response;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::error::ViaError;
+use crate::http::json;
+use crate::state::AppState;
+use crate::store::ViamobileAccount;
+use crate::telemetry::note_account;
+
+/// How long a token lives, in virtual seconds.
+pub const LIFETIME_SECONDS: i64 = 24 * 3600;
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    iat: i64,
+    exp: i64,
+}
+
+/// The signing secret, made once per process.
+fn secret() -> &'static [u8; 32] {
+    static SECRET: OnceLock<[u8; 32]> = OnceLock::new();
+    SECRET.get_or_init(rand::random)
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    username: Option<String>,
+    password: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    Query(login): Query<Login>,
+) -> Result<Response, ViaError> {
+    let (Some(username), Some(password)) = (login.username, login.password) else {
+        return Err(ViaError::unauthorized());
+    };
+    let account =
+        state.store.authenticate_viamobile(&username, &password).ok_or(ViaError::unauthorized())?;
+    note_account(&extensions, account.id());
+    let now = account.clock().now().timestamp();
+    let claims = Claims { sub: username, iat: now, exp: now + LIFETIME_SECONDS };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret()),
+    )
+    .map_err(|_| ViaError::unauthorized())?;
+    Ok(json(StatusCode::OK, &json!({ "response": { "status": 200, "jwt": token } })))
+}
+
+/// The account a token was issued to, if it is genuine and not expired on
+/// that account's clock.
+pub fn verify(state: &AppState, token: &str) -> Option<std::sync::Arc<ViamobileAccount>> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    let claims =
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret()), &validation)
+            .ok()?
+            .claims;
+    let account = state.store.viamobile_list().into_iter().find(|a| a.id() == claims.sub)?;
+    (account.clock().now().timestamp() < claims.exp).then_some(account)
+}
