@@ -35,6 +35,9 @@ const TICK: Duration = Duration::from_millis(20);
 
 /// What a gateway POSTs when a message's status changes.
 pub trait Reports {
+    /// Whether status changes of this batch's messages are reported at all.
+    fn reports(&self, batch: &Batch) -> bool;
+
     /// The URL and JSON payload of the report of `event` for message
     /// `index` of `batch`, if the batch asked for reports.
     fn delivery_report(
@@ -149,7 +152,7 @@ pub fn schedule_new_batch<P: Reports>(
         {
             next.push((step.at, index));
         }
-        if batch.delivery_report_url.is_some() {
+        if data.profile.reports(batch) {
             reports.extend(message.statuses.iter().map(|event| (index, *event)));
         }
     }
@@ -200,7 +203,7 @@ fn apply_due_steps<P: Reports>(
         if let Some(following) = following {
             data.schedule.add_step(following.at, due.batch, due.message);
         }
-        if batch.delivery_report_url.is_some() {
+        if data.profile.reports(batch) {
             enqueue_report(data, due.batch, due.message, step, dispatcher);
         }
     }

@@ -14,3 +14,4 @@ mod ip1_listing;
 mod ip1_send_validation;
 mod lifecycle;
 mod startup;
+mod viamobile;

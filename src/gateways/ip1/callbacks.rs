@@ -36,6 +36,10 @@ struct DeliveryReport<'a> {
 }
 
 impl Reports for Ip1Profile {
+    fn reports(&self, batch: &Batch) -> bool {
+        batch.delivery_report_url.is_some()
+    }
+
     fn delivery_report(
         &self,
         batch: &Batch,

@@ -64,6 +64,10 @@ fn record(
 }
 
 impl Reports for ViamobileProfile {
+    fn reports(&self, _: &Batch) -> bool {
+        self.delivery_push_url.is_some()
+    }
+
     /// Pushes when the Viamobile state changes (a `waiting` that stays
     /// `waiting` is not pushed again), without `bsmsId` as documented.
     fn delivery_report(
