@@ -516,3 +516,83 @@ async fn an_incoming_push_without_ok_in_the_answer_is_retried() {
     assert_eq!(outcomes, [json!("failed"), json!("failed")]);
     assert_eq!(journal[0]["error"], "the receiver did not answer OK");
 }
+
+const SEND_SMS: &str = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:bsms="http://bsms.viamobile.sk/">
+  <soapenv:Header/>
+  <soapenv:Body>
+    <bsms:SendSms>
+      <sender>InfoSMS</sender>
+      <encoding>gsm</encoding>
+      <message><id>321</id><msisdn>421903123456</msisdn><text>Text &amp; more</text></message>
+      <message><id>322</id><msisdn>421900000006</msisdn><text>Second</text></message>
+    </bsms:SendSms>
+  </soapenv:Body>
+</soapenv:Envelope>"#;
+
+async fn soap(app: &TestApp, action: &str, body: &str, auth: bool) -> (u16, String) {
+    let mut request = app
+        .post("/soap")
+        .header("Content-Type", "text/xml;charset=UTF-8")
+        .header("SOAPAction", format!("\"http://bsms.viamobile.sk/{action}\""))
+        .body(body.to_owned());
+    if auth {
+        request = request.basic_auth(VIA_USER, Some(VIA_PASSWORD));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/xml"));
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn soap_send_sms_and_get_delivery_status() {
+    let app = spawn_manual_app().await;
+    let (status, answer) = soap(&app, "SendSms", SEND_SMS, true).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("<ns1:SendSmsResponse>"), "{answer}");
+    assert_eq!(answer.matches("<ns1:messageStatus>").count(), 2);
+    assert!(
+        answer.contains("<ns1:id>321</ns1:id><ns1:status>ok</ns1:status><ns1:bsmsId>"),
+        "{answer}"
+    );
+    assert!(answer.contains("<ns1:parts>1</ns1:parts>"));
+    let delivery = pull(&app, json!([{"id": 321}])).await;
+    assert_eq!(delivery.as_array().unwrap().len(), 1, "the SOAP send was stored");
+
+    let query = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:bsms="http://bsms.viamobile.sk/">
+      <soapenv:Body><bsms:messageIds><id>321</id><id>999</id></bsms:messageIds></soapenv:Body></soapenv:Envelope>"#;
+    let (status, answer) = soap(&app, "GetDeliveryStatus", query, true).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer.matches("<ns1:messageDeliveryStatus>").count(), 1, "{answer}");
+    assert!(answer.contains("<ns1:id>321</ns1:id><ns1:status>ok</ns1:status><ns1:price>0.07</ns1:price><ns1:parts>1</ns1:parts>"), "{answer}");
+}
+
+#[tokio::test]
+async fn soap_errors_are_faults_with_the_numeric_code() {
+    let app = spawn_manual_app().await;
+    let (status, answer) = soap(&app, "SendSms", SEND_SMS, false).await;
+    assert_eq!(status, 401);
+    assert!(answer.contains("<faultcode>1000</faultcode>"), "{answer}");
+    let unknown_sender = SEND_SMS.replace("<sender>InfoSMS</sender>", "<sender>Nobody</sender>");
+    let (status, answer) = soap(&app, "SendSms", &unknown_sender, true).await;
+    assert_eq!(status, 400);
+    assert!(answer.contains("<faultcode>1012</faultcode>"), "{answer}");
+    let (status, answer) = soap(&app, "SendSms", "<not xml", true).await;
+    assert_eq!(status, 400);
+    assert!(answer.contains("<faultcode>400</faultcode>"), "{answer}");
+    let too_long = SEND_SMS.replace("Second", &"a".repeat(481));
+    let (_, answer) = soap(&app, "SendSms", &too_long, true).await;
+    assert!(answer.contains("<faultcode>1013</faultcode>"), "{answer}");
+}
+
+#[tokio::test]
+async fn the_wsdl_describes_both_operations() {
+    let app = spawn_app().await;
+    for base in ["", "/bsms/rest/v2"] {
+        let response = app.get(&format!("{base}/soap?wsdl")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let wsdl = response.text().await.unwrap();
+        assert!(wsdl.contains("soapAction=\"http://bsms.viamobile.sk/SendSms\""));
+        assert!(wsdl.contains("soapAction=\"http://bsms.viamobile.sk/GetDeliveryStatus\""));
+    }
+}

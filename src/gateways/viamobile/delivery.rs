@@ -94,7 +94,7 @@ fn current(data: &ShardData<ViamobileProfile>, batch: &Batch, index: usize) -> V
 }
 
 /// A delivery key: `{"id": ...}` or `{"bsmsId": ...}`, numbers or strings.
-enum Key {
+pub(super) enum Key {
     Client(i64),
     Bsms(u64),
 }
@@ -107,7 +107,7 @@ fn number(value: &Value) -> Option<i64> {
     }
 }
 
-fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<Value> {
+pub(super) fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<Value> {
     let mut found = Vec::new();
     for key in keys {
         match key {

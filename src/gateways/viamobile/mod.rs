@@ -8,6 +8,7 @@ pub mod error;
 pub mod hlr;
 pub mod msisdn;
 pub mod send;
+pub mod soap;
 pub mod stats;
 pub mod token;
 
@@ -32,7 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/get/delivery", get(delivery::get))
         .route("/token/create", get(token::create))
         .route("/json/hlr", get(hlr::lookup))
-        .route("/hlr/json", get(hlr::lookup));
+        .route("/hlr/json", get(hlr::lookup))
+        .route("/soap", get(soap::wsdl).post(soap::call));
     Router::new().nest(VIAMOBILE_LEGACY_BASE, api.clone()).merge(api)
 }
 

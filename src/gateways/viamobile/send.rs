@@ -43,19 +43,19 @@ pub const MAX_TEXT: usize = 480;
 static NEXT_BSMS_ID: AtomicU64 = AtomicU64::new(1_000_000);
 
 /// A send request as given, before the checks.
-struct SendInput {
-    sender: String,
-    coding: Datacoding,
-    flash: bool,
-    time_to_send: Option<String>,
-    text: Option<String>,
-    recipients: Vec<RecipientInput>,
+pub(super) struct SendInput {
+    pub(super) sender: String,
+    pub(super) coding: Datacoding,
+    pub(super) flash: bool,
+    pub(super) time_to_send: Option<String>,
+    pub(super) text: Option<String>,
+    pub(super) recipients: Vec<RecipientInput>,
 }
 
-struct RecipientInput {
-    msisdn: Value,
-    id: Option<Value>,
-    text: Option<String>,
+pub(super) struct RecipientInput {
+    pub(super) msisdn: Value,
+    pub(super) id: Option<Value>,
+    pub(super) text: Option<String>,
 }
 
 fn text_of(value: Option<&Value>) -> Option<String> {
@@ -66,7 +66,7 @@ fn text_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
-fn coding_of(value: Option<&str>) -> Result<Datacoding, ViaError> {
+pub(super) fn coding_of(value: Option<&str>) -> Result<Datacoding, ViaError> {
     match value.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("gsm") => Ok(Datacoding::Gsm),
         Some("utf8" | "utf-8" | "unicode") => Ok(Datacoding::Ucs),
@@ -170,7 +170,7 @@ struct Outcome {
 }
 
 /// Runs every check and, when `store` is set, sends. Returns the answer.
-fn execute(
+pub(super) fn execute(
     state: &AppState,
     account: &ViamobileAccount,
     input: SendInput,

@@ -1,0 +1,352 @@
+//! SOAP (§5.7) on `POST /soap`, with HTTP Basic: `SendSms` and
+//! `GetDeliveryStatus`, chosen by the `SOAPAction` header or the body's
+//! operation element; the WSDL at `GET /soap?wsdl`.
+//!
+//! Requests are matched by local element names in any namespace prefix.
+//! `SendSms` takes `sender`, `encoding` (gsm/utf8), `time_to_send` and
+//! repeated `message` elements (`id`, `msisdn`, `text`), runs the same
+//! checks as `/json/send`, and answers one `messageStatus` per message
+//! (`id`, `status`, `bsmsId`, `price`, `parts`). `GetDeliveryStatus` takes
+//! `messageIds` with repeated `id` and/or `bsmsId` and answers
+//! `messageDeliveryStatuses`, whose `status` is the submission vocabulary
+//! the SOAP page documents (`ok` for a message that was accepted).
+//! Errors are SOAP Faults whose `faultcode` is the numeric error code,
+//! with the HTTP status of the JSON error.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use quick_xml::Reader;
+use quick_xml::escape::escape;
+use quick_xml::events::Event;
+use serde_json::Value;
+
+use super::delivery::{Key, records};
+use super::error::ViaError;
+use super::send::{RecipientInput, SendInput, coding_of, execute};
+use crate::http::{Credentials, credentials};
+use crate::state::AppState;
+use crate::store::ViamobileAccount;
+use crate::telemetry::note_account;
+
+const NAMESPACE: &str = "http://bsms.viamobile.sk/";
+const TEXT_XML: HeaderValue = HeaderValue::from_static("text/xml; charset=utf-8");
+
+/// An XML element reduced to what matching needs: local name, text,
+/// children.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    text: String,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    fn text_of(&self, name: &str) -> Option<String> {
+        self.child(name).map(|c| c.text.trim().to_owned()).filter(|t| !t.is_empty())
+    }
+
+    /// The first element, at any depth, with one of these names.
+    fn find(&self, names: &[&str]) -> Option<&Element> {
+        if names.contains(&self.name.as_str()) {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(names))
+    }
+}
+
+fn parse(xml: &[u8]) -> Option<Element> {
+    let mut reader = Reader::from_reader(xml);
+    let mut stack = vec![Element::default()];
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer).ok()? {
+            Event::Start(start) => {
+                let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                stack.push(Element { name, ..Element::default() });
+            }
+            Event::Empty(empty) => {
+                let name = String::from_utf8_lossy(empty.local_name().as_ref()).into_owned();
+                stack.last_mut()?.children.push(Element { name, ..Element::default() });
+            }
+            Event::Text(text) => stack.last_mut()?.text.push_str(&text.unescape().ok()?),
+            Event::CData(data) => stack.last_mut()?.text.push_str(&String::from_utf8_lossy(&data)),
+            Event::End(_) => {
+                let done = stack.pop()?;
+                stack.last_mut()?.children.push(done);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buffer.clear();
+    }
+    (stack.len() == 1).then(|| stack.pop()).flatten()
+}
+
+fn envelope(body: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:ns1=\"{NAMESPACE}\"><SOAP-ENV:Body>{body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n"
+    )
+}
+
+fn xml(status: StatusCode, body: String) -> Response {
+    (status, [(CONTENT_TYPE, TEXT_XML)], body).into_response()
+}
+
+fn fault(error: ViaError) -> Response {
+    let body = format!(
+        "<SOAP-ENV:Fault><faultcode>{}</faultcode><faultstring>{}</faultstring></SOAP-ENV:Fault>",
+        error.code,
+        escape(error.description)
+    );
+    xml(error.status, envelope(&body))
+}
+
+/// `<ns1:name>value</ns1:name>`, or an empty element for null.
+fn field(name: &str, value: &Value) -> String {
+    match value {
+        Value::Null => format!(
+            "<ns1:{name} xsi:nil=\"true\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"/>"
+        ),
+        Value::String(text) => format!("<ns1:{name}>{}</ns1:{name}>", escape(text.as_str())),
+        other => format!("<ns1:{name}>{other}</ns1:{name}>"),
+    }
+}
+
+fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Result<std::sync::Arc<ViamobileAccount>, ViaError> {
+    let Some(Credentials::Basic { user, password }) = credentials(headers) else {
+        return Err(ViaError::unauthorized());
+    };
+    let account =
+        state.store.authenticate_viamobile(&user, &password).ok_or(ViaError::unauthorized())?;
+    note_account(extensions, account.id());
+    Ok(account)
+}
+
+/// `POST /soap`.
+pub async fn call(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    body: Bytes,
+) -> Response {
+    match dispatch(&state, &headers, &extensions, &body) {
+        Ok(response) => response,
+        Err(error) => fault(error),
+    }
+}
+
+fn dispatch(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    body: &[u8],
+) -> Result<Response, ViaError> {
+    let account = authenticate(state, headers, extensions)?;
+    let document = parse(body).ok_or(ViaError::bad_request())?;
+    let action = headers
+        .get("soapaction")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim_matches('"')
+        .to_owned();
+    let operation =
+        document.find(&["Body"]).and_then(|b| b.children.first()).ok_or(ViaError::bad_request())?;
+    if action.ends_with("GetDeliveryStatus")
+        || matches!(operation.name.as_str(), "GetDeliveryStatus" | "messageIds")
+    {
+        let ids = operation.find(&["messageIds"]).unwrap_or(operation);
+        delivery_status(&account, ids)
+    } else if action.ends_with("SendSms") || operation.name == "SendSms" {
+        send_sms(state, &account, operation)
+    } else {
+        Err(ViaError::bad_request())
+    }
+}
+
+fn send_sms(
+    state: &AppState,
+    account: &ViamobileAccount,
+    operation: &Element,
+) -> Result<Response, ViaError> {
+    let recipients: Vec<RecipientInput> = operation
+        .children_named("message")
+        .map(|m| RecipientInput {
+            msisdn: m.text_of("msisdn").map(Value::String).unwrap_or(Value::Null),
+            id: m.text_of("id").map(Value::String),
+            text: m.text_of("text"),
+        })
+        .collect();
+    if recipients.iter().any(|r| r.id.is_none() || r.text.is_none()) {
+        return Err(ViaError::bad_request());
+    }
+    let input = SendInput {
+        sender: operation.text_of("sender").unwrap_or_default(),
+        coding: coding_of(operation.text_of("encoding").as_deref())?,
+        flash: false,
+        time_to_send: operation.text_of("time_to_send"),
+        text: None,
+        recipients,
+    };
+    let answer = execute(state, account, input, true)?;
+    let statuses: String = answer["response"]["recipients"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let fields: String = ["id", "status", "bsmsId", "price", "parts"]
+                .iter()
+                .map(|name| field(name, &r[*name]))
+                .collect();
+            format!("<ns1:messageStatus>{fields}</ns1:messageStatus>")
+        })
+        .collect();
+    Ok(xml(
+        StatusCode::OK,
+        envelope(&format!("<ns1:SendSmsResponse>{statuses}</ns1:SendSmsResponse>")),
+    ))
+}
+
+fn delivery_status(account: &ViamobileAccount, ids: &Element) -> Result<Response, ViaError> {
+    let mut keys = Vec::new();
+    for element in &ids.children {
+        let number = || element.text.trim().parse::<i64>().map_err(|_| ViaError::id_not_integer());
+        match element.name.as_str() {
+            "id" => keys.push(Key::Client(number()?)),
+            "bsmsId" => keys.push(Key::Bsms(number()?.max(0) as u64)),
+            _ => {}
+        }
+    }
+    let found = account.read(|data| records(data, &keys));
+    let statuses: String = found
+        .iter()
+        .map(|r| {
+            let fields = [
+                field("id", &r["id"]),
+                field("status", &Value::from("ok")),
+                field("price", &r["price"]),
+                field("parts", &r["parts"]),
+            ];
+            format!("<ns1:messageDeliveryStatus>{}</ns1:messageDeliveryStatus>", fields.concat())
+        })
+        .collect();
+    Ok(xml(
+        StatusCode::OK,
+        envelope(&format!("<ns1:messageDeliveryStatuses>{statuses}</ns1:messageDeliveryStatuses>")),
+    ))
+}
+
+/// `GET /soap?wsdl`: the service description.
+pub async fn wsdl(RawQuery(query): RawQuery) -> Response {
+    if !query
+        .unwrap_or_default()
+        .split('&')
+        .any(|p| p.eq_ignore_ascii_case("wsdl") || p.to_ascii_lowercase().starts_with("wsdl="))
+    {
+        return fault(ViaError::bad_request());
+    }
+    xml(StatusCode::OK, WSDL.to_owned())
+}
+
+const WSDL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="http://bsms.viamobile.sk/"
+  name="BSMS" targetNamespace="http://bsms.viamobile.sk/">
+  <types>
+    <xsd:schema targetNamespace="http://bsms.viamobile.sk/">
+      <xsd:complexType name="message">
+        <xsd:sequence>
+          <xsd:element name="id" type="xsd:long"/>
+          <xsd:element name="msisdn" type="xsd:long"/>
+          <xsd:element name="text" type="xsd:string"/>
+        </xsd:sequence>
+      </xsd:complexType>
+      <xsd:element name="SendSms">
+        <xsd:complexType>
+          <xsd:sequence>
+            <xsd:element name="sender" type="xsd:string" minOccurs="0"/>
+            <xsd:element name="encoding" type="xsd:string" minOccurs="0"/>
+            <xsd:element name="time_to_send" type="xsd:string" minOccurs="0"/>
+            <xsd:element name="message" type="tns:message" maxOccurs="unbounded"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
+      <xsd:complexType name="messageStatus">
+        <xsd:sequence>
+          <xsd:element name="id" type="xsd:long" nillable="true"/>
+          <xsd:element name="status" type="xsd:string"/>
+          <xsd:element name="bsmsId" type="xsd:long" nillable="true"/>
+          <xsd:element name="price" type="xsd:decimal" nillable="true"/>
+          <xsd:element name="parts" type="xsd:int"/>
+        </xsd:sequence>
+      </xsd:complexType>
+      <xsd:element name="SendSmsResponse">
+        <xsd:complexType>
+          <xsd:sequence>
+            <xsd:element name="messageStatus" type="tns:messageStatus" maxOccurs="unbounded"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
+      <xsd:element name="messageIds">
+        <xsd:complexType>
+          <xsd:choice maxOccurs="unbounded">
+            <xsd:element name="id" type="xsd:long"/>
+            <xsd:element name="bsmsId" type="xsd:long"/>
+          </xsd:choice>
+        </xsd:complexType>
+      </xsd:element>
+      <xsd:complexType name="messageDeliveryStatus">
+        <xsd:sequence>
+          <xsd:element name="id" type="xsd:long" nillable="true"/>
+          <xsd:element name="status" type="xsd:string"/>
+          <xsd:element name="price" type="xsd:decimal" nillable="true"/>
+          <xsd:element name="parts" type="xsd:int"/>
+        </xsd:sequence>
+      </xsd:complexType>
+      <xsd:element name="messageDeliveryStatuses">
+        <xsd:complexType>
+          <xsd:sequence>
+            <xsd:element name="messageDeliveryStatus" type="tns:messageDeliveryStatus" minOccurs="0" maxOccurs="unbounded"/>
+          </xsd:sequence>
+        </xsd:complexType>
+      </xsd:element>
+    </xsd:schema>
+  </types>
+  <message name="SendSmsRequest"><part name="parameters" element="tns:SendSms"/></message>
+  <message name="SendSmsResponse"><part name="parameters" element="tns:SendSmsResponse"/></message>
+  <message name="GetDeliveryStatusRequest"><part name="parameters" element="tns:messageIds"/></message>
+  <message name="GetDeliveryStatusResponse"><part name="parameters" element="tns:messageDeliveryStatuses"/></message>
+  <portType name="BSMSPortType">
+    <operation name="SendSms"><input message="tns:SendSmsRequest"/><output message="tns:SendSmsResponse"/></operation>
+    <operation name="GetDeliveryStatus"><input message="tns:GetDeliveryStatusRequest"/><output message="tns:GetDeliveryStatusResponse"/></operation>
+  </portType>
+  <binding name="BSMSBinding" type="tns:BSMSPortType">
+    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <operation name="SendSms">
+      <soap:operation soapAction="http://bsms.viamobile.sk/SendSms"/>
+      <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output>
+    </operation>
+    <operation name="GetDeliveryStatus">
+      <soap:operation soapAction="http://bsms.viamobile.sk/GetDeliveryStatus"/>
+      <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output>
+    </operation>
+  </binding>
+  <service name="BSMSService">
+    <port name="BSMSPort" binding="tns:BSMSBinding"><soap:address location="https://api.bsms.viamobile.sk/soap"/></port>
+  </service>
+</definitions>
+"#;
