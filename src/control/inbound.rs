@@ -34,8 +34,8 @@ use crate::http::json;
 use crate::scheduler::{Pass, Reports, enqueue_callback, run_until};
 use crate::state::AppState;
 use crate::store::{AnyAccount, Shard, ViamobileAccount};
-use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::CallbackKind;
+use crate::webhooks::{CallbackJob, Dispatcher};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -122,16 +122,8 @@ pub async fn inject(
         let owner = Owner { id: &data.profile.id, currency: data.profile.currency };
         let document =
             serde_json::to_value(MessageDocument::new(batch, 0, owner, true)).unwrap_or_default();
-        let job = data.profile.incoming_callback_url.as_deref().map(|url| CallbackJob {
-            id: dispatcher.next_job_id(),
-            kind: CallbackKind::IncomingSms,
-            url: Arc::from(url),
-            payload: Arc::from(document.to_string()),
-            batch_id: batch.id,
-            message_id: batch.message_id(0),
-            code: status::DELIVERED_TO_HANDSET,
-            reference: None,
-            attempts: 0,
+        let job = data.profile.incoming_callback_url.as_deref().map(|url| {
+            incoming_job(dispatcher, CallbackKind::IncomingSms, url, document.to_string(), batch)
         });
         if let Some(job) = job {
             enqueue_callback(data, job, at);
@@ -144,6 +136,27 @@ pub async fn inject(
     let pass = run_now(&state, &account).await;
     let body = json!({ "message": message, "blacklisted": stop, "pass": pass });
     Ok(json(StatusCode::CREATED, &body))
+}
+
+/// The callback of an incoming SMS stored as `batch`.
+fn incoming_job(
+    dispatcher: &Dispatcher,
+    kind: CallbackKind,
+    url: &str,
+    payload: String,
+    batch: &Batch,
+) -> CallbackJob {
+    CallbackJob {
+        id: dispatcher.next_job_id(),
+        kind,
+        url: Arc::from(url),
+        payload: Arc::from(payload),
+        batch_id: batch.id,
+        message_id: batch.message_id(0),
+        code: status::DELIVERED_TO_HANDSET,
+        reference: None,
+        attempts: 0,
+    }
 }
 
 /// When the SMS arrived: `time` if given (not in the future), else now.
@@ -243,16 +256,8 @@ async fn viamobile(
         let push = json!({"id": id, "msisdn": msisdn, "address": address, "gtw": gtw, "message": body, "hash": hash});
         let position = data.messaging.insert(batch);
         let batch = data.messaging.batch_at(position).expect("the batch just stored");
-        let job = data.profile.incoming_push_url.as_deref().map(|url| CallbackJob {
-            id: dispatcher.next_job_id(),
-            kind: CallbackKind::ViamobileIncoming,
-            url: Arc::from(url),
-            payload: Arc::from(push.to_string()),
-            batch_id: batch.id,
-            message_id: batch.message_id(0),
-            code: status::DELIVERED_TO_HANDSET,
-            reference: None,
-            attempts: 0,
+        let job = data.profile.incoming_push_url.as_deref().map(|url| {
+            incoming_job(dispatcher, CallbackKind::ViamobileIncoming, url, push.to_string(), batch)
         });
         if let Some(job) = job {
             enqueue_callback(data, job, at);

@@ -71,6 +71,39 @@ pub struct AttemptRecord {
     pub redelivery: bool,
 }
 
+impl AttemptRecord {
+    /// A record of attempt `attempt` of `job`, to be completed with its
+    /// outcome; the journal gives it its id.
+    pub fn of(
+        account: &str,
+        job: &super::CallbackJob,
+        attempt: u32,
+        virtual_time: DateTime<Utc>,
+    ) -> AttemptRecord {
+        AttemptRecord {
+            id: 0,
+            job_id: job.id,
+            account: account.to_owned(),
+            kind: job.kind,
+            url: job.url.clone(),
+            payload: job.payload.clone(),
+            batch_id: job.batch_id,
+            message_id: job.message_id,
+            code: job.code,
+            attempt,
+            virtual_time,
+            wall_time: Utc::now(),
+            outcome: Outcome::Failed,
+            status: None,
+            response_excerpt: None,
+            error: None,
+            latency_ms: 0.0,
+            scripted: None,
+            redelivery: false,
+        }
+    }
+}
+
 /// Which attempts to list.
 #[derive(Debug, Default)]
 pub struct Filter {

@@ -138,17 +138,6 @@ impl Dispatcher {
             _ => error,
         };
         self.journal.record(AttemptRecord {
-            id: 0,
-            job_id: job.id,
-            account: account.to_owned(),
-            kind: job.kind,
-            url: job.url.clone(),
-            payload: job.payload.clone(),
-            batch_id: job.batch_id,
-            message_id: job.message_id,
-            code: job.code,
-            attempt,
-            virtual_time,
             wall_time,
             outcome: if received { Outcome::Delivered } else { Outcome::Failed },
             status,
@@ -157,6 +146,7 @@ impl Dispatcher {
             latency_ms: started.elapsed().as_secs_f64() * 1000.0,
             scripted,
             redelivery,
+            ..AttemptRecord::of(account, job, attempt, virtual_time)
         })
     }
 
@@ -168,25 +158,9 @@ impl Dispatcher {
         virtual_time: DateTime<Utc>,
     ) -> AttemptRecord {
         self.journal.record(AttemptRecord {
-            id: 0,
-            job_id: job.id,
-            account: account.to_owned(),
-            kind: job.kind,
-            url: job.url.clone(),
-            payload: job.payload.clone(),
-            batch_id: job.batch_id,
-            message_id: job.message_id,
-            code: job.code,
-            attempt: job.attempts,
-            virtual_time,
-            wall_time: Utc::now(),
             outcome: Outcome::Dropped,
-            status: None,
-            response_excerpt: None,
             error: Some(format!("dropped after {} attempts", job.attempts)),
-            latency_ms: 0.0,
-            scripted: None,
-            redelivery: false,
+            ..AttemptRecord::of(account, job, job.attempts, virtual_time)
         })
     }
 

@@ -334,15 +334,25 @@ pub(super) fn execute(
     Ok(json!({ "response": { "status": 200, "recipients": recipients } }))
 }
 
+/// A JSON send request: authenticated, parsed, and sent when `store`.
+fn json_send(
+    state: &AppState,
+    extensions: &Extensions,
+    body: &Value,
+    store: bool,
+) -> Result<Response, ViaError> {
+    let account = body_caller(state, extensions, body)?;
+    let input = parse_json(body)?;
+    Ok(json(StatusCode::OK, &execute(state, &account, input, store)?))
+}
+
 /// `POST /json/send`.
 pub async fn send(
     State(state): State<AppState>,
     extensions: Extensions,
     ViaBody(body): ViaBody,
 ) -> Result<Response, ViaError> {
-    let account = body_caller(&state, &extensions, &body)?;
-    let input = parse_json(&body)?;
-    Ok(json(StatusCode::OK, &execute(&state, &account, input, true)?))
+    json_send(&state, &extensions, &body, true)
 }
 
 /// `POST /json/validate`: the same checks and answer; nothing is stored.
@@ -351,9 +361,7 @@ pub async fn validate(
     extensions: Extensions,
     ViaBody(body): ViaBody,
 ) -> Result<Response, ViaError> {
-    let account = body_caller(&state, &extensions, &body)?;
-    let input = parse_json(&body)?;
-    Ok(json(StatusCode::OK, &execute(&state, &account, input, false)?))
+    json_send(&state, &extensions, &body, false)
 }
 
 /// `GET /get/send?id=&msisdn=&text=` with HTTP Basic or `jwt`.
