@@ -117,6 +117,12 @@ pub struct ServeConfig {
     /// Callback attempts the journal keeps (the oldest go first).
     #[arg(long, env = "SMSMOCK_CALLBACK_JOURNAL_SIZE", default_value_t = 10_000)]
     pub callback_journal_size: usize,
+    /// Gateway calls the request journal keeps (the oldest go first).
+    #[arg(long, env = "SMSMOCK_REQUEST_JOURNAL_SIZE", default_value_t = 10_000)]
+    pub request_journal_size: usize,
+    /// A JSON file with an array of fault rules to start with.
+    #[arg(long, env = "SMSMOCK_FAULTS")]
+    pub faults: Option<PathBuf>,
 }
 
 /// What a send from a valid but unregistered iP.1 sender gets.
@@ -169,6 +175,8 @@ impl Default for ServeConfig {
             dr_fail_mode: FailureMode::BeforeSend,
             callback_concurrency: 64,
             callback_journal_size: 10_000,
+            request_journal_size: 10_000,
+            faults: None,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::domain::account::{
 };
 use crate::domain::lifecycle::{MagicNumber, Timing};
 use crate::domain::pricing::PriceTable;
+use crate::faults::FaultSpec;
 
 /// The default fixtures, shipped in the repository and in the binary.
 pub const DEFAULT_FIXTURES: &str = include_str!("../fixtures/default.json");
@@ -39,6 +40,9 @@ pub struct Fixtures {
     /// Numbers whose messages always end one way; replaces the defaults.
     #[serde(default = "MagicNumber::defaults")]
     pub magic_numbers: Vec<MagicNumber>,
+    /// Fault rules on the gateway APIs to start with.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -64,6 +68,21 @@ pub enum FixturesError {
     Parse { path: PathBuf, source: serde_json::Error },
     #[error("fixtures file {path} is not valid: {problem}")]
     Invalid { path: PathBuf, problem: String },
+}
+
+/// Reads a `--faults` file: a JSON array of fault rules.
+pub fn load_faults(path: &Path) -> Result<Vec<FaultSpec>, FixturesError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| FixturesError::Read { path: path.to_owned(), source })?;
+    let faults: Vec<FaultSpec> = serde_json::from_str(&text)
+        .map_err(|source| FixturesError::Parse { path: path.to_owned(), source })?;
+    for (index, fault) in faults.iter().enumerate() {
+        fault.check().map_err(|problem| FixturesError::Invalid {
+            path: path.to_owned(),
+            problem: format!("[{index}]: {problem}"),
+        })?;
+    }
+    Ok(faults)
 }
 
 impl Fixtures {
@@ -94,6 +113,9 @@ impl Fixtures {
     /// present, well-formed and unique.
     fn check(&self) -> Result<(), String> {
         self.prices.check()?;
+        for (index, fault) in self.faults.iter().enumerate() {
+            fault.check().map_err(|problem| format!("faults[{index}]: {problem}"))?;
+        }
         for (index, magic) in self.magic_numbers.iter().enumerate() {
             let digits = magic.number.strip_suffix('*').unwrap_or(&magic.number);
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

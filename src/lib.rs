@@ -14,6 +14,8 @@
 //! - [`scheduler`]: due status changes and callback attempts, in time order.
 //! - [`webhooks`]: callback attempts, retries, failure scripts, journal.
 //! - [`rules`]: outcome rules set through the control API.
+//! - [`faults`]: fault rules on the gateway APIs.
+//! - [`requests`]: the journal of gateway calls.
 //! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
 //! - [`control`]: the `/_mock` control API for tests.
 //! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
@@ -24,10 +26,12 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod domain;
+pub mod faults;
 pub mod fixtures;
 pub mod gateways;
 pub mod healthcheck;
 pub mod http;
+pub mod requests;
 pub mod rules;
 pub mod scheduler;
 pub mod startup;

@@ -20,11 +20,14 @@ use tokio_util::task::TaskTracker;
 use crate::clock::ClockSettings;
 use crate::config::ServeConfig;
 use crate::control::error::ControlError;
-use crate::fixtures::{Fixtures, FixturesError};
+use crate::faults::Faults;
+use crate::fixtures::{Fixtures, FixturesError, load_faults};
+use crate::gateways::calls::gateway_calls;
 use crate::gateways::ip1::error::Ip1Error;
 use crate::gateways::viamobile::error::ViaError;
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
+use crate::requests::RequestJournal;
 use crate::scheduler;
 use crate::state::AppState;
 use crate::store::{Store, StoreSettings};
@@ -70,6 +73,7 @@ impl App {
             clock: ClockSettings { mode: config.clock, speed: config.clock_speed },
             accept_any_credentials: config.accept_any_credentials,
         };
+        let fixture_faults = std::mem::take(&mut fixtures.faults);
         let store = Store::new(fixtures, settings).map_err(|err| FixturesError::Invalid {
             path: path.to_owned(),
             problem: err.to_string(),
@@ -85,7 +89,18 @@ impl App {
             (config.dr_fail_first > 0).then_some((config.dr_fail_first, config.dr_fail_mode));
         let dispatcher =
             Dispatcher::new(policy, FailureScripts::new(everywhere), config.callback_journal_size);
+        let faults = Faults::default();
+        let from_file = match &config.faults {
+            Some(path) => load_faults(path)?,
+            None => Vec::new(),
+        };
+        for spec in fixture_faults.into_iter().chain(from_file) {
+            faults.add(spec);
+        }
         let state = AppState {
+            faults: Arc::new(faults),
+            requests: Arc::new(RequestJournal::new(config.request_journal_size)),
+            body_limit: config.body_limit,
             store: Arc::new(store),
             rules: Arc::default(),
             dispatcher: Arc::new(dispatcher),
@@ -139,6 +154,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), gateway_calls))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }

@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::UnregisteredSender;
+use crate::faults::Faults;
+use crate::requests::RequestJournal;
 use crate::rules::Rules;
 use crate::store::Store;
 use crate::webhooks::Dispatcher;
@@ -16,6 +18,12 @@ pub struct AppState {
     /// Makes callback attempts and keeps their journal.
     pub dispatcher: Arc<Dispatcher>,
     pub unregistered_sender: UnregisteredSender,
+    /// Fault rules on the gateway APIs.
+    pub faults: Arc<Faults>,
+    /// Every call to a gateway.
+    pub requests: Arc<RequestJournal>,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
     /// When the server was built, for the health endpoint's uptime.
     pub started: Instant,
 }

@@ -29,6 +29,20 @@ pub fn init(format: LogFormat, filter: &str) {
 #[derive(Clone, Default)]
 struct AccountSlot(Arc<OnceLock<String>>);
 
+/// The account the current request acted as, once authentication ran.
+pub fn noted_account(extensions: &Extensions) -> Option<AccountHandle> {
+    extensions.get::<AccountSlot>().map(|slot| AccountHandle(slot.clone()))
+}
+
+/// A handle to read a request's account after its handler ran.
+pub struct AccountHandle(AccountSlot);
+
+impl AccountHandle {
+    pub fn get(&self) -> Option<String> {
+        self.0.0.get().cloned()
+    }
+}
+
 /// Records the account of the current request for its log line.
 pub fn note_account(extensions: &Extensions, account: &str) {
     if let Some(slot) = extensions.get::<AccountSlot>() {

@@ -163,6 +163,8 @@ pub async fn reset(
             state.rules.clear(None);
             state.dispatcher.failures.remove(None);
             state.dispatcher.journal.clear(None);
+            state.requests.clear(None);
+            state.faults.remove(None);
             Ok(json(StatusCode::OK, &json!({ "reset": "all" })))
         }
     }

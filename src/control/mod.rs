@@ -5,8 +5,10 @@ pub mod accounts;
 pub mod callbacks;
 pub mod clock;
 pub mod error;
+pub mod faults;
 pub mod inbound;
 pub mod rules;
+pub mod verification;
 
 use axum::Router;
 use axum::extract::State;
@@ -35,6 +37,11 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/rules", get(rules::list).post(rules::add).delete(rules::clear))
         .route("/_mock/rules/{id}", delete(rules::remove))
         .route("/_mock/inbound", post(inbound::inject))
+        .route("/_mock/faults", get(faults::list).post(faults::add).delete(faults::remove))
+        .route("/_mock/requests", get(verification::requests))
+        .route("/_mock/messages", get(verification::messages))
+        .route("/_mock/phones/{msisdn}/messages/latest", get(verification::latest_to_phone))
+        .route("/_mock/verify", post(verification::verify))
         .route("/_mock/callbacks", get(callbacks::list))
         .route("/_mock/callbacks/{id}/redeliver", post(callbacks::redeliver))
         .route(

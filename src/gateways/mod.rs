@@ -1,5 +1,6 @@
 //! The two emulated gateways. Each translates its own wire format (routes,
 //! authentication, errors) to and from the shared domain and store.
 
+pub mod calls;
 pub mod ip1;
 pub mod viamobile;

@@ -182,6 +182,11 @@ impl Store {
         }
     }
 
+    /// The iP.1 account id of an API key, without creating anything.
+    pub fn ip1_account_of_key(&self, key: &str) -> Option<String> {
+        self.ip1_keys.get(key).map(|id| id.value().clone())
+    }
+
     /// Finds the Viamobile account of a username and password; with
     /// `--accept-any-credentials` an unseen username creates one.
     pub fn authenticate_viamobile(

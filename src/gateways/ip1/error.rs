@@ -30,6 +30,9 @@ pub enum Ip1Error {
     PayloadTooLarge,
     #[error("request body is not JSON")]
     UnsupportedMediaType,
+    /// Any other status, e.g. one a fault rule asks for.
+    #[error("{0}")]
+    Status(StatusCode),
 }
 
 impl Ip1Error {
@@ -46,6 +49,7 @@ impl Ip1Error {
             Ip1Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Ip1Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Ip1Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Ip1Error::Status(status) => *status,
         }
     }
 
@@ -58,6 +62,10 @@ impl Ip1Error {
             Ip1Error::MethodNotAllowed => "https://tools.ietf.org/html/rfc7231#section-6.5.5",
             Ip1Error::PayloadTooLarge => "https://tools.ietf.org/html/rfc7231#section-6.5.11",
             Ip1Error::UnsupportedMediaType => "https://tools.ietf.org/html/rfc7231#section-6.5.13",
+            Ip1Error::Status(status) if status.is_server_error() => {
+                "https://tools.ietf.org/html/rfc7231#section-6.6.1"
+            }
+            Ip1Error::Status(_) => "https://tools.ietf.org/html/rfc7231#section-6.5.1",
         }
     }
 
@@ -69,6 +77,7 @@ impl Ip1Error {
             Ip1Error::MethodNotAllowed => "Method Not Allowed",
             Ip1Error::PayloadTooLarge => "Payload Too Large",
             Ip1Error::UnsupportedMediaType => "Unsupported Media Type",
+            Ip1Error::Status(status) => status.canonical_reason().unwrap_or("Error"),
         }
     }
 }

@@ -75,6 +75,15 @@ impl ViaError {
         ViaError::new(StatusCode::BAD_REQUEST, 400, "Bad request")
     }
 
+    /// Any other status (a fault rule's), with the status as its code.
+    pub fn for_status(status: StatusCode) -> ViaError {
+        ViaError::new(
+            status,
+            u32::from(status.as_u16()),
+            status.canonical_reason().unwrap_or("Error"),
+        )
+    }
+
     pub const fn not_found() -> ViaError {
         ViaError::new(StatusCode::NOT_FOUND, 404, "Not found")
     }

@@ -1,0 +1,249 @@
+//! Looking at what happened: the request journal (`/_mock/requests`),
+//! every message of both gateways (`/_mock/messages`), the latest message
+//! to a phone (for one-time codes), and `/_mock/verify`, which says
+//! whether a described request or message happened N times and, when it
+//! did not, shows the nearest misses.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::error::{ControlError, ControlJson};
+use crate::domain::id::ObjectId;
+use crate::domain::message::{Batch, Direction};
+use crate::domain::time::serialize_iso;
+use crate::http::json;
+use crate::requests::{RequestFilter, RequestRecord};
+use crate::state::AppState;
+use crate::store::{AnyAccount, participant_key};
+
+/// Entries listed unless `limit` says otherwise.
+const DEFAULT_LIMIT: usize = 100;
+/// Near misses shown by a failed verification.
+const NEAR_MISSES: usize = 5;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestQuery {
+    #[serde(flatten)]
+    filter: RequestFilter,
+    limit: Option<usize>,
+}
+
+/// `GET /_mock/requests`: gateway calls, newest first; filters `account`,
+/// `gateway`, `method`, `path` (`*` suffix for a prefix), `status`,
+/// `bodyContains`, and `limit` (default 100).
+pub async fn requests(
+    State(state): State<AppState>,
+    Query(query): Query<RequestQuery>,
+) -> Response {
+    let found: Vec<RequestRecord> = state
+        .requests
+        .all()
+        .into_iter()
+        .filter(|r| query.filter.matches(r))
+        .take(query.limit.unwrap_or(DEFAULT_LIMIT))
+        .collect();
+    json(StatusCode::OK, &found)
+}
+
+/// A message of either gateway, as the control API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageView {
+    account: String,
+    gateway: &'static str,
+    direction: Direction,
+    batch_id: ObjectId,
+    message_id: ObjectId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bsms_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<i64>,
+    sender: String,
+    recipient: String,
+    text: String,
+    /// The latest status code.
+    status: u16,
+    #[serde(serialize_with = "serialize_iso")]
+    created: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageFilter {
+    account: Option<String>,
+    recipient: Option<String>,
+    sender: Option<String>,
+    /// Matches when the text contains this.
+    text: Option<String>,
+    status: Option<u16>,
+}
+
+impl MessageFilter {
+    fn score(&self, message: &MessageView) -> (usize, usize) {
+        let checks = [
+            self.account.as_ref().map(|a| *a == message.account),
+            self.recipient.as_ref().map(|r| participant_key(r) == message.recipient),
+            self.sender.as_ref().map(|s| participant_key(s) == message.sender),
+            self.text.as_ref().map(|t| message.text.contains(t.as_str())),
+            self.status.map(|s| s == message.status),
+        ];
+        (checks.iter().flatten().filter(|ok| **ok).count(), checks.iter().flatten().count())
+    }
+
+    fn matches(&self, message: &MessageView) -> bool {
+        let (met, given) = self.score(message);
+        met == given
+    }
+}
+
+fn views<'a>(
+    account: &str,
+    gateway: &'static str,
+    batches: impl Iterator<Item = &'a Batch>,
+) -> Vec<MessageView> {
+    let mut out = Vec::new();
+    for batch in batches {
+        for (index, message) in batch.messages.iter().enumerate() {
+            out.push(MessageView {
+                account: account.to_owned(),
+                gateway,
+                direction: batch.direction,
+                batch_id: batch.id,
+                message_id: batch.message_id(index),
+                bsms_id: (message.bsms_id != 0).then_some(message.bsms_id),
+                client_id: message.client_id,
+                sender: batch.sender.clone(),
+                recipient: message.recipient.to_string(),
+                text: message.body.to_string(),
+                status: message.latest().code,
+                created: message.statuses[0].at,
+            });
+        }
+    }
+    out
+}
+
+/// Every message of every account (or one), newest first.
+fn all_messages(state: &AppState, filter: &MessageFilter) -> Vec<MessageView> {
+    let mut all = Vec::new();
+    for account in state.store.list() {
+        if filter.account.as_ref().is_some_and(|a| a != account.id()) {
+            continue;
+        }
+        let found = match &account {
+            AnyAccount::Ip1(a) => a.read(|d| views(a.id(), "ip1", d.messaging.batches())),
+            AnyAccount::Viamobile(a) => {
+                a.read(|d| views(a.id(), "viamobile", d.messaging.batches()))
+            }
+        };
+        all.extend(found);
+    }
+    all.sort_by(|a, b| b.created.cmp(&a.created).then(b.message_id.cmp(&a.message_id)));
+    all
+}
+
+#[derive(Deserialize)]
+pub struct MessageQuery {
+    #[serde(flatten)]
+    filter: MessageFilter,
+    limit: Option<usize>,
+}
+
+/// `GET /_mock/messages`: messages of both gateways and every account,
+/// newest first; filters `account`, `recipient`, `sender`, `text`
+/// (contains), `status`, and `limit` (default 100).
+pub async fn messages(
+    State(state): State<AppState>,
+    Query(query): Query<MessageQuery>,
+) -> Response {
+    let found: Vec<MessageView> = all_messages(&state, &query.filter)
+        .into_iter()
+        .filter(|m| query.filter.matches(m))
+        .take(query.limit.unwrap_or(DEFAULT_LIMIT))
+        .collect();
+    json(StatusCode::OK, &found)
+}
+
+/// `GET /_mock/phones/{msisdn}/messages/latest`: the newest message sent
+/// to a phone by any account, e.g. to read a one-time code; 404 if none.
+pub async fn latest_to_phone(
+    State(state): State<AppState>,
+    Path(msisdn): Path<String>,
+) -> Result<Response, ControlError> {
+    let filter = MessageFilter { recipient: Some(msisdn.clone()), ..MessageFilter::default() };
+    let latest = all_messages(&state, &filter)
+        .into_iter()
+        .find(|m| m.direction == Direction::Mt && filter.matches(m))
+        .ok_or_else(|| {
+            ControlError::new(StatusCode::NOT_FOUND, format!("no message was sent to {msisdn}"))
+        })?;
+    Ok(json(StatusCode::OK, &latest))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Verify {
+    #[serde(default)]
+    request: Option<RequestFilter>,
+    #[serde(default)]
+    message: Option<MessageFilter>,
+    /// Exactly this many (default 1 when neither count is given).
+    #[serde(default)]
+    count: Option<usize>,
+    /// At least this many.
+    #[serde(default)]
+    at_least: Option<usize>,
+}
+
+/// `POST /_mock/verify`: `{"request": {...}, "count": 2}` or
+/// `{"message": {...}, "atLeast": 1}`. Answers `matched`, the actual
+/// `count`, and when it did not match, the `nearMisses`: the entries that
+/// meet the most of the given criteria.
+pub async fn verify(
+    State(state): State<AppState>,
+    ControlJson(body): ControlJson<Verify>,
+) -> Result<Response, ControlError> {
+    let (count, misses): (usize, Vec<Value>) = match (&body.request, &body.message) {
+        (Some(filter), None) => {
+            let all = state.requests.all();
+            let count = all.iter().filter(|r| filter.matches(r)).count();
+            let mut near: Vec<(usize, &RequestRecord)> = all
+                .iter()
+                .map(|r| (filter.score(r).0, r))
+                .filter(|(met, r)| *met > 0 && !filter.matches(r))
+                .collect();
+            near.sort_by_key(|n| std::cmp::Reverse(n.0));
+            (count, near.into_iter().take(NEAR_MISSES).map(|(_, r)| json!(r)).collect())
+        }
+        (None, Some(filter)) => {
+            let all = all_messages(&state, &MessageFilter::default());
+            let count = all.iter().filter(|m| filter.matches(m)).count();
+            let mut near: Vec<(usize, &MessageView)> = all
+                .iter()
+                .map(|m| (filter.score(m).0, m))
+                .filter(|(met, m)| *met > 0 && !filter.matches(m))
+                .collect();
+            near.sort_by_key(|n| std::cmp::Reverse(n.0));
+            (count, near.into_iter().take(NEAR_MISSES).map(|(_, m)| json!(m)).collect())
+        }
+        _ => return Err(ControlError::bad_request("give exactly one of `request` and `message`")),
+    };
+    let matched = match (body.count, body.at_least) {
+        (Some(_), Some(_)) => {
+            return Err(ControlError::bad_request("give `count` or `atLeast`, not both"));
+        }
+        (Some(expected), None) => count == expected,
+        (None, Some(minimum)) => count >= minimum,
+        (None, None) => count == 1,
+    };
+    let mut answer = json!({ "matched": matched, "count": count, "expected": body.count.or(body.at_least).unwrap_or(1) });
+    if !matched {
+        answer["nearMisses"] = Value::Array(misses);
+    }
+    Ok(json(StatusCode::OK, &answer))
+}
