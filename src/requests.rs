@@ -35,6 +35,7 @@ pub struct RequestRecord {
 
 /// Which requests to list; all given filters must match.
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestFilter {
     pub account: Option<String>,
     pub gateway: Option<String>,

@@ -1,6 +1,6 @@
 //! `/_mock/accounts` and `/_mock/reset`: the accounts a test works with.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AccountQuery;
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
 use crate::domain::money::{Currency, Money};
@@ -149,7 +149,7 @@ pub async fn create(
 /// fixtures (and every rule, failure script and journal entry is gone).
 pub async fn reset(
     State(state): State<AppState>,
-    Query(filter): Query<AccountQuery>,
+    ControlQuery(filter): ControlQuery<AccountQuery>,
 ) -> Result<Response, ControlError> {
     match filter.account {
         Some(name) => {

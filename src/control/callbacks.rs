@@ -1,14 +1,14 @@
 //! `/_mock/callbacks`: the callback journal, redelivery, and failure
 //! scripts.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::http::json;
 use crate::state::AppState;
 use crate::store::AnyAccount;
@@ -28,7 +28,10 @@ pub struct JournalQuery {
 /// `GET /_mock/callbacks`: every attempt, oldest first, filtered by
 /// `account`, `batch`, `message`, `url` and `outcome`
 /// (`delivered`, `failed`, `dropped`).
-pub async fn list(State(state): State<AppState>, Query(query): Query<JournalQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    ControlQuery(query): ControlQuery<JournalQuery>,
+) -> Response {
     let filter = Filter {
         account: query.account,
         batch: query.batch,
@@ -96,7 +99,7 @@ pub struct FailureQuery {
 /// `DELETE /_mock/callbacks/failures[?id=]`: one script, or all.
 pub async fn remove_failures(
     State(state): State<AppState>,
-    Query(query): Query<FailureQuery>,
+    ControlQuery(query): ControlQuery<FailureQuery>,
 ) -> Result<Response, ControlError> {
     let removed = state.dispatcher.failures.remove(query.id);
     if query.id.is_some() && removed == 0 {

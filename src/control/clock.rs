@@ -3,7 +3,7 @@
 //! callback attempts, in time order) before answering, and answers with
 //! what happened.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::AccountQuery;
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::time::{iso, parse_iso, parse_iso_duration, serialize_iso};
 use crate::http::json;
@@ -63,7 +63,7 @@ fn targets(state: &AppState, account: Option<&str>) -> Result<Vec<AnyAccount>, C
 /// `GET /_mock/clock[?account=]`.
 pub async fn get(
     State(state): State<AppState>,
-    Query(query): Query<AccountQuery>,
+    ControlQuery(query): ControlQuery<AccountQuery>,
 ) -> Result<Response, ControlError> {
     if let Some(name) = query.account.as_deref() {
         let account = state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?;
@@ -142,7 +142,7 @@ pub struct Advance {
 /// for one account (`account` in the body or the query) or all.
 pub async fn advance(
     State(state): State<AppState>,
-    Query(query): Query<AccountQuery>,
+    ControlQuery(query): ControlQuery<AccountQuery>,
     ControlJson(body): ControlJson<Advance>,
 ) -> Result<Response, ControlError> {
     let by = match (body.seconds, body.duration.as_deref()) {
@@ -180,7 +180,7 @@ pub struct SetTime {
 /// moves forward.
 pub async fn set(
     State(state): State<AppState>,
-    Query(query): Query<AccountQuery>,
+    ControlQuery(query): ControlQuery<AccountQuery>,
     ControlJson(body): ControlJson<SetTime>,
 ) -> Result<Response, ControlError> {
     let to = parse_iso(&body.time).ok_or_else(|| {
@@ -214,7 +214,7 @@ pub struct Configure {
 /// "speed": 60}`, for one account or all (and accounts created later).
 pub async fn configure(
     State(state): State<AppState>,
-    Query(query): Query<AccountQuery>,
+    ControlQuery(query): ControlQuery<AccountQuery>,
     ControlJson(body): ControlJson<Configure>,
 ) -> Result<Response, ControlError> {
     if body.speed.is_some_and(|s| !(s.is_finite() && s > 0.0 && s <= 1e6)) {

@@ -1,8 +1,9 @@
 //! The control API's error format: `{"error": "...", "detail": ...}` with a
 //! 4xx status.
 
-use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -60,6 +61,21 @@ impl From<AccountError> for ControlError {
         ControlError::new(status, err.to_string())
     }
 }
+
+impl From<QueryRejection> for ControlError {
+    fn from(rejection: QueryRejection) -> ControlError {
+        ControlError {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid query string".to_owned(),
+            detail: Some(rejection.body_text().into()),
+        }
+    }
+}
+
+/// A query string whose rejections answer in the control API's format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ControlError))]
+pub struct ControlQuery<T>(pub T);
 
 /// A JSON body whose rejections answer in the control API's format.
 #[derive(FromRequest)]

@@ -1,12 +1,12 @@
 //! `/_mock/faults`: fault rules on the gateway APIs.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::faults::FaultSpec;
 use crate::http::json;
 use crate::state::AppState;
@@ -33,7 +33,7 @@ pub struct FaultQuery {
 /// `DELETE /_mock/faults[?id=]`: one rule, or all.
 pub async fn remove(
     State(state): State<AppState>,
-    Query(query): Query<FaultQuery>,
+    ControlQuery(query): ControlQuery<FaultQuery>,
 ) -> Result<Response, ControlError> {
     let removed = state.faults.remove(query.id);
     if query.id.is_some() && removed == 0 {

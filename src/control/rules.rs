@@ -1,12 +1,12 @@
 //! `/_mock/rules`: outcome rules for matching messages.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
 use super::AccountQuery;
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::http::json;
 use crate::rules::RuleSpec;
 use crate::state::AppState;
@@ -28,7 +28,10 @@ pub async fn add(
 }
 
 /// `GET /_mock/rules[?account=]`.
-pub async fn list(State(state): State<AppState>, Query(query): Query<AccountQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    ControlQuery(query): ControlQuery<AccountQuery>,
+) -> Response {
     json(StatusCode::OK, &state.rules.list(query.account.as_deref()))
 }
 
@@ -46,7 +49,10 @@ pub async fn remove(
 }
 
 /// `DELETE /_mock/rules[?account=]`: every rule, or one account's.
-pub async fn clear(State(state): State<AppState>, Query(query): Query<AccountQuery>) -> Response {
+pub async fn clear(
+    State(state): State<AppState>,
+    ControlQuery(query): ControlQuery<AccountQuery>,
+) -> Response {
     let removed = state.rules.clear(query.account.as_deref());
     json(StatusCode::OK, &json!({ "removed": removed }))
 }

@@ -4,14 +4,14 @@
 //! whether a described request or message happened N times and, when it
 //! did not, shows the nearest misses.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction};
 use crate::domain::time::serialize_iso;
@@ -28,8 +28,12 @@ const NEAR_MISSES: usize = 5;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestQuery {
-    #[serde(flatten)]
-    filter: RequestFilter,
+    account: Option<String>,
+    gateway: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    status: Option<u16>,
+    body_contains: Option<String>,
     limit: Option<usize>,
 }
 
@@ -38,13 +42,21 @@ pub struct RequestQuery {
 /// `bodyContains`, and `limit` (default 100).
 pub async fn requests(
     State(state): State<AppState>,
-    Query(query): Query<RequestQuery>,
+    ControlQuery(query): ControlQuery<RequestQuery>,
 ) -> Response {
+    let filter = RequestFilter {
+        account: query.account,
+        gateway: query.gateway,
+        method: query.method,
+        path: query.path,
+        status: query.status,
+        body_contains: query.body_contains,
+    };
     let found: Vec<RequestRecord> = state
         .requests
         .all()
         .into_iter()
-        .filter(|r| query.filter.matches(r))
+        .filter(|r| filter.matches(r))
         .take(query.limit.unwrap_or(DEFAULT_LIMIT))
         .collect();
     json(StatusCode::OK, &found)
@@ -73,7 +85,7 @@ pub struct MessageView {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageFilter {
     account: Option<String>,
     recipient: Option<String>,
@@ -149,8 +161,11 @@ fn all_messages(state: &AppState, filter: &MessageFilter) -> Vec<MessageView> {
 
 #[derive(Deserialize)]
 pub struct MessageQuery {
-    #[serde(flatten)]
-    filter: MessageFilter,
+    account: Option<String>,
+    recipient: Option<String>,
+    sender: Option<String>,
+    text: Option<String>,
+    status: Option<u16>,
     limit: Option<usize>,
 }
 
@@ -159,11 +174,18 @@ pub struct MessageQuery {
 /// (contains), `status`, and `limit` (default 100).
 pub async fn messages(
     State(state): State<AppState>,
-    Query(query): Query<MessageQuery>,
+    ControlQuery(query): ControlQuery<MessageQuery>,
 ) -> Response {
-    let found: Vec<MessageView> = all_messages(&state, &query.filter)
+    let filter = MessageFilter {
+        account: query.account,
+        recipient: query.recipient,
+        sender: query.sender,
+        text: query.text,
+        status: query.status,
+    };
+    let found: Vec<MessageView> = all_messages(&state, &filter)
         .into_iter()
-        .filter(|m| query.filter.matches(m))
+        .filter(|m| filter.matches(m))
         .take(query.limit.unwrap_or(DEFAULT_LIMIT))
         .collect();
     json(StatusCode::OK, &found)

@@ -13,5 +13,6 @@ mod ip1_contacts;
 mod ip1_listing;
 mod ip1_send_validation;
 mod lifecycle;
+mod scenarios;
 mod startup;
 mod viamobile;
