@@ -133,6 +133,10 @@ fn urlencode(text: &str) -> String {
 
 pub fn mask_body(body: &[u8]) -> String {
     let shown = &body[..body.len().min(MAX_JOURNALED_BODY)];
+    let has_password = body.windows(10).any(|w| w == b"\"password\"");
+    if !has_password {
+        return String::from_utf8_lossy(shown).into_owned();
+    }
     if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(object) = value.as_object_mut() {
             if object.contains_key("password") {

@@ -7,8 +7,8 @@
 pub mod failures;
 pub mod journal;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -64,7 +64,9 @@ pub struct CallbackJob {
 }
 
 pub struct Dispatcher {
-    client: reqwest::Client,
+    /// Built on the first callback: setting up TLS costs milliseconds and
+    /// megabytes that start-up should not pay.
+    client: OnceLock<reqwest::Client>,
     slots: Arc<Semaphore>,
     pub policy: CallbackPolicy,
     pub journal: Journal,
@@ -78,19 +80,24 @@ impl Dispatcher {
         failures: FailureScripts,
         journal_capacity: usize,
     ) -> Dispatcher {
-        let client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .user_agent(concat!("smsmock/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
         Dispatcher {
-            client,
+            client: OnceLock::new(),
             slots: Arc::new(Semaphore::new(policy.concurrency.max(1))),
             policy,
             journal: Journal::new(journal_capacity),
             failures,
             next_job: AtomicU64::new(0),
         }
+    }
+
+    fn client(&self) -> &reqwest::Client {
+        self.client.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(self.policy.timeout)
+                .user_agent(concat!("smsmock/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     pub fn next_job_id(&self) -> u64 {
@@ -170,7 +177,7 @@ impl Dispatcher {
             return (None, None, Some("dispatcher stopped".to_owned()));
         };
         let request = self
-            .client
+            .client()
             .post(&*job.url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(job.payload.to_string());
