@@ -23,7 +23,7 @@ pub enum ClockMode {
 }
 
 /// Mode and speed a new account's clock starts with.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClockSettings {
     pub mode: ClockMode,
     /// Virtual seconds per wall second in realtime mode.
@@ -77,6 +77,15 @@ impl Clock {
     /// A clock that starts at the current wall-clock time.
     pub fn new(settings: ClockSettings) -> Clock {
         Clock { state: Mutex::new(ClockState::starting_now(settings)) }
+    }
+
+    /// Puts a restored clock at `now` with `settings`.
+    pub fn restore(&self, now: DateTime<Utc>, settings: ClockSettings) {
+        *self.lock() = ClockState {
+            settings,
+            anchor_virtual: now.trunc_subsecs(6),
+            anchor_wall: Instant::now(),
+        };
     }
 
     /// Starts the clock again at the current wall-clock time.

@@ -123,6 +123,10 @@ pub struct ServeConfig {
     /// A JSON file with an array of fault rules to start with.
     #[arg(long, env = "SMSMOCK_FAULTS")]
     pub faults: Option<PathBuf>,
+    /// Keep all state in this file: loaded at start (when it exists),
+    /// written at shutdown and on `POST /_mock/state/save`.
+    #[arg(long, env = "SMSMOCK_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
 }
 
 /// What a send from a valid but unregistered iP.1 sender gets.
@@ -177,6 +181,7 @@ impl Default for ServeConfig {
             callback_journal_size: 10_000,
             request_journal_size: 10_000,
             faults: None,
+            state_file: None,
         }
     }
 }

@@ -95,7 +95,7 @@ pub struct Call<'a> {
     pub account: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultView {
     pub id: u64,
@@ -139,6 +139,22 @@ impl Faults {
         let view = FaultView { id, spec: spec.clone(), applied: 0 };
         self.lock().push(Fault { id, spec, applied: 0, rng });
         view
+    }
+
+    /// Replaces every rule (from a snapshot); rates start their seeded
+    /// sequence again.
+    pub fn replace(&self, views: Vec<FaultView>) {
+        let highest = views.iter().map(|v| v.id).max().unwrap_or(0);
+        self.next_id.fetch_max(highest, Ordering::Relaxed);
+        *self.lock() = views
+            .into_iter()
+            .map(|v| Fault {
+                id: v.id,
+                rng: StdRng::seed_from_u64(v.spec.seed.unwrap_or(0)),
+                spec: v.spec,
+                applied: v.applied,
+            })
+            .collect();
     }
 
     pub fn list(&self) -> Vec<FaultView> {

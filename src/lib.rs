@@ -16,6 +16,7 @@
 //! - [`rules`]: outcome rules set through the control API.
 //! - [`faults`]: fault rules on the gateway APIs.
 //! - [`requests`]: the journal of gateway calls.
+//! - [`snapshot`]: exporting, importing and keeping all state.
 //! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
 //! - [`control`]: the `/_mock` control API for tests.
 //! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
@@ -34,6 +35,7 @@ pub mod http;
 pub mod requests;
 pub mod rules;
 pub mod scheduler;
+pub mod snapshot;
 pub mod startup;
 pub mod state;
 pub mod store;

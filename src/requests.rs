@@ -13,14 +13,15 @@ use crate::faults::FaultAction;
 /// Longest body kept in the journal, in bytes.
 pub const MAX_JOURNALED_BODY: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
     pub id: u64,
     #[serde(serialize_with = "serialize_iso")]
     pub time: DateTime<Utc>,
     pub account: Option<String>,
-    pub gateway: &'static str,
+    /// `ip1` or `viamobile`.
+    pub gateway: String,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
@@ -52,7 +53,7 @@ impl RequestFilter {
     pub fn score(&self, record: &RequestRecord) -> (usize, usize) {
         let checks = [
             self.account.as_ref().map(|a| record.account.as_ref() == Some(a)),
-            self.gateway.as_ref().map(|g| g == record.gateway),
+            self.gateway.as_ref().map(|g| *g == record.gateway),
             self.method.as_ref().map(|m| m.eq_ignore_ascii_case(&record.method)),
             self.path.as_ref().map(|p| crate::domain::lifecycle::pattern_matches(p, &record.path)),
             self.status.map(|s| s == record.status),
@@ -94,6 +95,14 @@ impl RequestJournal {
     pub fn all(&self) -> Vec<RequestRecord> {
         let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
         guard.1.iter().rev().cloned().collect()
+    }
+
+    /// Replaces every record (from a snapshot), oldest first.
+    pub fn replace(&self, records: Vec<RequestRecord>) {
+        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
+        let skip = records.len().saturating_sub(self.capacity);
+        *guard = (guard.0.max(highest), records.into_iter().skip(skip).collect());
     }
 
     /// Forgets one account's records, or all.

@@ -34,7 +34,7 @@ pub struct RuleSpec {
     pub delay_seconds: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     pub id: u64,
     #[serde(flatten)]
@@ -62,6 +62,13 @@ impl Rules {
         let rule = Rule { id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1, spec };
         self.write().push(rule.clone());
         rule
+    }
+
+    /// Replaces every rule (from a snapshot).
+    pub fn replace(&self, rules: Vec<Rule>) {
+        let highest = rules.iter().map(|r| r.id).max().unwrap_or(0);
+        self.next_id.fetch_max(highest, Ordering::Relaxed);
+        *self.write() = rules;
     }
 
     /// Rules of one account (with the global ones), or all.

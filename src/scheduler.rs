@@ -164,6 +164,26 @@ pub fn schedule_new_batch<P: Reports>(
     }
 }
 
+/// Plans the next status step of every message that has one (after a
+/// snapshot is restored: the timetable follows from the messages).
+pub fn plan_all_steps<P>(data: &mut ShardData<P>, timing: &Timing) {
+    let mut next = Vec::new();
+    let mut position = 0;
+    while let Some(batch) = data.messaging.batch_at(position) {
+        for (index, message) in batch.messages.iter().enumerate() {
+            if let Some(step) =
+                next_step(&message.fate, message.latest(), &batch.delivery_windows, timing)
+            {
+                next.push((step.at, position, index));
+            }
+        }
+        position += 1;
+    }
+    for (due, batch, message) in next {
+        data.schedule.add_step(due, batch, message);
+    }
+}
+
 /// Applies every status change due until `until`, in time order.
 fn apply_due_steps<P: Reports>(
     account: &str,

@@ -29,6 +29,7 @@ use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
 use crate::requests::RequestJournal;
 use crate::scheduler;
+use crate::snapshot::{self, SnapshotError};
 use crate::state::AppState;
 use crate::store::{Store, StoreSettings};
 use crate::telemetry::log_requests;
@@ -43,6 +44,8 @@ const BACKGROUND_GRACE: Duration = Duration::from_secs(10);
 pub enum StartupError {
     #[error(transparent)]
     Fixtures(#[from] FixturesError),
+    #[error(transparent)]
+    State(#[from] SnapshotError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: SocketAddr, source: std::io::Error },
 }
@@ -101,12 +104,18 @@ impl App {
             faults: Arc::new(faults),
             requests: Arc::new(RequestJournal::new(config.request_journal_size)),
             body_limit: config.body_limit,
+            state_file: config.state_file.clone(),
             store: Arc::new(store),
             rules: Arc::default(),
             dispatcher: Arc::new(dispatcher),
             unregistered_sender: config.unregistered_sender,
             started: Instant::now(),
         };
+        if let Some(path) = config.state_file.as_deref().filter(|p| p.exists()) {
+            let snapshot = snapshot::load(path)?;
+            snapshot::import(&state, snapshot)
+                .map_err(|problem| SnapshotError::Invalid { path: path.to_owned(), problem })?;
+        }
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
             .await
@@ -140,6 +149,12 @@ impl App {
             tracing::warn!(
                 "background tasks still running after {BACKGROUND_GRACE:?}; leaving them"
             );
+        }
+        if let Some(path) = &self.state.state_file {
+            match snapshot::save(&self.state, path) {
+                Ok(bytes) => tracing::info!(path = %path.display(), bytes, "state saved"),
+                Err(err) => tracing::error!(%err, "state not saved"),
+            }
         }
         served
     }

@@ -1,5 +1,6 @@
 //! The one state handle every handler receives.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,6 +25,8 @@ pub struct AppState {
     pub requests: Arc<RequestJournal>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// Where state is kept across restarts (`--state-file`).
+    pub state_file: Option<PathBuf>,
     /// When the server was built, for the health endpoint's uptime.
     pub started: Instant,
 }

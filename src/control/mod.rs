@@ -8,6 +8,7 @@ pub mod error;
 pub mod faults;
 pub mod inbound;
 pub mod rules;
+pub mod state;
 pub mod verification;
 
 use axum::Router;
@@ -42,6 +43,8 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/messages", get(verification::messages))
         .route("/_mock/phones/{msisdn}/messages/latest", get(verification::latest_to_phone))
         .route("/_mock/verify", post(verification::verify))
+        .route("/_mock/state", get(state::get).put(state::put))
+        .route("/_mock/state/save", post(state::save))
         .route("/_mock/callbacks", get(callbacks::list))
         .route("/_mock/callbacks/{id}/redeliver", post(callbacks::redeliver))
         .route(

@@ -20,7 +20,7 @@ pub enum Ip1AccountType {
 }
 
 /// A stored iP.1 account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ip1Profile {
     /// `ip1-` followed by digits.
     pub id: String,
@@ -43,7 +43,7 @@ pub struct Ip1Profile {
 }
 
 /// A stored Viamobile BSMS account.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ViamobileProfile {
     pub username: String,
     pub password: String,
@@ -72,7 +72,7 @@ pub struct ViamobileProfile {
 }
 
 /// SMS parts a Viamobile account sent on one local day.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyUsage {
     day: Option<NaiveDate>,
     sent: u32,

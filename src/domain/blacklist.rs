@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::phone::{is_plausible_msisdn, strip_international_prefix};
 use super::time::serialize_iso;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlacklistEntry {
     pub msisdn: String,
     #[serde(serialize_with = "serialize_iso")]
@@ -17,7 +17,8 @@ pub struct BlacklistEntry {
 }
 
 /// Entries in the order they were added.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<BlacklistEntry>", into = "Vec<BlacklistEntry>")]
 pub struct Blacklist {
     entries: Vec<BlacklistEntry>,
     index: HashMap<String, usize>,
@@ -29,6 +30,22 @@ pub fn normalize_msisdn(raw: &str) -> Option<String> {
     let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     let digits = strip_international_prefix(&compact);
     is_plausible_msisdn(digits).then(|| digits.to_owned())
+}
+
+impl From<Vec<BlacklistEntry>> for Blacklist {
+    fn from(entries: Vec<BlacklistEntry>) -> Blacklist {
+        let mut blacklist = Blacklist::default();
+        for entry in entries {
+            blacklist.add(&entry.msisdn, entry.created);
+        }
+        blacklist
+    }
+}
+
+impl From<Blacklist> for Vec<BlacklistEntry> {
+    fn from(blacklist: Blacklist) -> Vec<BlacklistEntry> {
+        blacklist.entries
+    }
 }
 
 impl Blacklist {

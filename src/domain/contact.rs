@@ -22,7 +22,7 @@ pub const MAX_NAME: usize = 100;
 pub const MAX_EMAIL: usize = 50;
 pub const MAX_LABEL: usize = 100;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
     pub id: ObjectId,
     /// Property name → value, in the order first given.

@@ -6,11 +6,11 @@
 //! (so most emoji count 2). One SMS holds 160 GSM septets or 70 UCS-2
 //! units; longer texts are split into parts of 153 or 67.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The two codings; on a batch the largest allowed, on a message the
 /// smallest needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Datacoding {
     Gsm,

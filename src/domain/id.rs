@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const COUNTER_MASK: u32 = 0x00ff_ffff;
 
@@ -95,6 +95,13 @@ impl fmt::Display for ObjectId {
 impl Serialize for ObjectId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ObjectId, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ObjectId::parse(&text).ok_or_else(|| serde::de::Error::custom("an id is 24 hex characters"))
     }
 }
 

@@ -10,7 +10,7 @@ use super::id::ObjectId;
 
 pub const MAX_NAME: usize = 200;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Landing {
     pub id: ObjectId,
     pub name: String,

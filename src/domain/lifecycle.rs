@@ -55,7 +55,7 @@ impl Outcome {
 
 /// A message's outcome with its final code and an optional delay before
 /// it (replacing the configured one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fate {
     pub outcome: Outcome,
     pub code: u16,

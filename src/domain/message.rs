@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::encoding::Datacoding;
 use super::id::ObjectId;
@@ -14,7 +14,7 @@ use super::lifecycle::Fate;
 use super::money::Money;
 use super::status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Mobile terminated: sent by the account.
@@ -23,7 +23,7 @@ pub enum Direction {
     Mo,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmsType {
     Sms,
@@ -32,21 +32,21 @@ pub enum SmsType {
 }
 
 /// One entry of a message's status history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusEvent {
     pub code: u16,
     pub at: DateTime<Utc>,
 }
 
 /// When a scheduled batch may be delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryWindow {
     pub opens: DateTime<Utc>,
     pub closes: DateTime<Utc>,
 }
 
 /// One message: kept small, since a batch may hold 100,000 of them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
     pub recipient: Box<str>,
     /// The text after templating; shared by every message of a batch that
@@ -100,7 +100,7 @@ pub fn summarize<'a>(messages: impl IntoIterator<Item = &'a Message>) -> BTreeMa
     summary
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Batch {
     pub id: ObjectId,
     /// Message `i` has id `first_message_id.offset(i)`.

@@ -92,7 +92,7 @@ pub async fn gateway_calls(
         id: 0,
         time: Utc::now(),
         account: None,
-        gateway,
+        gateway: gateway.to_owned(),
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(mask_query),

@@ -5,12 +5,29 @@ use std::collections::{BTreeMap, HashMap};
 use crate::domain::contact::Contact;
 use crate::domain::id::ObjectId;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<Contact>", into = "Vec<Contact>")]
 pub struct Contacts {
     /// Creation sequence → contact.
     by_sequence: BTreeMap<u64, Contact>,
     sequence_of: HashMap<ObjectId, u64>,
     next: u64,
+}
+
+impl From<Vec<Contact>> for Contacts {
+    fn from(list: Vec<Contact>) -> Contacts {
+        let mut contacts = Contacts::default();
+        for contact in list {
+            contacts.insert(contact);
+        }
+        contacts
+    }
+}
+
+impl From<Contacts> for Vec<Contact> {
+    fn from(contacts: Contacts) -> Vec<Contact> {
+        contacts.by_sequence.into_values().collect()
+    }
 }
 
 impl Contacts {

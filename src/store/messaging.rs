@@ -13,8 +13,10 @@ struct MessageRef {
     message: u32,
 }
 
-/// Batches in creation order.
-#[derive(Debug, Clone, Default)]
+/// Batches in creation order; snapshots hold just the batches and the
+/// indexes are built again.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<Batch>", into = "Vec<Batch>")]
 pub struct Messaging {
     batches: Vec<Batch>,
     by_id: HashMap<ObjectId, usize>,
@@ -33,6 +35,22 @@ pub fn participant_key(participant: &str) -> &str {
     match trimmed.strip_prefix('+') {
         Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => digits,
         _ => trimmed,
+    }
+}
+
+impl From<Vec<Batch>> for Messaging {
+    fn from(batches: Vec<Batch>) -> Messaging {
+        let mut messaging = Messaging::default();
+        for batch in batches {
+            messaging.insert(batch);
+        }
+        messaging
+    }
+}
+
+impl From<Messaging> for Vec<Batch> {
+    fn from(messaging: Messaging) -> Vec<Batch> {
+        messaging.batches
     }
 }
 

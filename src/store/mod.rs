@@ -28,7 +28,7 @@ use crate::fixtures::Fixtures;
 pub use contacts::Contacts;
 pub use messaging::{Messaging, participant_key};
 pub use schedule::{DueStep, Schedule};
-pub use shard::{Origin, Shard, ShardData};
+pub use shard::{AccountSnapshot, Origin, Shard, ShardData};
 
 pub type Ip1Account = Shard<Ip1Profile>;
 pub type ViamobileAccount = Shard<ViamobileProfile>;
@@ -311,6 +311,60 @@ impl Store {
     /// The iP.1 account with this id.
     pub fn find_ip1(&self, id: &str) -> Option<Arc<Ip1Account>> {
         self.ip1_accounts.get(id).map(|a| a.value().clone())
+    }
+
+    /// Every account as a snapshot holds it.
+    pub fn snapshot(
+        &self,
+    ) -> (Vec<AccountSnapshot<Ip1Profile>>, Vec<AccountSnapshot<ViamobileProfile>>) {
+        let mut ip1: Vec<_> = self.ip1_list().iter().map(|a| a.snapshot()).collect();
+        ip1.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut viamobile: Vec<_> = self.viamobile_list().iter().map(|a| a.snapshot()).collect();
+        viamobile.sort_by(|a, b| a.id.cmp(&b.id));
+        (ip1, viamobile)
+    }
+
+    /// Replaces every account with a snapshot's; returns the restored
+    /// accounts so their status steps can be planned again.
+    pub fn restore(
+        &self,
+        ip1: Vec<AccountSnapshot<Ip1Profile>>,
+        viamobile: Vec<AccountSnapshot<ViamobileProfile>>,
+        new_clock: ClockSettings,
+    ) -> (Vec<Arc<Ip1Account>>, Vec<Arc<ViamobileAccount>>) {
+        self.ip1_accounts.clear();
+        self.ip1_keys.clear();
+        self.viamobile_accounts.clear();
+        self.set_new_account_clock(new_clock);
+        let mut highest = 0;
+        let ip1: Vec<Arc<Ip1Account>> = ip1
+            .into_iter()
+            .map(|snapshot| {
+                let account = Arc::new(Shard::restore(snapshot, self.settings.clock));
+                account.read(|data| {
+                    for key in &data.profile.api_keys {
+                        self.ip1_keys.insert(key.clone(), account.id().to_owned());
+                    }
+                });
+                if let Some(number) =
+                    account.id().strip_prefix("ip1-").and_then(|n| n.parse::<u64>().ok())
+                {
+                    highest = highest.max(number);
+                }
+                self.ip1_accounts.insert(account.id().to_owned(), account.clone());
+                account
+            })
+            .collect();
+        self.next_ip1_number.fetch_max(highest + 1, Ordering::Relaxed);
+        let viamobile: Vec<Arc<ViamobileAccount>> = viamobile
+            .into_iter()
+            .map(|snapshot| {
+                let account = Arc::new(Shard::restore(snapshot, self.settings.clock));
+                self.viamobile_accounts.insert(account.id().to_owned(), account.clone());
+                account
+            })
+            .collect();
+        (ip1, viamobile)
     }
 
     /// The account with this iP.1 id or Viamobile username.

@@ -75,6 +75,11 @@ impl Schedule {
         step.into_iter().chain(callback).min().map(time)
     }
 
+    /// Every callback on the timetable, as (due, job id).
+    pub fn callbacks(&self) -> Vec<(DateTime<Utc>, u64)> {
+        self.callbacks.iter().map(|Reverse((due, job))| (time(*due), *job)).collect()
+    }
+
     pub fn pending_steps(&self) -> usize {
         self.steps.len()
     }

@@ -14,7 +14,7 @@ use crate::domain::landing::Landing;
 use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Origin {
     /// Listed in the fixtures file.
@@ -118,5 +118,69 @@ impl<P: Clone> Shard<P> {
     fn lock(&self) -> MutexGuard<'_, ShardData<P>> {
         // A panic elsewhere must not make the account unusable.
         self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// One account as a snapshot holds it: everything but the timetable of
+/// status steps, which follows from the messages.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSnapshot<P> {
+    pub id: String,
+    pub origin: Origin,
+    pub initial: P,
+    pub profile: P,
+    pub clock_now: chrono::DateTime<chrono::Utc>,
+    pub clock: ClockSettings,
+    pub batches: Messaging,
+    pub contacts: Contacts,
+    pub blacklist: Blacklist,
+    pub landings: Vec<Landing>,
+    /// Callbacks waiting for an attempt, with when it is due.
+    pub pending_callbacks: Vec<(chrono::DateTime<chrono::Utc>, CallbackJob)>,
+}
+
+impl<P: Clone> Shard<P> {
+    pub fn snapshot(&self) -> AccountSnapshot<P> {
+        let data = self.lock();
+        let pending_callbacks = data
+            .schedule
+            .callbacks()
+            .into_iter()
+            .filter_map(|(due, id)| data.callbacks.get(&id).map(|job| (due, job.clone())))
+            .collect();
+        AccountSnapshot {
+            id: self.id.clone(),
+            origin: self.origin,
+            initial: self.initial.clone(),
+            profile: data.profile.clone(),
+            clock_now: self.clock.now(),
+            clock: self.clock.settings(),
+            batches: data.messaging.clone(),
+            contacts: data.contacts.clone(),
+            blacklist: data.blacklist.clone(),
+            landings: data.landings.clone(),
+            pending_callbacks,
+        }
+    }
+
+    /// An account as a snapshot had it; the caller plans its status steps
+    /// again.
+    pub fn restore(snapshot: AccountSnapshot<P>, clock_settings: ClockSettings) -> Shard<P> {
+        let shard = Shard::new(snapshot.id, snapshot.origin, snapshot.initial, clock_settings);
+        shard.clock.restore(snapshot.clock_now, snapshot.clock);
+        {
+            let mut data = shard.lock();
+            data.profile = snapshot.profile;
+            data.messaging = snapshot.batches;
+            data.contacts = snapshot.contacts;
+            data.blacklist = snapshot.blacklist;
+            data.landings = snapshot.landings;
+            for (due, job) in snapshot.pending_callbacks {
+                data.schedule.add_callback(due, job.id);
+                data.callbacks.insert(job.id, job);
+            }
+        }
+        shard
     }
 }

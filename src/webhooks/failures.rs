@@ -44,7 +44,7 @@ fn default_mode() -> FailureMode {
     FailureMode::BeforeSend
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FailureScript {
     pub id: u64,
     #[serde(flatten)]
@@ -77,6 +77,13 @@ impl FailureScripts {
         let script = FailureScript { id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1, spec };
         self.scripts.write().unwrap_or_else(|e| e.into_inner()).push(script.clone());
         script
+    }
+
+    /// Replaces every script (from a snapshot).
+    pub fn replace(&self, scripts: Vec<FailureScript>) {
+        let highest = scripts.iter().map(|s| s.id).max().unwrap_or(0);
+        self.next_id.fetch_max(highest, Ordering::Relaxed);
+        *self.scripts.write().unwrap_or_else(|e| e.into_inner()) = scripts;
     }
 
     pub fn list(&self) -> Vec<FailureScript> {

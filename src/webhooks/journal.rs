@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::failures::FailureMode;
 use crate::domain::id::ObjectId;
 use crate::domain::time::serialize_iso;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CallbackKind {
     DeliveryReport,
@@ -22,7 +22,7 @@ pub enum CallbackKind {
     ViamobileIncoming,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// The receiver answered what counts as received.
@@ -40,7 +40,13 @@ fn raw_json<S: Serializer>(payload: &Arc<str>, serializer: S) -> Result<S::Ok, S
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Reads a payload written by [`raw_json`] back into its JSON text.
+fn json_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(Arc::from(value.to_string()))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptRecord {
     pub id: u64,
@@ -48,7 +54,7 @@ pub struct AttemptRecord {
     pub account: String,
     pub kind: CallbackKind,
     pub url: Arc<str>,
-    #[serde(serialize_with = "raw_json")]
+    #[serde(serialize_with = "raw_json", deserialize_with = "json_text")]
     pub payload: Arc<str>,
     pub batch_id: ObjectId,
     pub message_id: ObjectId,
@@ -160,6 +166,14 @@ impl Journal {
     pub fn get(&self, id: u64) -> Option<AttemptRecord> {
         let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
         guard.1.iter().find(|r| r.id == id).cloned()
+    }
+
+    /// Replaces every record (from a snapshot), oldest first.
+    pub fn replace(&self, records: Vec<AttemptRecord>) {
+        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
+        let skip = records.len().saturating_sub(self.capacity);
+        *guard = (guard.0.max(highest), records.into_iter().skip(skip).collect());
     }
 
     /// Forgets one account's records, or all.

@@ -49,7 +49,7 @@ impl Default for CallbackPolicy {
 }
 
 /// One callback waiting for its next attempt.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallbackJob {
     pub id: u64,
     pub kind: CallbackKind,
@@ -98,6 +98,11 @@ impl Dispatcher {
                 .build()
                 .unwrap_or_default()
         })
+    }
+
+    /// Makes sure new job ids come after `id` (after a restore).
+    pub fn job_ids_after(&self, id: u64) {
+        self.next_job.fetch_max(id, Ordering::Relaxed);
     }
 
     pub fn next_job_id(&self) -> u64 {

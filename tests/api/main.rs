@@ -15,4 +15,5 @@ mod ip1_send_validation;
 mod lifecycle;
 mod scenarios;
 mod startup;
+mod state;
 mod viamobile;

@@ -42,6 +42,11 @@ pub const MAX_TEXT: usize = 480;
 /// Viamobile's own message ids, one sequence for the whole emulator.
 static NEXT_BSMS_ID: AtomicU64 = AtomicU64::new(1_000_000);
 
+/// Makes sure new `bsmsId`s come after `id` (after a restore).
+pub fn bsms_ids_after(id: u64) {
+    NEXT_BSMS_ID.fetch_max(id + 1, Ordering::Relaxed);
+}
+
 /// A send request as given, before the checks.
 pub(super) struct SendInput {
     pub(super) sender: String,
