@@ -154,12 +154,13 @@ pub async fn gateway_calls(
     record.status = response.status().as_u16();
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     state.requests.record(record);
-    if record_dropped_response(&fault) {
+    if drops_response(&fault) {
         std::panic::resume_unwind(Box::new(DropConnection));
     }
     response
 }
 
-fn record_dropped_response(fault: &Option<FaultSpec>) -> bool {
+/// True when the answer must be thrown away after processing.
+fn drops_response(fault: &Option<FaultSpec>) -> bool {
     fault.as_ref().is_some_and(|f| f.action == FaultAction::DropResponse)
 }

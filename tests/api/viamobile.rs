@@ -440,6 +440,16 @@ async fn delivery_pushes_follow_each_state_change_and_agree_with_the_pull() {
     assert_eq!(pulled[0]["status"], pushes[2]["status"]);
     assert_eq!(pulled[0]["received"], pushes[2]["received"]);
     assert_eq!(pulled[1]["status"], pushes[3]["status"]);
+    // The engine's own view of the same messages: iP.1 status codes.
+    let (_, engine) = send(app.get(&format!("/_mock/messages?account={user}"))).await;
+    let mut codes: Vec<(i64, u64)> = engine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["clientId"].as_i64().unwrap(), m["status"].as_u64().unwrap()))
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [(1, 201), (2, 500)]);
 }
 
 #[tokio::test]
