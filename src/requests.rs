@@ -11,7 +11,7 @@ use crate::domain::time::serialize_iso;
 use crate::faults::FaultAction;
 
 /// Longest body kept in the journal, in bytes.
-pub const MAX_JOURNALED_BODY: usize = 64 * 1024;
+pub const MAX_JOURNALED_BODY: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

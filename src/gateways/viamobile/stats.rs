@@ -4,11 +4,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::auth::BasicCaller;
+use super::auth::GetCaller;
 use super::local_date;
 use crate::http::json;
 
-pub async fn limit(BasicCaller(account): BasicCaller) -> Response {
+pub async fn limit(GetCaller(account): GetCaller) -> Response {
     let today = local_date(account.clock().now());
     let (sent, max) =
         account.read(|data| (data.profile.usage.sent_on(today), data.profile.daily_limit));
