@@ -16,29 +16,13 @@ use crate::webhooks::CallbackJob;
 use crate::webhooks::failures::FailureSpec;
 use crate::webhooks::journal::Filter;
 
-#[derive(Deserialize)]
-pub struct JournalQuery {
-    account: Option<String>,
-    batch: Option<String>,
-    message: Option<String>,
-    url: Option<String>,
-    outcome: Option<String>,
-}
-
 /// `GET /_mock/callbacks`: every attempt, oldest first, filtered by
 /// `account`, `batch`, `message`, `url` and `outcome`
 /// (`delivered`, `failed`, `dropped`).
 pub async fn list(
     State(state): State<AppState>,
-    ControlQuery(query): ControlQuery<JournalQuery>,
+    ControlQuery(filter): ControlQuery<Filter>,
 ) -> Response {
-    let filter = Filter {
-        account: query.account,
-        batch: query.batch,
-        message: query.message,
-        url: query.url,
-        outcome: query.outcome,
-    };
     json(StatusCode::OK, &state.dispatcher.journal.list(&filter))
 }
 

@@ -57,12 +57,4 @@ impl Contacts {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Contact> {
         self.by_sequence.values_mut()
     }
-
-    pub fn len(&self) -> usize {
-        self.by_sequence.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_sequence.is_empty()
-    }
 }

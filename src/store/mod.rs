@@ -90,10 +90,6 @@ impl Store {
         Ok(store)
     }
 
-    pub fn settings(&self) -> StoreSettings {
-        self.settings
-    }
-
     /// The price table of the fixtures.
     pub fn prices(&self) -> &PriceTable {
         &self.fixtures.prices

@@ -79,10 +79,6 @@ impl Schedule {
     pub fn callbacks(&self) -> Vec<(DateTime<Utc>, u64)> {
         self.callbacks.iter().map(|Reverse((due, job))| (time(*due), *job)).collect()
     }
-
-    pub fn pending_steps(&self) -> usize {
-        self.steps.len()
-    }
 }
 
 #[cfg(test)]

@@ -110,8 +110,8 @@ impl AttemptRecord {
     }
 }
 
-/// Which attempts to list.
-#[derive(Debug, Default)]
+/// Which attempts to list (also the query of `GET /_mock/callbacks`).
+#[derive(Debug, Default, Deserialize)]
 pub struct Filter {
     pub account: Option<String>,
     pub batch: Option<String>,
