@@ -140,22 +140,21 @@ fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-pub fn mask_body(body: &[u8]) -> String {
-    let shown = &body[..body.len().min(MAX_JOURNALED_BODY)];
-    let has_password = body.windows(10).any(|w| w == b"\"password\"");
-    if !has_password {
-        return String::from_utf8_lossy(shown).into_owned();
+/// True when a body may hold a `password` to mask.
+pub fn mentions_password(body: &[u8]) -> bool {
+    body.windows(10).any(|w| w == b"\"password\"")
+}
+
+/// The journaled body: its first bytes, with a top-level `password` of
+/// the body parsed as `json` masked.
+pub fn mask_body(body: &[u8], json: Option<&serde_json::Value>) -> String {
+    if let Some(object) = json.and_then(|v| v.as_object()).filter(|o| o.contains_key("password")) {
+        let mut object = object.clone();
+        object.insert("password".into(), "***".into());
+        let text = serde_json::Value::Object(object).to_string();
+        return text.chars().take(MAX_JOURNALED_BODY).collect();
     }
-    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
-        if let Some(object) = value.as_object_mut() {
-            if object.contains_key("password") {
-                object.insert("password".into(), "***".into());
-                let text = value.to_string();
-                return text.chars().take(MAX_JOURNALED_BODY).collect();
-            }
-        }
-    }
-    String::from_utf8_lossy(shown).into_owned()
+    String::from_utf8_lossy(&body[..body.len().min(MAX_JOURNALED_BODY)]).into_owned()
 }
 
 #[cfg(test)]
@@ -170,10 +169,13 @@ mod tests {
             mask_query("username=test&password=s3cret&jwt=x.y.z&id=1"),
             "username=test&password=***&jwt=***&id=1"
         );
+        let body = br#"{"username":"test","password":"test"}"#;
+        assert!(mentions_password(body));
         assert_eq!(
-            mask_body(br#"{"username":"test","password":"test"}"#),
+            mask_body(body, serde_json::from_slice(body).ok().as_ref()),
             r#"{"username":"test","password":"***"}"#
         );
-        assert_eq!(mask_body(b"plain"), "plain");
+        assert!(!mentions_password(b"plain"));
+        assert_eq!(mask_body(b"plain", None), "plain");
     }
 }

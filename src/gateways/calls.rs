@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
@@ -22,7 +22,7 @@ use super::ip1::error::Ip1Error;
 use super::viamobile::error::ViaError;
 use crate::faults::{Call, FaultAction, FaultSpec};
 use crate::http::{Credentials, Surface, credentials};
-use crate::requests::{RequestRecord, mask_body, mask_header, mask_query};
+use crate::requests::{RequestRecord, mask_body, mask_header, mask_query, mentions_password};
 use crate::state::AppState;
 use crate::telemetry::noted_account;
 
@@ -35,7 +35,7 @@ struct DropConnection;
 fn claimed_account(
     state: &AppState,
     parts: &Parts,
-    body: &Bytes,
+    body: Option<&serde_json::Value>,
     surface: Surface,
 ) -> Option<String> {
     match credentials(&parts.headers) {
@@ -54,8 +54,7 @@ fn claimed_account(
     if let Some(token) = jwt {
         return super::viamobile::token::verify(state, &token).map(|a| a.id().to_owned());
     }
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.get("username")?.as_str().map(str::to_owned)
+    body?.get("username")?.as_str().map(str::to_owned)
 }
 
 fn error_answer(surface: Surface, fault: &FaultSpec) -> Response {
@@ -123,8 +122,13 @@ pub async fn gateway_calls(
             return response;
         }
     };
-    record.body = mask_body(&bytes);
-    let claimed = claimed_account(&state, &parts, &bytes, surface);
+    // Parsed once, for both masking and the claimed account.
+    let json: Option<serde_json::Value> = (surface == Surface::Viamobile
+        || mentions_password(&bytes))
+    .then(|| serde_json::from_slice(&bytes).ok())
+    .flatten();
+    record.body = mask_body(&bytes, json.as_ref());
+    let claimed = claimed_account(&state, &parts, json.as_ref(), surface);
     let call = Call {
         method: parts.method.as_str(),
         path: parts.uri.path(),
