@@ -13,7 +13,9 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How a clock moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockMode {
     /// Virtual time = wall time × speed.
@@ -23,7 +25,7 @@ pub enum ClockMode {
 }
 
 /// Mode and speed a new account's clock starts with.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClockSettings {
     pub mode: ClockMode,
     /// Virtual seconds per wall second in realtime mode.

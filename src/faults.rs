@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::lifecycle::pattern_matches;
 
 /// What a fault does to a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum FaultAction {
     /// Answer `status` with the gateway's error body (and `Retry-After`
@@ -28,7 +28,7 @@ pub enum FaultAction {
 }
 
 /// A fault rule as the control API, the fixtures and `--faults` take it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FaultSpec {
     /// `GET`, `POST`, ...; any when absent.
@@ -103,6 +103,21 @@ pub struct FaultView {
     pub spec: FaultSpec,
     /// Calls this rule has hit so far.
     pub applied: u64,
+}
+
+impl utoipa::PartialSchema for FaultView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let fields = vec![("id", u64::schema()), ("applied", u64::schema())];
+        crate::openapi::extended(FaultSpec::schema(), fields)
+    }
+}
+
+impl utoipa::ToSchema for FaultView {
+    fn schemas(
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) {
+        FaultSpec::schemas(schemas);
+    }
 }
 
 struct Fault {

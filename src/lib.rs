@@ -20,6 +20,7 @@
 //! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
 //! - [`control`]: the `/_mock` control API for tests.
 //! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
+//! - [`openapi`]: the OpenAPI document of every route, generated from the code.
 //! - [`telemetry`]: logging, one line per request.
 //! - [`healthcheck`]: the `smsmock healthcheck` probe.
 
@@ -32,6 +33,7 @@ pub mod fixtures;
 pub mod gateways;
 pub mod healthcheck;
 pub mod http;
+pub mod openapi;
 pub mod requests;
 pub mod rules;
 pub mod scheduler;

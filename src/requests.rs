@@ -13,7 +13,7 @@ use crate::faults::FaultAction;
 /// Longest body kept in the journal, in bytes.
 pub const MAX_JOURNALED_BODY: usize = 16 * 1024;
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
     pub id: u64,
@@ -35,7 +35,7 @@ pub struct RequestRecord {
 }
 
 /// Which requests to list; all given filters must match.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestFilter {
     pub account: Option<String>,

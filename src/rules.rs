@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::lifecycle::{Fate, Outcome, pattern_matches};
 
 /// A rule as the control API takes it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RuleSpec {
     /// iP.1 account id or Viamobile username; none = every account.
@@ -39,6 +39,20 @@ pub struct Rule {
     pub id: u64,
     #[serde(flatten)]
     pub spec: RuleSpec,
+}
+
+impl utoipa::PartialSchema for Rule {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::extended(RuleSpec::schema(), vec![("id", u64::schema())])
+    }
+}
+
+impl utoipa::ToSchema for Rule {
+    fn schemas(
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) {
+        RuleSpec::schemas(schemas);
+    }
 }
 
 impl Rule {

@@ -49,7 +49,7 @@ pub trait Reports {
 }
 
 /// Something a scheduler pass did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum EngineEvent {
     #[serde(rename_all = "camelCase")]
@@ -76,7 +76,7 @@ impl EngineEvent {
 }
 
 /// What a pass did: counts, and the first `cap` events in time order.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Pass {
     pub status_changes: usize,

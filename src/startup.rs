@@ -12,10 +12,13 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use chrono::TimeDelta;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::clock::ClockSettings;
 use crate::config::ServeConfig;
@@ -27,6 +30,7 @@ use crate::gateways::ip1::error::Ip1Error;
 use crate::gateways::viamobile::error::ViaError;
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
+use crate::openapi;
 use crate::requests::RequestJournal;
 use crate::scheduler;
 use crate::snapshot::{self, SnapshotError};
@@ -160,12 +164,24 @@ impl App {
     }
 }
 
-/// The whole HTTP surface: both gateways and the control API.
-pub fn router(state: AppState, body_limit: usize) -> Router {
-    Router::new()
+/// Every route of both gateways and the control API, and the OpenAPI
+/// document that describes them.
+pub fn routes() -> (Router<AppState>, OpenApi) {
+    let (routes, document) = OpenApiRouter::new()
         .merge(ip1::routes())
         .merge(viamobile::routes())
         .merge(crate::control::routes())
+        .split_for_parts();
+    (routes, openapi::complete(document))
+}
+
+/// The whole HTTP surface: both gateways, the control API, and
+/// `GET /_mock/openapi.json`.
+pub fn router(state: AppState, body_limit: usize) -> Router {
+    let (routes, document) = routes();
+    let document = Arc::new(document);
+    routes
+        .route("/_mock/openapi.json", get(move || openapi::serve(document.clone())))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

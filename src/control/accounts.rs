@@ -5,20 +5,23 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{OneOfBuilder, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::AccountQuery;
-use super::error::{ControlError, ControlJson, ControlQuery};
+use super::error::{ControlError, ControlErrorBody, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
 use crate::domain::money::{Currency, Money};
 use crate::gateways::viamobile::local_date;
 use crate::http::json;
+use crate::openapi::{CONTROL_TAG, constant, extended};
 use crate::state::AppState;
 use crate::store::{AnyAccount, Origin};
 
 /// An account as the control API shows it, credentials included.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(tag = "gateway")]
 enum AccountView {
     #[serde(rename = "ip1", rename_all = "camelCase")]
@@ -54,7 +57,8 @@ enum AccountView {
     },
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = AccountClock)]
 struct ClockView {
     now: DateTime<Utc>,
     mode: ClockMode,
@@ -114,6 +118,8 @@ impl AccountView {
 }
 
 /// `GET /_mock/accounts`: every account of both gateways.
+#[utoipa::path(get, path = "/_mock/accounts", tag = CONTROL_TAG,
+    responses((status = OK, description = "Every account, credentials included.", body = Vec<AccountView>)))]
 pub async fn list(State(state): State<AppState>) -> Response {
     let views: Vec<AccountView> = state.store.list().iter().map(AccountView::of).collect();
     json(StatusCode::OK, &views)
@@ -129,8 +135,31 @@ pub enum NewAccount {
     Viamobile(ViamobileAccountSpec),
 }
 
+/// One of the two specs, with its `gateway` tag among its fields.
+impl PartialSchema for NewAccount {
+    fn schema() -> RefOr<Schema> {
+        let tagged = |spec, gateway| extended(spec, vec![("gateway", constant(gateway))]);
+        OneOfBuilder::new()
+            .item(tagged(Ip1AccountSpec::schema(), "ip1"))
+            .item(tagged(ViamobileAccountSpec::schema(), "viamobile"))
+            .into()
+    }
+}
+
+impl ToSchema for NewAccount {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        Ip1AccountSpec::schemas(schemas);
+        ViamobileAccountSpec::schemas(schemas);
+    }
+}
+
 /// `POST /_mock/accounts`: creates an account and answers with its
 /// credentials (generated where the body gives none).
+#[utoipa::path(post, path = "/_mock/accounts", tag = CONTROL_TAG, request_body = NewAccount,
+    responses(
+        (status = CREATED, description = "The new account.", body = AccountView),
+        (status = CONFLICT, description = "The id or username is taken.", body = ControlErrorBody),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     ControlJson(body): ControlJson<NewAccount>,
@@ -147,6 +176,8 @@ pub async fn create(
 /// `DELETE /_mock/reset[?account=]`: one account forgets everything it did
 /// (data, clock, rules, callback journal), or everything goes back to the
 /// fixtures (and every rule, failure script and journal entry is gone).
+#[utoipa::path(delete, path = "/_mock/reset", tag = CONTROL_TAG, params(AccountQuery),
+    responses((status = OK, description = "What was reset.", body = ResetDone)))]
 pub async fn reset(
     State(state): State<AppState>,
     ControlQuery(filter): ControlQuery<AccountQuery>,
@@ -156,7 +187,7 @@ pub async fn reset(
             let account =
                 state.store.find(&name).ok_or_else(|| ControlError::unknown_account(&name))?;
             account.reset();
-            Ok(json(StatusCode::OK, &json!({ "reset": "account", "account": name })))
+            Ok(json(StatusCode::OK, &ResetDone { reset: "account", account: Some(name) }))
         }
         None => {
             state.store.reset_all();
@@ -165,7 +196,16 @@ pub async fn reset(
             state.dispatcher.journal.clear(None);
             state.requests.clear(None);
             state.faults.remove(None);
-            Ok(json(StatusCode::OK, &json!({ "reset": "all" })))
+            Ok(json(StatusCode::OK, &ResetDone { reset: "all", account: None }))
         }
     }
+}
+
+/// The answer of `DELETE /_mock/reset`.
+#[derive(Serialize, ToSchema)]
+pub struct ResetDone {
+    /// `account` or `all`.
+    reset: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
 }

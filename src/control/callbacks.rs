@@ -6,19 +6,22 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::json;
 
+use super::Removed;
 use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::http::json;
+use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
 use crate::store::AnyAccount;
 use crate::webhooks::CallbackJob;
-use crate::webhooks::failures::FailureSpec;
-use crate::webhooks::journal::Filter;
+use crate::webhooks::failures::{FailureScript, FailureSpec};
+use crate::webhooks::journal::{AttemptRecord, Filter};
 
 /// `GET /_mock/callbacks`: every attempt, oldest first, filtered by
 /// `account`, `batch`, `message`, `url` and `outcome`
 /// (`delivered`, `failed`, `dropped`).
+#[utoipa::path(get, path = "/_mock/callbacks", tag = CONTROL_TAG, params(Filter),
+    responses((status = OK, description = "Callback attempts, oldest first.", body = Vec<AttemptRecord>)))]
 pub async fn list(
     State(state): State<AppState>,
     ControlQuery(filter): ControlQuery<Filter>,
@@ -28,6 +31,9 @@ pub async fn list(
 
 /// `POST /_mock/callbacks/{id}/redeliver`: sends a journaled callback once
 /// more, now, without failure scripts or retries; answers the attempt.
+#[utoipa::path(post, path = "/_mock/callbacks/{id}/redeliver", tag = CONTROL_TAG,
+    params(("id" = String, Path, description = "A journaled attempt's id.")),
+    responses((status = OK, description = "The new attempt.", body = AttemptRecord)))]
 pub async fn redeliver(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -60,6 +66,8 @@ pub async fn redeliver(
 }
 
 /// `POST /_mock/callbacks/failures`: adds a failure script.
+#[utoipa::path(post, path = "/_mock/callbacks/failures", tag = CONTROL_TAG, request_body = FailureSpec,
+    responses((status = CREATED, description = "The script, with its id.", body = FailureScript)))]
 pub async fn add_failure(
     State(state): State<AppState>,
     ControlJson(spec): ControlJson<FailureSpec>,
@@ -71,16 +79,22 @@ pub async fn add_failure(
 }
 
 /// `GET /_mock/callbacks/failures`.
+#[utoipa::path(get, path = "/_mock/callbacks/failures", tag = CONTROL_TAG,
+    responses((status = OK, description = "Every failure script.", body = Vec<FailureScript>)))]
 pub async fn list_failures(State(state): State<AppState>) -> Response {
     json(StatusCode::OK, &state.dispatcher.failures.list())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FailureQuery {
+    /// The script to remove; all when absent.
     id: Option<u64>,
 }
 
 /// `DELETE /_mock/callbacks/failures[?id=]`: one script, or all.
+#[utoipa::path(delete, path = "/_mock/callbacks/failures", tag = CONTROL_TAG, params(FailureQuery),
+    responses((status = OK, description = "How many scripts were removed.", body = Removed)))]
 pub async fn remove_failures(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<FailureQuery>,
@@ -89,5 +103,5 @@ pub async fn remove_failures(
     if query.id.is_some() && removed == 0 {
         return Err(ControlError::new(StatusCode::NOT_FOUND, "no such failure script"));
     }
-    Ok(json(StatusCode::OK, &json!({ "removed": removed })))
+    Ok(json(StatusCode::OK, &Removed { removed }))
 }

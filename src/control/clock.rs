@@ -8,21 +8,47 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use super::AccountQuery;
 use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::time::{iso, parse_iso, parse_iso_duration, serialize_iso};
 use crate::http::json;
+use crate::openapi::CONTROL_TAG;
 use crate::scheduler::{Pass, run_until};
 use crate::state::AppState;
 use crate::store::AnyAccount;
 
+/// `GET /_mock/clock` without `?account=`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct AllClocks {
+    /// The clock settings accounts created from now on get.
+    new_accounts: ClockSettings,
+    accounts: Vec<ClockView>,
+}
+
+/// One clock, or all of them.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Clocks {
+    One(ClockView),
+    All(AllClocks),
+}
+
+/// What moving clocks did, and the clocks after.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Moved {
+    #[serde(flatten)]
+    pass: Pass,
+    accounts: Vec<ClockView>,
+}
+
 /// Events listed in an answer unless the caller asks for another number.
 const DEFAULT_EVENT_CAP: usize = 1000;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ClockView {
     account: String,
@@ -61,6 +87,8 @@ fn targets(state: &AppState, account: Option<&str>) -> Result<Vec<AnyAccount>, C
 }
 
 /// `GET /_mock/clock[?account=]`.
+#[utoipa::path(get, path = "/_mock/clock", tag = CONTROL_TAG, params(AccountQuery),
+    responses((status = OK, description = "One account's clock (with `?account=`), or every clock and the settings of accounts created later.", body = Clocks)))]
 pub async fn get(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
@@ -71,10 +99,7 @@ pub async fn get(
     }
     let defaults = state.store.new_account_clock();
     let accounts: Vec<ClockView> = state.store.list().iter().map(view).collect();
-    let body = json!({
-        "newAccounts": { "mode": defaults.mode, "speed": defaults.speed },
-        "accounts": accounts,
-    });
+    let body = AllClocks { new_accounts: defaults, accounts };
     Ok(json(StatusCode::OK, &body))
 }
 
@@ -118,12 +143,10 @@ async fn move_all(
         clocks.push(clock);
         pass.merge(account_pass, cap);
     }
-    let mut body = serde_json::to_value(&pass).unwrap_or_default();
-    body["accounts"] = serde_json::to_value(&clocks).unwrap_or_default();
-    Ok(json(StatusCode::OK, &body))
+    Ok(json(StatusCode::OK, &Moved { pass, accounts: clocks }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Advance {
     #[serde(default)]
@@ -140,6 +163,9 @@ pub struct Advance {
 
 /// `POST /_mock/clock/advance`: `{"seconds": 600}` or `{"duration": "PT10M"}`,
 /// for one account (`account` in the body or the query) or all.
+#[utoipa::path(post, path = "/_mock/clock/advance", tag = CONTROL_TAG, params(AccountQuery),
+    request_body = Advance,
+    responses((status = OK, description = "What became due and ran, and the clocks now.", body = Moved)))]
 pub async fn advance(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
@@ -166,7 +192,7 @@ pub async fn advance(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SetTime {
     #[serde(default)]
@@ -178,6 +204,9 @@ pub struct SetTime {
 
 /// `POST /_mock/clock/set`: `{"time": "2026-01-01T00:00:00Z"}`; time only
 /// moves forward.
+#[utoipa::path(post, path = "/_mock/clock/set", tag = CONTROL_TAG, params(AccountQuery),
+    request_body = SetTime,
+    responses((status = OK, description = "What became due and ran, and the clocks now.", body = Moved)))]
 pub async fn set(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
@@ -199,7 +228,7 @@ pub async fn set(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Configure {
     #[serde(default)]
@@ -212,6 +241,9 @@ pub struct Configure {
 
 /// `PUT /_mock/clock`: `{"mode": "manual"}`, `{"mode": "realtime",
 /// "speed": 60}`, for one account or all (and accounts created later).
+#[utoipa::path(put, path = "/_mock/clock", tag = CONTROL_TAG, params(AccountQuery),
+    request_body = Configure,
+    responses((status = OK, description = "The clocks changed.", body = Vec<ClockView>)))]
 pub async fn configure(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::domain::account::AccountError;
 use crate::http::json;
@@ -33,9 +33,19 @@ impl ControlError {
     }
 }
 
+/// The body of every control API error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ControlErrorBody {
+    /// What went wrong, in a sentence.
+    error: String,
+    /// More about it, when there is more: the parser's message, the
+    /// near misses of a verification, ...
+    detail: Option<Value>,
+}
+
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
-        json(self.status, &json!({ "error": self.error, "detail": self.detail }))
+        json(self.status, &ControlErrorBody { error: self.error, detail: self.detail })
     }
 }
 

@@ -31,13 +31,14 @@ use crate::domain::status;
 use crate::domain::time::parse_iso;
 use crate::gateways::ip1::documents::{MessageDocument, Owner};
 use crate::http::json;
+use crate::openapi::CONTROL_TAG;
 use crate::scheduler::{Pass, Reports, enqueue_callback, run_until};
 use crate::state::AppState;
 use crate::store::{AnyAccount, Shard, ViamobileAccount};
 use crate::webhooks::journal::CallbackKind;
 use crate::webhooks::{CallbackJob, Dispatcher};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Inbound {
     /// `ip1` or `viamobile`; the account decides, this only checks.
@@ -57,6 +58,21 @@ pub struct Inbound {
     time: Option<String>,
 }
 
+/// The answer of `POST /_mock/inbound`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Delivered {
+    /// iP.1's message document, or the Viamobile push.
+    #[schema(value_type = Object)]
+    message: serde_json::Value,
+    /// True when the body was `STOP` and the sender is now blacklisted.
+    blacklisted: bool,
+    /// What ran: the callback attempt among others.
+    pass: Pass,
+}
+
+/// `POST /_mock/inbound`.
+#[utoipa::path(post, path = "/_mock/inbound", tag = CONTROL_TAG, request_body = Inbound,
+    responses((status = CREATED, description = "The stored message (iP.1's message document, or the pushed Viamobile message), whether a `STOP` blacklisted the sender, and what ran.", body = Delivered)))]
 pub async fn inject(
     State(state): State<AppState>,
     ControlJson(inbound): ControlJson<Inbound>,
@@ -134,8 +150,7 @@ pub async fn inject(
         document
     });
     let pass = run_now(&state, &account).await;
-    let body = json!({ "message": message, "blacklisted": stop, "pass": pass });
-    Ok(json(StatusCode::CREATED, &body))
+    Ok(json(StatusCode::CREATED, &Delivered { message, blacklisted: stop, pass }))
 }
 
 /// The callback of an incoming SMS stored as `batch`.
@@ -265,5 +280,5 @@ async fn viamobile(
         push
     });
     let pass = run_now(state, account).await;
-    Ok(json(StatusCode::CREATED, &json!({ "message": push, "blacklisted": stop, "pass": pass })))
+    Ok(json(StatusCode::CREATED, &Delivered { message: push, blacklisted: stop, pass }))
 }

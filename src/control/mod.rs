@@ -11,56 +11,77 @@ pub mod rules;
 pub mod state;
 pub mod verification;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::http::json;
+use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
 
 /// `?account=`: an iP.1 account id or a Viamobile username.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AccountQuery {
+    /// An iP.1 account id or a Viamobile username; none = every account.
     pub account: Option<String>,
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/_mock/health", get(health))
-        .route("/_mock/accounts", get(accounts::list).post(accounts::create))
-        .route("/_mock/reset", delete(accounts::reset))
-        .route("/_mock/clock", get(clock::get).put(clock::configure))
-        .route("/_mock/clock/advance", post(clock::advance))
-        .route("/_mock/clock/set", post(clock::set))
-        .route("/_mock/rules", get(rules::list).post(rules::add).delete(rules::clear))
-        .route("/_mock/rules/{id}", delete(rules::remove))
-        .route("/_mock/inbound", post(inbound::inject))
-        .route("/_mock/faults", get(faults::list).post(faults::add).delete(faults::remove))
-        .route("/_mock/requests", get(verification::requests))
-        .route("/_mock/messages", get(verification::messages))
-        .route("/_mock/phones/{msisdn}/messages/latest", get(verification::latest_to_phone))
-        .route("/_mock/verify", post(verification::verify))
-        .route("/_mock/state", get(state::get).put(state::put))
-        .route("/_mock/state/save", post(state::save))
-        .route("/_mock/callbacks", get(callbacks::list))
-        .route("/_mock/callbacks/{id}/redeliver", post(callbacks::redeliver))
-        .route(
-            "/_mock/callbacks/failures",
-            get(callbacks::list_failures)
-                .post(callbacks::add_failure)
-                .delete(callbacks::remove_failures),
-        )
+/// Every control route; each handler's `#[utoipa::path]` gives its path.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::reset))
+        .routes(routes!(clock::get, clock::configure))
+        .routes(routes!(clock::advance))
+        .routes(routes!(clock::set))
+        .routes(routes!(rules::list, rules::add, rules::clear))
+        .routes(routes!(rules::remove))
+        .routes(routes!(inbound::inject))
+        .routes(routes!(faults::list, faults::add, faults::remove))
+        .routes(routes!(verification::requests))
+        .routes(routes!(verification::messages))
+        .routes(routes!(verification::latest_to_phone))
+        .routes(routes!(verification::verify))
+        .routes(routes!(state::get, state::put))
+        .routes(routes!(state::save))
+        .routes(routes!(callbacks::list))
+        .routes(routes!(callbacks::redeliver))
+        .routes(routes!(
+            callbacks::list_failures,
+            callbacks::add_failure,
+            callbacks::remove_failures
+        ))
+}
+
+/// `{"removed": N}`: how many entries a DELETE removed.
+#[derive(Serialize, ToSchema)]
+pub struct Removed {
+    pub removed: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
+    version: &'static str,
+    uptime_seconds: f64,
 }
 
 /// `GET /_mock/health`: liveness for Docker, CI and `smsmock healthcheck`.
+#[utoipa::path(get, path = "/_mock/health", tag = CONTROL_TAG,
+    responses((status = OK, description = "The emulator is up.", body = Health)))]
 async fn health(State(state): State<AppState>) -> Response {
-    let body = json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "uptimeSeconds": state.started.elapsed().as_secs_f64(),
-    });
+    let body = Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_seconds: state.started.elapsed().as_secs_f64(),
+    };
     json(StatusCode::OK, &body)
 }

@@ -3,15 +3,17 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
 
-use super::AccountQuery;
 use super::error::{ControlError, ControlJson, ControlQuery};
+use super::{AccountQuery, Removed};
 use crate::http::json;
-use crate::rules::RuleSpec;
+use crate::openapi::CONTROL_TAG;
+use crate::rules::{Rule, RuleSpec};
 use crate::state::AppState;
 
 /// `POST /_mock/rules`: adds a rule; answers 201 with it and its id.
+#[utoipa::path(post, path = "/_mock/rules", tag = CONTROL_TAG, request_body = RuleSpec,
+    responses((status = CREATED, description = "The rule, with its id.", body = Rule)))]
 pub async fn add(
     State(state): State<AppState>,
     ControlJson(spec): ControlJson<RuleSpec>,
@@ -28,6 +30,8 @@ pub async fn add(
 }
 
 /// `GET /_mock/rules[?account=]`.
+#[utoipa::path(get, path = "/_mock/rules", tag = CONTROL_TAG, params(AccountQuery),
+    responses((status = OK, description = "The rules, oldest first.", body = Vec<Rule>)))]
 pub async fn list(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
@@ -36,6 +40,9 @@ pub async fn list(
 }
 
 /// `DELETE /_mock/rules/{id}`.
+#[utoipa::path(delete, path = "/_mock/rules/{id}", tag = CONTROL_TAG,
+    params(("id" = String, Path, description = "The rule's id.")),
+    responses((status = OK, description = "The removed rule.", body = Rule)))]
 pub async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -49,10 +56,12 @@ pub async fn remove(
 }
 
 /// `DELETE /_mock/rules[?account=]`: every rule, or one account's.
+#[utoipa::path(delete, path = "/_mock/rules", tag = CONTROL_TAG, params(AccountQuery),
+    responses((status = OK, description = "How many rules were removed.", body = Removed)))]
 pub async fn clear(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
 ) -> Response {
     let removed = state.rules.clear(query.account.as_deref());
-    json(StatusCode::OK, &json!({ "removed": removed }))
+    json(StatusCode::OK, &Removed { removed })
 }

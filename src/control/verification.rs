@@ -16,6 +16,7 @@ use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction};
 use crate::domain::time::serialize_iso;
 use crate::http::json;
+use crate::openapi::CONTROL_TAG;
 use crate::requests::{RequestFilter, RequestRecord};
 use crate::state::AppState;
 use crate::store::{AnyAccount, participant_key};
@@ -25,7 +26,8 @@ const DEFAULT_LIMIT: usize = 100;
 /// Near misses shown by a failed verification.
 const NEAR_MISSES: usize = 5;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestQuery {
     account: Option<String>,
@@ -40,6 +42,8 @@ pub struct RequestQuery {
 /// `GET /_mock/requests`: gateway calls, newest first; filters `account`,
 /// `gateway`, `method`, `path` (`*` suffix for a prefix), `status`,
 /// `bodyContains`, and `limit` (default 100).
+#[utoipa::path(get, path = "/_mock/requests", tag = CONTROL_TAG, params(RequestQuery),
+    responses((status = OK, description = "Journaled gateway calls, newest first.", body = Vec<RequestRecord>)))]
 pub async fn requests(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<RequestQuery>,
@@ -63,7 +67,7 @@ pub async fn requests(
 }
 
 /// A message of either gateway, as the control API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     account: String,
@@ -84,7 +88,7 @@ pub struct MessageView {
     created: DateTime<Utc>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageFilter {
     account: Option<String>,
@@ -159,7 +163,8 @@ fn all_messages(state: &AppState, filter: &MessageFilter) -> Vec<MessageView> {
     all
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MessageQuery {
     account: Option<String>,
     recipient: Option<String>,
@@ -172,6 +177,8 @@ pub struct MessageQuery {
 /// `GET /_mock/messages`: messages of both gateways and every account,
 /// newest first; filters `account`, `recipient`, `sender`, `text`
 /// (contains), `status`, and `limit` (default 100).
+#[utoipa::path(get, path = "/_mock/messages", tag = CONTROL_TAG, params(MessageQuery),
+    responses((status = OK, description = "Messages, newest first.", body = Vec<MessageView>)))]
 pub async fn messages(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<MessageQuery>,
@@ -193,6 +200,9 @@ pub async fn messages(
 
 /// `GET /_mock/phones/{msisdn}/messages/latest`: the newest message sent
 /// to a phone by any account, e.g. to read a one-time code; 404 if none.
+#[utoipa::path(get, path = "/_mock/phones/{msisdn}/messages/latest", tag = CONTROL_TAG,
+    params(("msisdn" = String, Path, description = "The phone's number.")),
+    responses((status = OK, description = "The newest message sent to the phone.", body = MessageView)))]
 pub async fn latest_to_phone(
     State(state): State<AppState>,
     Path(msisdn): Path<String>,
@@ -207,7 +217,7 @@ pub async fn latest_to_phone(
     Ok(json(StatusCode::OK, &latest))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Verify {
     #[serde(default)]
@@ -226,6 +236,8 @@ pub struct Verify {
 /// `{"message": {...}, "atLeast": 1}`. Answers `matched`, the actual
 /// `count`, and when it did not match, the `nearMisses`: the entries that
 /// meet the most of the given criteria.
+#[utoipa::path(post, path = "/_mock/verify", tag = CONTROL_TAG, request_body = Verify,
+    responses((status = OK, description = "Whether it happened as often as expected.", body = Verdict)))]
 pub async fn verify(
     State(state): State<AppState>,
     ControlJson(body): ControlJson<Verify>,
@@ -263,9 +275,26 @@ pub async fn verify(
         (None, Some(minimum)) => count >= minimum,
         (None, None) => count == 1,
     };
-    let mut answer = json!({ "matched": matched, "count": count, "expected": body.count.or(body.at_least).unwrap_or(1) });
-    if !matched {
-        answer["nearMisses"] = Value::Array(misses);
-    }
+    let answer = Verdict {
+        matched,
+        count,
+        expected: body.count.or(body.at_least).unwrap_or(1),
+        near_misses: (!matched).then_some(misses),
+    };
     Ok(json(StatusCode::OK, &answer))
+}
+
+/// The answer of `POST /_mock/verify`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    matched: bool,
+    /// How many matched.
+    count: usize,
+    /// The `count` or `atLeast` asked for.
+    expected: usize,
+    /// When it did not match: the requests or messages that meet the
+    /// most of the given criteria, best first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    near_misses: Option<Vec<Value>>,
 }

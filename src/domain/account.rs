@@ -10,7 +10,7 @@ use super::money::{Currency, Money};
 use super::sender::{normalize_ip1_sender, normalize_viamobile_sender};
 
 /// iP.1's two account types (§15.1), spelled as iP.1 answers them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Ip1AccountType {
     #[default]
     #[serde(rename = "Swedish", alias = "swedish")]
@@ -93,7 +93,7 @@ impl DailyUsage {
 
 /// What may be said about a new iP.1 account; anything left out comes from
 /// [`NewAccountDefaults`] or is generated.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ip1AccountSpec {
     pub id: Option<String>,
@@ -115,7 +115,7 @@ pub struct Ip1AccountSpec {
 }
 
 /// What may be said about a new Viamobile account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ViamobileAccountSpec {
     pub username: Option<String>,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::phone::{is_plausible_msisdn, strip_international_prefix};
 use super::time::serialize_iso;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlacklistEntry {
     pub msisdn: String,
     #[serde(serialize_with = "serialize_iso")]

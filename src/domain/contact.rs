@@ -157,14 +157,14 @@ impl ContactFilter {
 }
 
 /// `labelName` and `usageCount`, as the label endpoints answer.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LabelUsage {
     pub label_name: String,
     pub usage_count: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PropertyUsage {
     pub property_name: String,
@@ -175,7 +175,7 @@ pub struct PropertyUsage {
 }
 
 /// `GET /v2/contacts/meta` (§10.7).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactsSummary {
     pub total_count: u64,

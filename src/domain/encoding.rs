@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// The two codings; on a batch the largest allowed, on a message the
 /// smallest needed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Datacoding {
     Gsm,

@@ -14,7 +14,7 @@ use super::message::{DeliveryWindow, StatusEvent};
 use super::status;
 
 /// How a message ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// 201 DeliveredToHandset.

@@ -14,7 +14,7 @@ use super::lifecycle::Fate;
 use super::money::Money;
 use super::status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Mobile terminated: sent by the account.
@@ -23,7 +23,7 @@ pub enum Direction {
     Mo,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SmsType {
     Sms,
@@ -83,7 +83,7 @@ impl Message {
 }
 
 /// Messages and SMS parts whose latest status is one code.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub messages: u64,
     pub sms: u64,

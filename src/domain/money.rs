@@ -66,7 +66,7 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 /// The billing currencies iP.1 and Viamobile use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Currency {
     #[default]
     #[serde(rename = "SEK", alias = "sek")]

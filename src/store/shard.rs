@@ -14,7 +14,9 @@ use crate::domain::landing::Landing;
 use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Origin {
     /// Listed in the fixtures file.

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 /// How a scripted attempt fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum FailureMode {
     /// Not sent at all, as if the connection failed: the receiver sees
@@ -23,7 +25,7 @@ pub enum FailureMode {
 
 /// A failure script as the control API takes it; every given filter must
 /// match.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FailureSpec {
     #[serde(default)]
@@ -49,6 +51,20 @@ pub struct FailureScript {
     pub id: u64,
     #[serde(flatten)]
     pub spec: FailureSpec,
+}
+
+impl utoipa::PartialSchema for FailureScript {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::openapi::extended(FailureSpec::schema(), vec![("id", u64::schema())])
+    }
+}
+
+impl utoipa::ToSchema for FailureScript {
+    fn schemas(
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) {
+        FailureSpec::schemas(schemas);
+    }
 }
 
 /// What a callback attempt is, for matching scripts.

@@ -13,7 +13,7 @@ use super::failures::FailureMode;
 use crate::domain::id::ObjectId;
 use crate::domain::time::serialize_iso;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum CallbackKind {
     DeliveryReport,
@@ -22,7 +22,8 @@ pub enum CallbackKind {
     ViamobileIncoming,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = CallbackOutcome)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// The receiver answered what counts as received.
@@ -46,15 +47,18 @@ fn json_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::
     Ok(Arc::from(value.to_string()))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptRecord {
     pub id: u64,
     pub job_id: u64,
     pub account: String,
     pub kind: CallbackKind,
+    #[schema(value_type = String)]
     pub url: Arc<str>,
+    /// The JSON body that was sent.
     #[serde(serialize_with = "raw_json", deserialize_with = "json_text")]
+    #[schema(value_type = Object)]
     pub payload: Arc<str>,
     pub batch_id: ObjectId,
     pub message_id: ObjectId,
@@ -111,7 +115,8 @@ impl AttemptRecord {
 }
 
 /// Which attempts to list (also the query of `GET /_mock/callbacks`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Filter {
     pub account: Option<String>,
     pub batch: Option<String>,

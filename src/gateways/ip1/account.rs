@@ -18,11 +18,12 @@ use super::json::{Ip1Json, Properties, type_mismatch};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
 use crate::http::json;
+use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 use crate::store::{Ip1Account, Origin};
 
 /// `GET /api/me`: overview of the calling account (§15.1).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 struct AccountOverview {
     account: String,
@@ -34,7 +35,7 @@ struct AccountOverview {
 }
 
 /// `GET /api/me/account`: details of the calling account (§15.2).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccountDetails {
     key: String,
@@ -62,6 +63,8 @@ impl AccountDetails {
     }
 }
 
+#[utoipa::path(get, path = "/api/me", tag = IP1_TAG,
+    responses((status = OK, description = "The calling account.", body = AccountOverview)))]
 pub async fn me(caller: Ip1Caller) -> Response {
     let overview = caller.account.read(|data| AccountOverview {
         account: data.profile.id.clone(),
@@ -73,6 +76,8 @@ pub async fn me(caller: Ip1Caller) -> Response {
     json(StatusCode::OK, &overview)
 }
 
+#[utoipa::path(get, path = "/api/me/account", tag = IP1_TAG,
+    responses((status = OK, description = "The calling account's details.", body = AccountDetails)))]
 pub async fn account(caller: Ip1Caller) -> Response {
     let details = caller.account.read(|data| AccountDetails::new(&data.profile, &caller.key));
     json(StatusCode::OK, &details)
@@ -98,6 +103,19 @@ fn child_details(account: &Ip1Account) -> AccountDetails {
 }
 
 /// Reads a child's `Name`: required, not blank, at most 100 characters.
+/// The body of the sub-account calls, for the OpenAPI document; read in
+/// any case by [`child_name`].
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)]
+struct ChildRequest {
+    /// Only on PUT: must be the id from the path.
+    #[serde(rename = "ID")]
+    id: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    name: String,
+}
+
 fn child_name(body: &mut Properties) -> Result<String, Ip1Error> {
     match body.take("Name") {
         Some(Value::String(name)) if !name.trim().is_empty() && name.chars().count() <= 100 => {
@@ -113,6 +131,8 @@ fn child_name(body: &mut Properties) -> Result<String, Ip1Error> {
 }
 
 /// `GET /api/me/children`: the caller's sub-accounts, with their keys.
+#[utoipa::path(get, path = "/api/me/children", tag = IP1_TAG,
+    responses((status = OK, description = "The sub-accounts, with their keys.", body = Vec<AccountDetails>)))]
 pub async fn children(State(state): State<AppState>, caller: Ip1Caller) -> Response {
     let mut children: Vec<(String, AccountDetails)> = state
         .store
@@ -129,6 +149,9 @@ pub async fn children(State(state): State<AppState>, caller: Ip1Caller) -> Respo
 /// `POST /api/me/children` with `{"Name": "..."}`: a new, fully usable
 /// account with its own id and key; type and currency are the parent's,
 /// the balance starts at 0.
+#[utoipa::path(post, path = "/api/me/children", tag = IP1_TAG, request_body = ChildRequest,
+    responses((status = CREATED, description = "The new sub-account.", body = AccountDetails,
+        headers(("Location" = String, description = "/api/me/children/{id}")))))]
 pub async fn create_child(
     State(state): State<AppState>,
     caller: Ip1Caller,
@@ -162,6 +185,8 @@ pub async fn create_child(
 }
 
 /// `GET /api/me/children/{child}`.
+#[utoipa::path(get, path = "/api/me/children/{child}", tag = IP1_TAG, params(("child" = String, Path, description = "The sub-account id.")),
+    responses((status = OK, description = "The sub-account.", body = AccountDetails)))]
 pub async fn child(
     State(state): State<AppState>,
     caller: Ip1Caller,
@@ -173,6 +198,8 @@ pub async fn child(
 
 /// `PUT /api/me/children/{child}` with `{"ID": "...", "Name": "..."}`:
 /// renames the sub-account; an `ID` other than the path's answers 400.
+#[utoipa::path(put, path = "/api/me/children/{child}", tag = IP1_TAG, params(("child" = String, Path, description = "The sub-account id.")), request_body = ChildRequest,
+    responses((status = OK, description = "The renamed sub-account.", body = AccountDetails)))]
 pub async fn update_child(
     State(state): State<AppState>,
     caller: Ip1Caller,

@@ -10,8 +10,9 @@ use super::auth::Ip1Caller;
 use super::documents::{BatchDocument, MessageDocument, Owner};
 use super::error::Ip1Error;
 use super::json::Ip1Json;
-use super::pagination::Listing;
+use super::pagination::{Listing, Page};
 use super::send_request;
+use super::send_request::BatchRequest;
 use crate::config::UnregisteredSender;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
@@ -21,6 +22,7 @@ use crate::domain::money::Money;
 use crate::domain::send::{SendContext, create_batch, render};
 use crate::domain::status;
 use crate::http::json;
+use crate::openapi::IP1_TAG;
 use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
 use crate::store::{Ip1Account, ShardData};
@@ -37,6 +39,9 @@ fn owner(profile: &Ip1Profile) -> Owner<'_> {
 /// `POST /v2/batches`: validates everything, then creates one message per
 /// recipient, charges the balance and answers `201 Created` with
 /// `Location` and the batch document (§3.7).
+#[utoipa::path(post, path = "/v2/batches", tag = IP1_TAG, request_body = BatchRequest,
+    responses((status = CREATED, description = "The batch, with its summaries.", body = BatchDocument,
+        headers(("Location" = String, description = "/v2/batches/{id}")))))]
 pub async fn send(
     State(state): State<AppState>,
     caller: Ip1Caller,
@@ -95,6 +100,19 @@ pub async fn send(
     Ok(response)
 }
 
+/// The filters of `GET /v2/batches`, as the OpenAPI document shows them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct BatchFilters {
+    /// Batches with any of these tags.
+    tags: Option<String>,
+    /// Batches with exactly this reference.
+    reference: Option<String>,
+    /// `mt` (sent) or `mo` (received).
+    direction: Option<String>,
+}
+
 /// True when a batch passes the list filters: any of `tags`, exactly
 /// `reference`, and `direction`.
 fn matches(batch: &Batch, tags: &[&str], reference: &[&str], direction: Option<Direction>) -> bool {
@@ -106,6 +124,11 @@ fn matches(batch: &Batch, tags: &[&str], reference: &[&str], direction: Option<D
 
 /// `GET /v2/batches`: the account's batches, oldest first, without
 /// summaries; filters `tags`, `reference`, `direction`.
+#[utoipa::path(get, path = "/v2/batches", tag = IP1_TAG, params(Page, BatchFilters),
+    responses((status = OK, description = "A page of batches, without summaries.", body = Vec<BatchDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn list(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -151,6 +174,8 @@ fn with_batch<R>(
 }
 
 /// `GET /v2/batches/{batchId}`: one batch with its summaries.
+#[utoipa::path(get, path = "/v2/batches/{batch}", tag = IP1_TAG, params(("batch" = String, Path, description = "The batch id.")),
+    responses((status = OK, description = "The batch, with its summaries.", body = BatchDocument)))]
 pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
     let now = caller.account.clock().now();
     with_batch(&caller.account, &id, |batch, data| {
@@ -162,6 +187,8 @@ pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, 
 /// past the queue is cancelled (charged messages are refunded with 104,
 /// then every pending message gets 203); a batch already on its way is
 /// deleted: answered once more, then gone from every listing.
+#[utoipa::path(delete, path = "/v2/batches/{batch}", tag = IP1_TAG, params(("batch" = String, Path, description = "The batch id.")),
+    responses((status = OK, description = "The cancelled or deleted batch.", body = BatchDocument)))]
 pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
     let id = object_id(&id)?;
     let now = caller.account.clock().now();
@@ -190,6 +217,12 @@ pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respons
 
 /// `GET /v2/batches/{batchId}/messages`: the batch's messages, each with
 /// its latest status only.
+#[utoipa::path(get, path = "/v2/batches/{batch}/messages", tag = IP1_TAG,
+    params(("batch" = String, Path, description = "The batch id."), Page),
+    responses((status = OK, description = "A page of the batch's messages, each with its latest status.", body = Vec<MessageDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn messages(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -210,6 +243,9 @@ pub async fn messages(
 
 /// `GET /v2/batches/{batchId}/messages/{messageId}`: one message with its
 /// whole status history.
+#[utoipa::path(get, path = "/v2/batches/{batch}/messages/{message}", tag = IP1_TAG,
+    params(("batch" = String, Path, description = "The batch id."), ("message" = String, Path, description = "The message id.")),
+    responses((status = OK, description = "The message with its whole status history.", body = MessageDocument)))]
 pub async fn message(
     caller: Ip1Caller,
     Path((batch_id, message_id)): Path<(String, String)>,

@@ -10,9 +10,19 @@ use serde_json::Value;
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Properties, type_mismatch};
-use super::pagination::Listing;
+use super::pagination::{Listing, Page};
+use crate::domain::blacklist::BlacklistEntry;
 use crate::domain::blacklist::normalize_msisdn;
 use crate::http::json;
+use crate::openapi::IP1_TAG;
+
+/// The body of `POST /v2/blacklist`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct BlacklistRequest {
+    /// The phone number (`phone` is read too).
+    msisdn: String,
+}
 
 fn invalid_number(field: &str, raw: &str) -> Ip1Error {
     Ip1Error::field(
@@ -22,6 +32,11 @@ fn invalid_number(field: &str, raw: &str) -> Ip1Error {
 }
 
 /// `GET /v2/blacklist`: paginated, oldest first.
+#[utoipa::path(get, path = "/v2/blacklist", tag = IP1_TAG, params(Page),
+    responses((status = OK, description = "A page of blacklisted numbers, oldest first.", body = Vec<BlacklistEntry>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn list(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -43,6 +58,11 @@ fn add(caller: &Ip1Caller, msisdn: &str) -> Response {
 }
 
 /// `POST /v2/blacklist` with `{"msisdn": "..."}` (`phone` is read too).
+#[utoipa::path(post, path = "/v2/blacklist", tag = IP1_TAG, request_body = BlacklistRequest,
+    responses(
+        (status = CREATED, description = "Added.", body = BlacklistEntry),
+        (status = OK, description = "It was there already.", body = BlacklistEntry),
+    ))]
 pub async fn create(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
@@ -60,6 +80,11 @@ pub async fn create(
 }
 
 /// `PUT /v2/blacklist/{msisdn}`: adds the number (no body needed).
+#[utoipa::path(put, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
+    responses(
+        (status = CREATED, description = "Added.", body = BlacklistEntry),
+        (status = OK, description = "It was there already.", body = BlacklistEntry),
+    ))]
 pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or_else(|| invalid_number("msisdn", &raw))?;
     let response = add(&caller, &msisdn);
@@ -70,6 +95,8 @@ pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response,
 }
 
 /// `GET /v2/blacklist/{msisdn}`.
+#[utoipa::path(get, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
+    responses((status = OK, description = "The entry.", body = BlacklistEntry)))]
 pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
     caller.account.read(|data| {
@@ -79,6 +106,8 @@ pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response,
 }
 
 /// `DELETE /v2/blacklist/{msisdn}`: answers with the removed entry.
+#[utoipa::path(delete, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
+    responses((status = OK, description = "The removed entry.", body = BlacklistEntry)))]
 pub async fn delete(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
     let entry =

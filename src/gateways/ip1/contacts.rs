@@ -17,24 +17,54 @@ use serde_json::{Map, Value};
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Problems, Properties, type_mismatch};
-use super::pagination::Listing;
+use super::pagination::{Listing, Page};
 use crate::domain::blacklist::Blacklist;
+use crate::domain::contact::ContactsSummary;
 use crate::domain::contact::{
     Contact, ContactFilter, IMPLICIT_LABEL, LabelUsage, MAX_IMPORT, check_label, check_property,
     summarize,
 };
 use crate::domain::id::ObjectId;
 use crate::http::json;
+use crate::openapi::IP1_TAG;
 
-#[derive(Serialize)]
+/// A contact (§10).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ContactDocument<'a> {
     id: ObjectId,
     owner_id: &'a str,
+    /// Property name → value.
+    #[schema(value_type = BTreeMap<String, String>)]
     properties: &'a Map<String, Value>,
+    /// With `?meta`: derived facts by property name.
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    /// The contact's labels, `all` last.
     labels: Vec<&'a str>,
+}
+
+/// A contact as the import, PUT and PATCH calls take it, for the OpenAPI
+/// document. Known properties: `firstName`, `lastName` (100), `email`
+/// (50, an address), `phoneNumber` (E.164); others up to 1000 characters.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ContactRequest {
+    /// Property name → value (`null` removes it, on PATCH).
+    properties: Option<BTreeMap<String, Option<String>>>,
+    labels: Option<Vec<String>>,
+}
+
+/// The filters of the contact listing, for the OpenAPI document; besides
+/// these, `properties[name]=value` and `metadata[property.key]=value`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ContactFilters {
+    /// Contacts with this label (repeat for all of several).
+    labels: Option<String>,
+    /// Adds each contact's derived metadata.
+    meta: Option<bool>,
 }
 
 fn document<'a>(
@@ -150,6 +180,11 @@ fn read_contact(value: Value, at: &str, allow_null: bool, problems: &mut Problem
 }
 
 /// `GET /v2/contacts`: filtered and paginated.
+#[utoipa::path(get, path = "/v2/contacts", tag = IP1_TAG, params(Page, ContactFilters),
+    responses((status = OK, description = "A page of matching contacts.", body = Vec<ContactDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn list(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -172,6 +207,8 @@ pub async fn list(
 }
 
 /// `GET /v2/contacts/{contactId}`.
+#[utoipa::path(get, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id."), ("meta" = Option<bool>, Query, description = "Adds derived metadata.")),
+    responses((status = OK, description = "The contact.", body = ContactDocument)))]
 pub async fn get(
     caller: Ip1Caller,
     Path(id): Path<String>,
@@ -188,6 +225,13 @@ pub async fn get(
 /// `POST /v2/contacts`: imports an array of contacts, all or none. `202`
 /// with an empty body by default; with `?sync`, `200` with the created
 /// contacts.
+#[utoipa::path(post, path = "/v2/contacts", tag = IP1_TAG,
+    params(("sync" = Option<bool>, Query, description = "Answer 200 with the created contacts instead of 202.")),
+    request_body(content = Vec<ContactRequest>, description = "1 to 1000 contacts, all imported or none."),
+    responses(
+        (status = ACCEPTED, description = "Imported (visible at once)."),
+        (status = OK, description = "With `?sync`: the created contacts.", body = Vec<ContactDocument>),
+    ))]
 pub async fn create(
     caller: Ip1Caller,
     RawQuery(query): RawQuery,
@@ -282,6 +326,8 @@ async fn update(
 }
 
 /// `PUT /v2/contacts/{contactId}`: replaces the contact.
+#[utoipa::path(put, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")), request_body = ContactRequest,
+    responses((status = OK, description = "The replaced contact.", body = ContactDocument)))]
 pub async fn replace(
     caller: Ip1Caller,
     Path(id): Path<String>,
@@ -291,6 +337,8 @@ pub async fn replace(
 }
 
 /// `PATCH /v2/contacts/{contactId}`: changes only what is given.
+#[utoipa::path(patch, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")), request_body = ContactRequest,
+    responses((status = OK, description = "The changed contact.", body = ContactDocument)))]
 pub async fn patch(
     caller: Ip1Caller,
     Path(id): Path<String>,
@@ -300,6 +348,8 @@ pub async fn patch(
 }
 
 /// `DELETE /v2/contacts/{contactId}`: answers with the deleted contact.
+#[utoipa::path(delete, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")),
+    responses((status = OK, description = "The deleted contact.", body = ContactDocument)))]
 pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
     let id = contact_id(&id)?;
     caller.account.write(|data| {
@@ -310,6 +360,8 @@ pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respons
 
 /// `DELETE /v2/contacts`: deletes every contact matching the list filters
 /// (all of them without a filter); answers with the deleted contacts.
+#[utoipa::path(delete, path = "/v2/contacts", tag = IP1_TAG, params(ContactFilters),
+    responses((status = OK, description = "The deleted contacts.", body = Vec<ContactDocument>)))]
 pub async fn delete_matching(
     caller: Ip1Caller,
     RawQuery(query): RawQuery,
@@ -334,6 +386,8 @@ pub async fn delete_matching(
 }
 
 /// `GET /v2/contacts/meta`: counts over the stored contacts.
+#[utoipa::path(get, path = "/v2/contacts/meta", tag = IP1_TAG,
+    responses((status = OK, description = "Counts of labels and properties.", body = ContactsSummary)))]
 pub async fn meta(caller: Ip1Caller) -> Response {
     let summary = caller.account.read(|data| summarize(data.contacts.iter()));
     json(StatusCode::OK, &summary)
@@ -341,6 +395,9 @@ pub async fn meta(caller: Ip1Caller) -> Response {
 
 /// `POST /v2/labels/{labelName}/contacts`: adds the label to every listed
 /// contact. One unknown id refuses the whole call (400, naming it).
+#[utoipa::path(post, path = "/v2/labels/{label}/contacts", tag = IP1_TAG, params(("label" = String, Path, description = "The label.")),
+    request_body(content = Vec<String>, description = "Contact ids."),
+    responses((status = OK, description = "The label and how many contacts have it.", body = LabelUsage)))]
 pub async fn add_label(
     caller: Ip1Caller,
     Path(label): Path<String>,
@@ -387,6 +444,8 @@ pub async fn add_label(
 
 /// `DELETE /v2/labels/{labelName}`: removes the label from every contact;
 /// answers `usageCount: 0`.
+#[utoipa::path(delete, path = "/v2/labels/{label}", tag = IP1_TAG, params(("label" = String, Path, description = "The label.")),
+    responses((status = OK, description = "The label, now on no contact.", body = LabelUsage)))]
 pub async fn remove_label(
     caller: Ip1Caller,
     Path(label): Path<String>,

@@ -12,9 +12,10 @@ use serde::Serialize;
 use super::auth::Ip1Caller;
 use super::documents::{MessageDocument, Owner};
 use super::error::Ip1Error;
-use super::pagination::Listing;
+use super::pagination::{Listing, Page};
 use crate::domain::message::{Counts, Direction, Message, summarize};
 use crate::http::json;
+use crate::openapi::IP1_TAG;
 use crate::store::participant_key;
 
 async fn list(
@@ -49,6 +50,11 @@ async fn list(
 }
 
 /// `GET /v2/conversations/{participant}`: both directions.
+#[utoipa::path(get, path = "/v2/conversations/{participant}", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender."), Page),
+    responses((status = OK, description = "Messages to and from the participant.", body = Vec<MessageDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn all(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -59,6 +65,11 @@ pub async fn all(
 }
 
 /// `GET /v2/conversations/{participant}/mt`: messages sent to them.
+#[utoipa::path(get, path = "/v2/conversations/{participant}/mt", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender."), Page),
+    responses((status = OK, description = "Messages sent to the participant.", body = Vec<MessageDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn mobile_terminated(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -69,6 +80,11 @@ pub async fn mobile_terminated(
 }
 
 /// `GET /v2/conversations/{participant}/mo`: messages received from them.
+#[utoipa::path(get, path = "/v2/conversations/{participant}/mo", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender."), Page),
+    responses((status = OK, description = "Messages received from the participant.", body = Vec<MessageDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn mobile_originated(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -78,7 +94,7 @@ pub async fn mobile_originated(
     list(caller, headers, participant, query, Some(Direction::Mo)).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Summary {
     participant: String,
@@ -89,6 +105,8 @@ struct Summary {
 }
 
 /// `GET /v2/conversations/{participant}/summary`: counts by latest status.
+#[utoipa::path(get, path = "/v2/conversations/{participant}/summary", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender.")),
+    responses((status = OK, description = "Counts by latest status.", body = Summary)))]
 pub async fn summary(caller: Ip1Caller, Path(participant): Path<String>) -> Response {
     let summary = caller.account.read(|data| {
         let conversation = data.messaging.conversation(&participant);

@@ -21,7 +21,7 @@ pub struct Owner<'a> {
     pub currency: Currency,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct WindowDocument {
     #[serde(serialize_with = "serialize_iso")]
     opens: DateTime<Utc>,
@@ -29,14 +29,15 @@ pub struct WindowDocument {
     closes: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PriceSummary {
     total: Money,
     currency: Currency,
     average: f64,
 }
 
-#[derive(Serialize)]
+/// A batch (§4.3).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchDocument<'a> {
     id: ObjectId,
@@ -100,7 +101,7 @@ impl<'a> BatchDocument<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StatusDocument {
     #[serde(serialize_with = "serialize_iso")]
     created: DateTime<Utc>,
@@ -118,7 +119,8 @@ impl StatusDocument {
     }
 }
 
-#[derive(Serialize)]
+/// A message (§5.3).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageDocument<'a> {
     id: ObjectId,
@@ -141,7 +143,9 @@ pub struct MessageDocument<'a> {
     statuses: Vec<StatusDocument>,
     #[serde(serialize_with = "serialize_iso")]
     modified: DateTime<Utc>,
+    /// Outgoing messages only: the batch's reference or `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     reference: Option<Option<&'a str>>,
     mcc: Option<String>,
     mnc: Option<String>,

@@ -82,16 +82,21 @@ impl Ip1Error {
     }
 }
 
-#[derive(Serialize)]
+/// ASP.NET Core's problem details, the body of every iP.1 error.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ProblemDetails<'a> {
+pub struct ProblemDetails {
+    /// The RFC section of the status.
     #[serde(rename = "type")]
-    type_uri: &'a str,
-    title: &'a str,
+    type_uri: &'static str,
+    title: &'static str,
     status: u16,
+    /// A W3C trace id: `00-<32 hex>-<16 hex>-00`.
     trace_id: String,
+    /// Validation messages by field; only on validation failures.
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a FieldErrors>,
+    #[schema(value_type = Option<BTreeMap<String, Vec<String>>>)]
+    errors: Option<FieldErrors>,
 }
 
 /// A W3C trace id in the form ASP.NET Core puts in `traceId`.
@@ -104,7 +109,7 @@ impl IntoResponse for Ip1Error {
     fn into_response(self) -> Response {
         let status = self.status();
         let errors = match &self {
-            Ip1Error::Validation(errors) => Some(errors),
+            Ip1Error::Validation(errors) => Some(errors.clone()),
             _ => None,
         };
         let body = ProblemDetails {

@@ -15,23 +15,63 @@ use serde_json::{Map, Value};
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Problems, Properties, type_mismatch};
-use super::pagination::Listing;
+use super::pagination::{Listing, Page};
 use crate::domain::id::ObjectId;
 use crate::domain::landing::{Landing, MAX_NAME, check_element, short_slug};
 use crate::domain::time::serialize_iso;
 use crate::http::json;
+use crate::openapi::IP1_TAG;
 
-#[derive(Serialize)]
+/// A landing page (§16).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LandingDocument<'a> {
     id: ObjectId,
     name: &'a str,
+    /// Views by `YYYY`, `YYYY-MM`, `YYYY-MM-DD` and `YYYY-MM-DD HH:00:00`.
+    #[schema(value_type = BTreeMap<String, u64>)]
     views: &'a BTreeMap<String, u64>,
     link: &'a str,
     short_link: &'a str,
     #[serde(serialize_with = "serialize_iso")]
     last_modified: DateTime<Utc>,
+    #[schema(value_type = Vec<Element>)]
     elements: &'a [Map<String, Value>],
+}
+
+/// An element of a landing page: an `id`, a `type` and the fields of its
+/// type. Fields other than these are kept as given.
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct Element {
+    /// Given by the emulator when absent.
+    id: Option<String>,
+    /// e.g. `Title`, `Text`, `Image`.
+    #[serde(rename = "type")]
+    kind: String,
+    order: Option<u64>,
+    level: Option<u64>,
+    content: Option<String>,
+    background_color: Option<String>,
+    foreground_color: Option<String>,
+    padding: Option<String>,
+    margin: Option<String>,
+    text_alignment: Option<String>,
+    font: Option<String>,
+    bold: Option<bool>,
+    italic: Option<bool>,
+    underline: Option<bool>,
+}
+
+/// The body of `POST` and `PUT /v2/landings`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct LandingRequest {
+    #[schema(min_length = 1, max_length = 200)]
+    name: String,
+    /// Only on POST; PUT keeps the elements.
+    elements: Option<Vec<Element>>,
 }
 
 fn document(landing: &Landing) -> LandingDocument<'_> {
@@ -106,6 +146,11 @@ fn check_elements(
 }
 
 /// `GET /v2/landings`: paginated, oldest first.
+#[utoipa::path(get, path = "/v2/landings", tag = IP1_TAG, params(Page),
+    responses((status = OK, description = "A page of landing pages.", body = Vec<LandingDocument>, content_type = "application/json", headers(
+            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
+            ("X-Total-Count" = u64, description = "Matching items in all pages"),
+        ))))]
 pub async fn list(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -123,6 +168,8 @@ pub async fn list(
 }
 
 /// `GET /v2/landings/{landingId}`.
+#[utoipa::path(get, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
+    responses((status = OK, description = "The landing page.", body = LandingDocument)))]
 pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.read(|data| {
@@ -132,6 +179,9 @@ pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, 
 }
 
 /// `POST /v2/landings`: `{"name": ..., "elements": [...]}`; answers `201`.
+#[utoipa::path(post, path = "/v2/landings", tag = IP1_TAG, request_body = LandingRequest,
+    responses((status = CREATED, description = "The new landing page.", body = LandingDocument,
+        headers(("Location" = String, description = "/v2/landings/{id}")))))]
 pub async fn create(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
@@ -163,6 +213,8 @@ pub async fn create(
 
 /// `PUT /v2/landings/{landingId}`: replaces the name; elements, views and
 /// links stay.
+#[utoipa::path(put, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")), request_body = LandingRequest,
+    responses((status = OK, description = "The renamed landing page.", body = LandingDocument)))]
 pub async fn update(
     caller: Ip1Caller,
     Path(id): Path<String>,
@@ -184,6 +236,8 @@ pub async fn update(
 }
 
 /// `DELETE /v2/landings/{landingId}`: answers with the deleted page.
+#[utoipa::path(delete, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
+    responses((status = OK, description = "The deleted landing page.", body = LandingDocument)))]
 pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.write(|data| {
@@ -194,6 +248,8 @@ pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respons
 }
 
 /// `GET /v2/landings/{landingId}/elements`.
+#[utoipa::path(get, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
+    responses((status = OK, description = "The page's elements.", body = Vec<Element>)))]
 pub async fn elements(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.read(|data| {
@@ -203,6 +259,8 @@ pub async fn elements(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respo
 }
 
 /// `POST /v2/landings/{landingId}/elements`: adds an element; `201`.
+#[utoipa::path(post, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")), request_body = Element,
+    responses((status = CREATED, description = "The new element.", body = Element)))]
 pub async fn add_element(
     caller: Ip1Caller,
     Path(id): Path<String>,
@@ -229,6 +287,8 @@ fn problems(found: Vec<(String, String)>) -> Ip1Error {
 }
 
 /// `GET /v2/landings/{landingId}/elements/{elementId}`.
+#[utoipa::path(get, path = "/v2/landings/{landing}/elements/{element}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id."), ("element" = String, Path, description = "The element id.")),
+    responses((status = OK, description = "The element.", body = Element)))]
 pub async fn element(
     caller: Ip1Caller,
     Path((id, element)): Path<(String, String)>,
@@ -244,6 +304,8 @@ pub async fn element(
 
 /// `PUT /v2/landings/{landingId}/elements/{elementId}`: replaces the
 /// element (it keeps its id).
+#[utoipa::path(put, path = "/v2/landings/{landing}/elements/{element}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id."), ("element" = String, Path, description = "The element id.")), request_body = Element,
+    responses((status = OK, description = "The element, replaced.", body = Element)))]
 pub async fn update_element(
     caller: Ip1Caller,
     Path((id, element)): Path<(String, String)>,

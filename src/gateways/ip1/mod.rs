@@ -17,71 +17,48 @@ pub mod send_request;
 pub mod senders;
 pub mod settings;
 
-use axum::Router;
-use axum::routing::{delete, get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
 /// The settings routes, served under both documented prefixes.
-fn settings_routes() -> Router<AppState> {
-    Router::new().route("/sms/settings", get(settings::list)).route(
-        "/sms/settings/{setting}",
-        get(settings::get).put(settings::put).delete(settings::delete),
-    )
+fn settings_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(settings::list)).routes(routes!(
+        settings::get,
+        settings::put,
+        settings::delete
+    ))
 }
 
-/// Every iP.1 route.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Every iP.1 route; each handler's `#[utoipa::path]` gives its path.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .nest("/v2/me", settings_routes())
         .nest("/me", settings_routes())
-        .route("/api/me", get(account::me))
-        .route("/api/me/account", get(account::account))
-        .route("/api/me/children", get(account::children).post(account::create_child))
-        .route("/api/me/children/{child}", get(account::child).put(account::update_child))
-        .route("/v2/me/senders", get(senders::list).put(senders::put_body))
-        .route(
-            "/v2/me/senders/{sender}",
-            get(senders::get).put(senders::put).delete(senders::delete),
-        )
-        .route("/v2/landings", get(landings::list).post(landings::create))
-        .route(
-            "/v2/landings/{landing}",
-            get(landings::get).put(landings::update).delete(landings::delete),
-        )
-        .route(
-            "/v2/landings/{landing}/elements",
-            get(landings::elements).post(landings::add_element),
-        )
-        .route(
-            "/v2/landings/{landing}/elements/{element}",
-            get(landings::element).put(landings::update_element),
-        )
-        .route("/v2/batches", get(batches::list).post(batches::send))
-        .route("/v2/batches/{batch}", get(batches::get).delete(batches::delete))
-        .route("/v2/batches/{batch}/messages", get(batches::messages))
-        .route("/v2/batches/{batch}/messages/{message}", get(batches::message))
-        .route("/v2/conversations/{participant}", get(conversations::all))
-        .route("/v2/conversations/{participant}/mt", get(conversations::mobile_terminated))
-        .route("/v2/conversations/{participant}/mo", get(conversations::mobile_originated))
-        .route("/v2/conversations/{participant}/summary", get(conversations::summary))
-        .route(
-            "/v2/contacts",
-            get(contacts::list).post(contacts::create).delete(contacts::delete_matching),
-        )
-        .route("/v2/contacts/meta", get(contacts::meta))
-        .route(
-            "/v2/contacts/{contact}",
-            get(contacts::get)
-                .put(contacts::replace)
-                .patch(contacts::patch)
-                .delete(contacts::delete),
-        )
-        .route("/v2/labels/{label}/contacts", post(contacts::add_label))
-        .route("/v2/labels/{label}", delete(contacts::remove_label))
-        .route("/v2/blacklist", get(blacklist::list).post(blacklist::create))
-        .route(
-            "/v2/blacklist/{msisdn}",
-            get(blacklist::get).put(blacklist::put).delete(blacklist::delete),
-        )
+        .routes(routes!(account::me))
+        .routes(routes!(account::account))
+        .routes(routes!(account::children, account::create_child))
+        .routes(routes!(account::child, account::update_child))
+        .routes(routes!(senders::list, senders::put_body))
+        .routes(routes!(senders::get, senders::put, senders::delete))
+        .routes(routes!(landings::list, landings::create))
+        .routes(routes!(landings::get, landings::update, landings::delete))
+        .routes(routes!(landings::elements, landings::add_element))
+        .routes(routes!(landings::element, landings::update_element))
+        .routes(routes!(batches::list, batches::send))
+        .routes(routes!(batches::get, batches::delete))
+        .routes(routes!(batches::messages))
+        .routes(routes!(batches::message))
+        .routes(routes!(conversations::all))
+        .routes(routes!(conversations::mobile_terminated))
+        .routes(routes!(conversations::mobile_originated))
+        .routes(routes!(conversations::summary))
+        .routes(routes!(contacts::list, contacts::create, contacts::delete_matching))
+        .routes(routes!(contacts::meta))
+        .routes(routes!(contacts::get, contacts::replace, contacts::patch, contacts::delete))
+        .routes(routes!(contacts::add_label))
+        .routes(routes!(contacts::remove_label))
+        .routes(routes!(blacklist::list, blacklist::create))
+        .routes(routes!(blacklist::get, blacklist::put, blacklist::delete))
 }

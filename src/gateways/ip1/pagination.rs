@@ -16,6 +16,20 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
 const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
+/// The paging parameters of every v2 collection, as the OpenAPI document
+/// shows them; [`Listing::from_query`] reads them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct Page {
+    /// Offset of the first item (default 0; below 0 counts as 0).
+    start: Option<i64>,
+    /// Items per page (default 50; clamped to 1..=1000).
+    limit: Option<i64>,
+    /// `ASC` or `DESC`, in any case (default `ASC`).
+    order: Option<String>,
+}
+
 /// The query of a collection request: paging plus the caller's filters.
 pub struct Listing {
     start: usize,

@@ -12,6 +12,7 @@ use crate::domain::send::{Recipient, SendRequest};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::template::Values;
 use crate::domain::time::parse_iso;
+use crate::openapi::ArrayOrObject;
 
 /// Longest `body`, in UTF-16 code units as .NET counts string length.
 pub const MAX_BODY_LENGTH: usize = 2000;
@@ -34,6 +35,49 @@ fn required(field: &str) -> String {
 
 fn utf16_length(text: &str) -> usize {
     text.encode_utf16().count()
+}
+
+/// The documented shape of a send request, for the OpenAPI document.
+/// [`parse`] reads it as leniently as iP.1 does: property names in any
+/// case, enums as names or codes, recipients as numbers too.
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct BatchRequest {
+    /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
+    #[schema(min_length = 3, max_length = 15)]
+    sender: String,
+    /// MSISDNs (country code first, no `+`), or for templating an object
+    /// keyed by MSISDN with placeholder values (and a `default` entry).
+    #[schema(value_type = ArrayOrObject)]
+    recipients: Vec<String>,
+    /// The text; `{placeholders}` are filled per recipient.
+    #[schema(min_length = 1, max_length = 2000)]
+    body: String,
+    /// `sms` (default) or `flash`.
+    #[serde(rename = "type")]
+    sms_type: Option<SmsType>,
+    /// `ucs` (default: the smallest coding that fits) or `gsm`.
+    datacoding: Option<Datacoding>,
+    /// 1 (normal, default) or 2 (high).
+    #[schema(minimum = 1, maximum = 2)]
+    priority: Option<u8>,
+    /// When messages may be delivered.
+    delivery_windows: Option<Vec<WindowRequest>>,
+    /// An absolute http(s) URL for delivery reports.
+    #[schema(max_length = 2047)]
+    delivery_report_url: Option<String>,
+    #[schema(max_length = 40)]
+    reference: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+/// A delivery window of a send request.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct WindowRequest {
+    opens: chrono::DateTime<chrono::Utc>,
+    closes: chrono::DateTime<chrono::Utc>,
 }
 
 /// Parses and checks a send request.

@@ -16,12 +16,21 @@ use super::json::{Ip1Json, Properties, type_mismatch};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::time::serialize_iso;
 use crate::http::json;
+use crate::openapi::IP1_TAG;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SenderDocument {
     sender: String,
     #[serde(serialize_with = "serialize_iso")]
     created: DateTime<Utc>,
+}
+
+/// The body of `PUT /v2/me/senders`, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct SenderRequest {
+    /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
+    sender: String,
 }
 
 fn checked(raw: &str) -> Result<String, Ip1Error> {
@@ -29,6 +38,8 @@ fn checked(raw: &str) -> Result<String, Ip1Error> {
 }
 
 /// `GET /v2/me/senders`: sorted alphabetically.
+#[utoipa::path(get, path = "/v2/me/senders", tag = IP1_TAG,
+    responses((status = OK, description = "The registered senders.", body = Vec<SenderDocument>)))]
 pub async fn list(caller: Ip1Caller) -> Response {
     let senders: Vec<SenderDocument> = caller.account.read(|data| {
         data.profile
@@ -41,6 +52,8 @@ pub async fn list(caller: Ip1Caller) -> Response {
 }
 
 /// `GET /v2/me/senders/{sender}`.
+#[utoipa::path(get, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
+    responses((status = OK, description = "The sender.", body = SenderDocument)))]
 pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
     let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
     let created = caller
@@ -58,6 +71,8 @@ fn register(caller: &Ip1Caller, sender: String) -> Response {
 }
 
 /// `PUT /v2/me/senders/{sender}`: registers it.
+#[utoipa::path(put, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
+    responses((status = OK, description = "The registered sender.", body = SenderDocument)))]
 pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
     let sender = checked(&raw)?;
     Ok(register(&caller, sender))
@@ -65,6 +80,8 @@ pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response,
 
 /// `PUT /v2/me/senders` with `{"sender": "..."}`, as one documentation
 /// snippet does.
+#[utoipa::path(put, path = "/v2/me/senders", tag = IP1_TAG, request_body = SenderRequest,
+    responses((status = OK, description = "The registered sender.", body = SenderDocument)))]
 pub async fn put_body(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
@@ -81,6 +98,8 @@ pub async fn put_body(
 }
 
 /// `DELETE /v2/me/senders/{sender}`: unregisters it; answers like PUT.
+#[utoipa::path(delete, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
+    responses((status = OK, description = "The unregistered sender.", body = SenderDocument)))]
 pub async fn delete(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
     let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
     let created = caller

@@ -6,12 +6,13 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Properties};
 use crate::http::{is_absolute_http_url, json};
+use crate::openapi::IP1_TAG;
 
 pub const INCOMING_CALLBACK_URL: &str = "IncomingCallbackUrl";
 
@@ -24,17 +25,46 @@ fn setting(name: &str) -> Result<&'static str, Ip1Error> {
     }
 }
 
+/// One setting and its value; `null` is the default.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct SettingDocument<'a> {
+    name: &'a str,
+    value: Option<&'a str>,
+}
+
+/// Every setting by name, with its value (`null` = default).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Settings {
+    #[serde(rename = "IncomingCallbackUrl")]
+    incoming_callback_url: Option<String>,
+}
+
+/// The body of a setting's PUT, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum SettingValue {
+    /// The value as a JSON string.
+    Plain(String),
+    /// The value in an object.
+    Wrapped { value: String },
+}
+
 fn answer(name: &str, value: Option<&str>) -> Response {
-    json(StatusCode::OK, &json!({ "name": name, "value": value }))
+    json(StatusCode::OK, &SettingDocument { name, value })
 }
 
 /// `GET .../sms/settings`: every setting with its value (`null` = default).
+#[utoipa::path(get, path = "/sms/settings", tag = IP1_TAG,
+    responses((status = OK, description = "Every setting.", body = Settings)))]
 pub async fn list(caller: Ip1Caller) -> Response {
     let url = caller.account.read(|data| data.profile.incoming_callback_url.clone());
-    json(StatusCode::OK, &json!({ INCOMING_CALLBACK_URL: url }))
+    json(StatusCode::OK, &Settings { incoming_callback_url: url })
 }
 
 /// `GET .../sms/settings/{setting}`.
+#[utoipa::path(get, path = "/sms/settings/{setting}", tag = IP1_TAG, params(("setting" = String, Path, description = "The setting's name, in any case: `IncomingCallbackUrl`.")),
+    responses((status = OK, description = "The setting.", body = SettingDocument)))]
 pub async fn get(caller: Ip1Caller, Path(name): Path<String>) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
     let url = caller.account.read(|data| data.profile.incoming_callback_url.clone());
@@ -43,6 +73,8 @@ pub async fn get(caller: Ip1Caller, Path(name): Path<String>) -> Result<Response
 
 /// `PUT .../sms/settings/{setting}`: the body is the value as a JSON
 /// string, or `{"value": "..."}`.
+#[utoipa::path(put, path = "/sms/settings/{setting}", tag = IP1_TAG, params(("setting" = String, Path, description = "The setting's name, in any case: `IncomingCallbackUrl`.")), request_body = SettingValue,
+    responses((status = OK, description = "The setting, changed.", body = SettingDocument)))]
 pub async fn put(
     caller: Ip1Caller,
     Path(name): Path<String>,
@@ -69,6 +101,8 @@ pub async fn put(
 }
 
 /// `DELETE .../sms/settings/{setting}`: back to the default (`null`).
+#[utoipa::path(delete, path = "/sms/settings/{setting}", tag = IP1_TAG, params(("setting" = String, Path, description = "The setting's name, in any case: `IncomingCallbackUrl`.")),
+    responses((status = OK, description = "The setting, back to its default.", body = SettingDocument)))]
 pub async fn delete(caller: Ip1Caller, Path(name): Path<String>) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
     caller.account.write(|data| data.profile.incoming_callback_url = None);

@@ -6,12 +6,15 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{Extensions, StatusCode};
+use axum::http::Extensions;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Bratislava;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::answer::Answer;
 use super::auth::{GetCaller, body_caller};
 use super::body::ViaBody;
 use super::error::ViaError;
@@ -19,7 +22,7 @@ use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
 use crate::domain::status;
-use crate::http::json;
+use crate::openapi::{ArrayOrObject, IntegerOrString, VIAMOBILE_TAG};
 use crate::scheduler::Reports;
 use crate::state::AppState;
 use crate::store::ShardData;
@@ -46,21 +49,66 @@ fn record(
     index: usize,
     event: StatusEvent,
     with_bsms_id: bool,
-) -> Value {
+) -> DeliveryRecord {
     let message = &batch.messages[index];
-    let price = profile.prices_enabled.then(|| message.price.units());
-    let mut record = json!({
-        "id": message.client_id,
-        "received": local_time(event.at),
-        "status": delivery_state(event.code),
-        "operator": operator_code(&message.recipient),
-        "price": price,
-        "parts": message.segments,
-    });
-    if with_bsms_id {
-        record["bsmsId"] = json!(message.bsms_id);
+    DeliveryRecord {
+        id: message.client_id,
+        received: local_time(event.at),
+        status: delivery_state(event.code),
+        operator: operator_code(&message.recipient),
+        price: profile.prices_enabled.then(|| message.price.units()),
+        parts: message.segments,
+        bsms_id: with_bsms_id.then_some(message.bsms_id),
     }
-    record
+}
+
+/// A message's delivery record, as pulled and (without `bsmsId`) pushed.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryRecord {
+    /// The client's id of the message.
+    pub id: Option<i64>,
+    /// When the state was reached: `YYYY-MM-DD HH:mm:ss`, Bratislava time.
+    pub received: String,
+    /// `waiting`, `delivered`, `undeliverable` or `expired`.
+    pub status: &'static str,
+    /// The operator's MCC+MNC.
+    pub operator: u32,
+    /// In EUR, for accounts that see prices.
+    pub price: Option<f64>,
+    pub parts: u16,
+    /// Pulled records only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bsms_id: Option<u64>,
+}
+
+/// The answer of the pull endpoints.
+#[derive(Serialize, ToSchema)]
+pub struct Deliveries {
+    delivery: Vec<DeliveryRecord>,
+}
+
+/// The body of `POST /json/delivery`, for the OpenAPI document.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct DeliveryRequest {
+    username: String,
+    password: String,
+    /// `{"id": ...}` and/or `{"bsmsId": ...}` items, as an array or an
+    /// object keyed by id.
+    #[schema(value_type = ArrayOrObject)]
+    deliveries: Vec<DeliveryKey>,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct DeliveryKey {
+    #[schema(value_type = Option<IntegerOrString>)]
+    id: Option<i64>,
+    #[schema(value_type = Option<IntegerOrString>)]
+    bsms_id: Option<u64>,
 }
 
 impl Reports for ViamobileProfile {
@@ -83,13 +131,13 @@ impl Reports for ViamobileProfile {
         if before == Some(delivery_state(event.code)) {
             return None;
         }
-        let payload = record(self, batch, index, event, false).to_string();
+        let payload = serde_json::to_string(&record(self, batch, index, event, false)).ok()?;
         Some((Arc::from(url), Arc::from(payload)))
     }
 }
 
 /// The current delivery record of a message.
-fn current(data: &ShardData<ViamobileProfile>, batch: &Batch, index: usize) -> Value {
+fn current(data: &ShardData<ViamobileProfile>, batch: &Batch, index: usize) -> DeliveryRecord {
     record(&data.profile, batch, index, batch.messages[index].latest(), true)
 }
 
@@ -107,7 +155,7 @@ fn number(value: &Value) -> Option<i64> {
     }
 }
 
-pub(super) fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<Value> {
+pub(super) fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<DeliveryRecord> {
     let mut found = Vec::new();
     for key in keys {
         match key {
@@ -126,13 +174,15 @@ pub(super) fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<V
     found
 }
 
-fn answer(delivery: Vec<Value>) -> Response {
-    json(StatusCode::OK, &json!({ "response": { "status": 200, "delivery": delivery } }))
+fn answer(delivery: Vec<DeliveryRecord>) -> Response {
+    Answer::new(Deliveries { delivery }).into_response()
 }
 
 /// `POST /json/delivery`: `deliveries` (an array, or an object keyed by
 /// id) of `{"id": ...}` and/or `{"bsmsId": ...}`. Unknown ids are left
 /// out; a client id used more than once returns every match, newest first.
+#[utoipa::path(post, path = "/json/delivery", tag = VIAMOBILE_TAG, request_body = DeliveryRequest,
+    responses((status = OK, description = "The current records of the known ids.", body = Answer<Deliveries>)))]
 pub async fn pull(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -164,6 +214,9 @@ pub async fn pull(
 }
 
 /// `GET /get/delivery?id=` with HTTP Basic or `jwt`.
+#[utoipa::path(get, path = "/get/delivery", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+    params(("id" = String, Query, description = "A client message id."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
+    responses((status = OK, description = "The current records of the id's messages.", body = Answer<Deliveries>)))]
 pub async fn get(
     GetCaller(account): GetCaller,
     RawQuery(query): RawQuery,

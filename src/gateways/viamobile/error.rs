@@ -97,13 +97,15 @@ impl ViaError {
     }
 }
 
-#[derive(Serialize)]
-struct Envelope {
+/// The body of every Viamobile error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ViaErrorEnvelope {
     response: ErrorBody,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ErrorBody {
+    /// The HTTP status, repeated.
     status: u16,
     code: u32,
     description: &'static str,
@@ -111,7 +113,7 @@ struct ErrorBody {
 
 impl IntoResponse for ViaError {
     fn into_response(self) -> Response {
-        let body = Envelope {
+        let body = ViaErrorEnvelope {
             response: ErrorBody {
                 status: self.status.as_u16(),
                 code: self.code,

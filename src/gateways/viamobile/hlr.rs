@@ -4,19 +4,45 @@
 //! rejected → `INVALID-NUMBER`, blacklisted → `CALL-BARRED`), else `VALID`.
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::answer::Answer;
 use super::auth::GetCaller;
 use super::error::ViaError;
 use crate::domain::lifecycle::{MagicNumber, Outcome};
 use crate::domain::network::operator_code;
 use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
-use crate::http::json;
+use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
 
+/// `GET /json/hlr?msisdn=` with HTTP Basic or `jwt`.
+#[utoipa::path(get, path = "/json/hlr", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+    params(("msisdn" = String, Query, description = "The number to look up."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
+    responses((status = OK, description = "The number's HLR status.", body = Answer<HlrStatus>)))]
 pub async fn lookup(
+    state: State<AppState>,
+    caller: GetCaller,
+    query: RawQuery,
+) -> Result<Response, ViaError> {
+    look_up(state, caller, query)
+}
+
+/// `GET /hlr/json?msisdn=`: the same lookup under its other documented path.
+#[utoipa::path(get, path = "/hlr/json", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+    params(("msisdn" = String, Query, description = "The number to look up."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
+    responses((status = OK, description = "The number's HLR status.", body = Answer<HlrStatus>)))]
+pub async fn lookup_legacy(
+    state: State<AppState>,
+    caller: GetCaller,
+    query: RawQuery,
+) -> Result<Response, ViaError> {
+    look_up(state, caller, query)
+}
+
+fn look_up(
     State(state): State<AppState>,
     GetCaller(_): GetCaller,
     RawQuery(query): RawQuery,
@@ -37,6 +63,18 @@ pub async fn lookup(
         }
     };
     let msisdn: Value = digits.parse::<u64>().map(Value::from).unwrap_or(Value::String(raw));
-    let body = json!({"response": {"status": 200, "hlr-status": status, "msisdn": msisdn, "mccmnc": operator_code(&digits)}});
-    Ok(json(StatusCode::OK, &body))
+    let body = HlrStatus { hlr_status: status, msisdn, mccmnc: operator_code(&digits) };
+    Ok(Answer::new(body).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HlrStatus {
+    /// `VALID`, `ABSENT-NUMBER`, `INVALID-NUMBER` or `CALL-BARRED`.
+    #[serde(rename = "hlr-status")]
+    hlr_status: &'static str,
+    /// A number when the MSISDN is digits, else as given.
+    #[schema(value_type = IntegerOrString)]
+    msisdn: Value,
+    /// The operator's MCC+MNC.
+    mccmnc: u32,
 }

@@ -1,6 +1,7 @@
 //! The Viamobile BSMS gateway (reference: `viamobile-bsms-api.md`), served
 //! both at the root and under the legacy base `/bsms/rest/v2`.
 
+pub mod answer;
 pub mod auth;
 pub mod body;
 pub mod delivery;
@@ -12,30 +13,32 @@ pub mod soap;
 pub mod stats;
 pub mod token;
 
-use axum::Router;
-use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Bratislava;
 use serde_json::Value;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::http::VIAMOBILE_LEGACY_BASE;
 use crate::state::AppState;
 
-/// Every Viamobile route, under both bases.
-pub fn routes() -> Router<AppState> {
-    let api = Router::new()
-        .route("/stats/limit", get(stats::limit))
-        .route("/json/msisdnstatus", post(msisdn::status))
-        .route("/json/send", post(send::send))
-        .route("/json/validate", post(send::validate))
-        .route("/get/send", get(send::get_send))
-        .route("/json/delivery", post(delivery::pull))
-        .route("/get/delivery", get(delivery::get))
-        .route("/token/create", get(token::create))
-        .route("/json/hlr", get(hlr::lookup))
-        .route("/hlr/json", get(hlr::lookup))
-        .route("/soap", get(soap::wsdl).post(soap::call));
-    Router::new().nest(VIAMOBILE_LEGACY_BASE, api.clone()).merge(api)
+/// Every Viamobile route, under both bases; each handler's
+/// `#[utoipa::path]` gives its path.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(stats::limit))
+        .routes(routes!(msisdn::status))
+        .routes(routes!(send::send))
+        .routes(routes!(send::validate))
+        .routes(routes!(send::get_send))
+        .routes(routes!(delivery::pull))
+        .routes(routes!(delivery::get))
+        .routes(routes!(token::create))
+        .routes(routes!(hlr::lookup))
+        .routes(routes!(hlr::lookup_legacy))
+        .routes(routes!(soap::wsdl, soap::call));
+    OpenApiRouter::new().nest(VIAMOBILE_LEGACY_BASE, api.clone()).merge(api)
 }
 
 /// The local (Europe/Bratislava) date of a moment: Viamobile's days, and

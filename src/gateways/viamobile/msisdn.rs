@@ -5,18 +5,24 @@
 //! anything else; numbers are echoed as the client sent them, as strings.
 
 use axum::extract::State;
-use axum::http::{Extensions, StatusCode};
+use axum::http::Extensions;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::answer::Answer;
 use super::auth::body_caller;
 use super::body::ViaBody;
 use super::error::ViaError;
 use super::msisdn_text;
 use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
-use crate::http::json;
+use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
 
+/// `POST /json/msisdnstatus`.
+#[utoipa::path(post, path = "/json/msisdnstatus", tag = VIAMOBILE_TAG, request_body = MsisdnStatusRequest,
+    responses((status = OK, description = "Each number's status.", body = Answer<MsisdnStatuses>)))]
 pub async fn status(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -33,8 +39,32 @@ pub async fn status(
             let msisdn = msisdn_text(value).ok_or(ViaError::bad_request())?;
             let active = is_plausible_msisdn(strip_international_prefix(&msisdn));
             let status = if active { "ACTIVE" } else { "INVALID" };
-            Ok(json!({ "msisdn": msisdn, "status": status }))
+            Ok(MsisdnStatus { msisdn, status })
         })
         .collect::<Result<Vec<_>, ViaError>>()?;
-    Ok(json(StatusCode::OK, &json!({ "response": { "status": 200, "msisdns": statuses } })))
+    Ok(Answer::new(MsisdnStatuses { msisdns: statuses }).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MsisdnStatuses {
+    msisdns: Vec<MsisdnStatus>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MsisdnStatus {
+    /// As the client sent it.
+    msisdn: String,
+    /// `ACTIVE` or `INVALID`.
+    status: &'static str,
+}
+
+/// The body of `POST /json/msisdnstatus`, for the OpenAPI document.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MsisdnStatusRequest {
+    username: String,
+    password: String,
+    /// Numbers or strings.
+    #[schema(value_type = Vec<IntegerOrString>)]
+    msisdns: Vec<String>,
 }

@@ -12,15 +12,18 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{RawQuery, State};
-use axum::http::{Extensions, StatusCode};
+use axum::http::Extensions;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Europe::Bratislava;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
+use super::answer::Answer;
 use super::auth::{GetCaller, body_caller};
 use super::body::ViaBody;
-use super::error::ViaError;
+use super::error::{ViaError, ViaErrorEnvelope};
 use super::{local_date, msisdn_text};
 use crate::domain::encoding::Datacoding;
 use crate::domain::lifecycle::MagicNumber;
@@ -31,7 +34,7 @@ use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
 use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, SendContext, SendRequest, create_batch, render};
 use crate::domain::sender::normalize_viamobile_sender;
-use crate::http::json;
+use crate::openapi::{ArrayOrObject, IntegerOrString, VIAMOBILE_TAG};
 use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
@@ -180,7 +183,7 @@ pub(super) fn execute(
     account: &ViamobileAccount,
     input: SendInput,
     store: bool,
-) -> Result<Value, ViaError> {
+) -> Result<Answer<SendAnswer>, ViaError> {
     let now = account.clock().now();
     let (enabled, allowed, allowed_networks, prices_enabled) = account.read(|data| {
         let p = &data.profile;
@@ -327,16 +330,86 @@ pub(super) fn execute(
             bsms_ids[i] = Some(first + offset as u64);
         }
     }
-    let recipients: Vec<Value> = outcomes
+    let recipients: Vec<RecipientStatus> = outcomes
         .iter()
         .zip(bsms_ids)
-        .map(|(o, bsms_id)| {
-            let msisdn: Value = o.msisdn.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(o.msisdn.clone()));
-            let price = (prices_enabled && o.status == "ok").then(|| o.price.units());
-            json!({"id": o.client_id, "msisdn": msisdn, "status": o.status, "bsmsId": bsms_id, "parts": o.parts, "price": price})
+        .map(|(o, bsms_id)| RecipientStatus {
+            id: o.client_id,
+            msisdn: o
+                .msisdn
+                .parse::<u64>()
+                .map_or_else(|_| Value::from(o.msisdn.clone()), Value::from),
+            status: o.status,
+            bsms_id,
+            parts: o.parts,
+            price: (prices_enabled && o.status == "ok").then(|| o.price.units()),
         })
         .collect();
-    Ok(json!({ "response": { "status": 200, "recipients": recipients } }))
+    Ok(Answer::new(SendAnswer { recipients }))
+}
+
+/// The answer of the send endpoints: one status per recipient.
+#[derive(Serialize, ToSchema)]
+pub struct SendAnswer {
+    pub recipients: Vec<RecipientStatus>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecipientStatus {
+    /// The client's id of the message.
+    pub id: Option<i64>,
+    /// A number when the MSISDN is digits, else as given.
+    #[schema(value_type = IntegerOrString)]
+    pub msisdn: Value,
+    /// `ok`, `blacklist`, `network_disabled` or `error`.
+    pub status: &'static str,
+    /// Viamobile's id, for `ok` recipients that were sent.
+    pub bsms_id: Option<u64>,
+    pub parts: u32,
+    /// In EUR, for `ok` recipients of accounts that see prices.
+    pub price: Option<f64>,
+}
+
+/// The body of `POST /json/send` and `/json/validate`, for the OpenAPI
+/// document; [`parse_json`] reads it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct JsonSendRequest {
+    username: String,
+    password: String,
+    message: Option<MessageRequest>,
+    /// An array, or an object keyed by id.
+    #[schema(value_type = ArrayOrObject)]
+    recipients: Vec<RecipientRequest>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MessageRequest {
+    sender: Option<String>,
+    /// The text for recipients without their own; at most 480 characters.
+    text: Option<String>,
+    /// `gsm` (default) or `utf8`.
+    #[serde(rename = "type")]
+    coding: Option<String>,
+    /// `true` or 1 for a flash SMS.
+    #[schema(value_type = Option<bool>)]
+    flash: Option<Value>,
+    /// `YYYY-MM-DD HH:mm:ss`, Bratislava time.
+    time_to_send: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RecipientRequest {
+    /// A number or a string.
+    #[schema(value_type = IntegerOrString)]
+    msisdn: Value,
+    /// The client's id: an integer or a string of digits.
+    #[schema(value_type = Option<IntegerOrString>)]
+    id: Option<Value>,
+    text: Option<String>,
 }
 
 /// A JSON send request: authenticated, parsed, and sent when `store`.
@@ -348,10 +421,16 @@ fn json_send(
 ) -> Result<Response, ViaError> {
     let account = body_caller(state, extensions, body)?;
     let input = parse_json(body)?;
-    Ok(json(StatusCode::OK, &execute(state, &account, input, store)?))
+    Ok(execute(state, &account, input, store)?.into_response())
 }
 
 /// `POST /json/send`.
+#[utoipa::path(post, path = "/json/send", tag = VIAMOBILE_TAG, request_body = JsonSendRequest,
+    responses(
+        (status = OK, description = "One status per recipient.", body = Answer<SendAnswer>),
+        (status = PAYMENT_REQUIRED, description = "2002: not enough credit, or the daily limit is used up.", body = ViaErrorEnvelope),
+        (status = FORBIDDEN, description = "2001: sending is switched off.", body = ViaErrorEnvelope),
+    ))]
 pub async fn send(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -361,6 +440,12 @@ pub async fn send(
 }
 
 /// `POST /json/validate`: the same checks and answer; nothing is stored.
+#[utoipa::path(post, path = "/json/validate", tag = VIAMOBILE_TAG, request_body = JsonSendRequest,
+    responses(
+        (status = OK, description = "One status per recipient; nothing is sent.", body = Answer<SendAnswer>),
+        (status = PAYMENT_REQUIRED, description = "2002: not enough credit, or the daily limit is used up.", body = ViaErrorEnvelope),
+        (status = FORBIDDEN, description = "2001: sending is switched off.", body = ViaErrorEnvelope),
+    ))]
 pub async fn validate(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -370,11 +455,27 @@ pub async fn validate(
 }
 
 /// `GET /get/send?id=&msisdn=&text=` with HTTP Basic or `jwt`.
+#[utoipa::path(get, path = "/get/send", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+    params(
+        ("id" = String, Query, description = "The client's message id."),
+        ("msisdn" = String, Query, description = "The recipient."),
+        ("text" = String, Query, description = "At most 480 characters."),
+        ("sender" = Option<String>, Query),
+        ("type" = Option<String>, Query, description = "`gsm` (default) or `utf8`."),
+        ("flash" = Option<String>, Query, description = "1 for a flash SMS."),
+        ("time_to_send" = Option<String>, Query, description = "`YYYY-MM-DD HH:mm:ss`, Bratislava time."),
+        ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic."),
+    ),
+    responses(
+        (status = OK, description = "The recipient's status.", body = Answer<SendAnswer>),
+        (status = PAYMENT_REQUIRED, description = "2002: not enough credit, or the daily limit is used up.", body = ViaErrorEnvelope),
+        (status = FORBIDDEN, description = "2001: sending is switched off.", body = ViaErrorEnvelope),
+    ))]
 pub async fn get_send(
     State(state): State<AppState>,
     GetCaller(account): GetCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
     let input = parse_query(query.as_deref())?;
-    Ok(json(StatusCode::OK, &execute(&state, &account, input, true)?))
+    Ok(execute(&state, &account, input, true)?.into_response())
 }

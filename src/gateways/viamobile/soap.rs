@@ -14,6 +14,7 @@
 //! with the HTTP status of the JSON error.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
@@ -27,6 +28,7 @@ use super::delivery::{Key, records};
 use super::error::ViaError;
 use super::send::{RecipientInput, SendInput, coding_of, execute};
 use crate::http::{Credentials, credentials};
+use crate::openapi::VIAMOBILE_TAG;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
 use crate::telemetry::note_account;
@@ -138,12 +140,30 @@ fn authenticate(
 }
 
 /// `POST /soap`.
+#[utoipa::path(post, path = "/soap", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+    params(("SOAPAction" = Option<String>, Header, description = "`SendSms` or `GetDeliveryStatus`; else the body's operation element decides.")),
+    request_body(content = String, content_type = "text/xml", description = "A SOAP 1.1 envelope with `SendSms` or `GetDeliveryStatus`."),
+    responses(
+        (status = OK, description = "`SendSmsResponse` or `messageDeliveryStatuses`.", body = String, content_type = "text/xml"),
+        (status = BAD_REQUEST, description = "A SOAP Fault: not XML, an unknown operation, or a failed check (`faultcode` is the error code).", body = String, content_type = "text/xml"),
+        (status = UNAUTHORIZED, description = "A SOAP Fault with code 1000.", body = String, content_type = "text/xml"),
+        (status = PAYMENT_REQUIRED, description = "A SOAP Fault with code 2002.", body = String, content_type = "text/xml"),
+        (status = FORBIDDEN, description = "A SOAP Fault with code 2001.", body = String, content_type = "text/xml"),
+        (status = PAYLOAD_TOO_LARGE, description = "A SOAP Fault: the body is too large.", body = String, content_type = "text/xml"),
+    ))]
 pub async fn call(
     State(state): State<AppState>,
     headers: HeaderMap,
     extensions: Extensions,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return fault(ViaError::payload_too_large());
+        }
+        Err(_) => return fault(ViaError::bad_request()),
+    };
     match dispatch(&state, &headers, &extensions, &body) {
         Ok(response) => response,
         Err(error) => fault(error),
@@ -203,16 +223,19 @@ fn send_sms(
         recipients,
     };
     let answer = execute(state, account, input, true)?;
-    let statuses: String = answer["response"]["recipients"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let statuses: String = answer
+        .body()
+        .recipients
+        .iter()
         .map(|r| {
-            let fields: String = ["id", "status", "bsmsId", "price", "parts"]
-                .iter()
-                .map(|name| field(name, &r[*name]))
-                .collect();
-            format!("<ns1:messageStatus>{fields}</ns1:messageStatus>")
+            let fields = [
+                field("id", &Value::from(r.id)),
+                field("status", &Value::from(r.status)),
+                field("bsmsId", &Value::from(r.bsms_id)),
+                field("price", &Value::from(r.price)),
+                field("parts", &Value::from(r.parts)),
+            ];
+            format!("<ns1:messageStatus>{}</ns1:messageStatus>", fields.concat())
         })
         .collect();
     Ok(xml(
@@ -236,10 +259,10 @@ fn delivery_status(account: &ViamobileAccount, ids: &Element) -> Result<Response
         .iter()
         .map(|r| {
             let fields = [
-                field("id", &r["id"]),
+                field("id", &Value::from(r.id)),
                 field("status", &Value::from("ok")),
-                field("price", &r["price"]),
-                field("parts", &r["parts"]),
+                field("price", &Value::from(r.price)),
+                field("parts", &Value::from(r.parts)),
             ];
             format!("<ns1:messageDeliveryStatus>{}</ns1:messageDeliveryStatus>", fields.concat())
         })
@@ -251,6 +274,12 @@ fn delivery_status(account: &ViamobileAccount, ids: &Element) -> Result<Response
 }
 
 /// `GET /soap?wsdl`: the service description.
+#[utoipa::path(get, path = "/soap", tag = VIAMOBILE_TAG,
+    params(("wsdl" = Option<String>, Query, description = "Present (`?wsdl`) to get the WSDL.")),
+    responses(
+        (status = OK, description = "The WSDL.", body = String, content_type = "text/xml"),
+        (status = BAD_REQUEST, description = "A SOAP Fault: `?wsdl` is missing.", body = String, content_type = "text/xml"),
+    ))]
 pub async fn wsdl(RawQuery(query): RawQuery) -> Response {
     if !query
         .unwrap_or_default()

@@ -5,14 +5,15 @@
 use std::sync::OnceLock;
 
 use axum::extract::{Query, State};
-use axum::http::{Extensions, StatusCode};
+use axum::http::Extensions;
 use axum::response::Response;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
+use super::answer::Answer;
 use super::error::ViaError;
-use crate::http::json;
+use crate::openapi::VIAMOBILE_TAG;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
 use crate::telemetry::note_account;
@@ -33,12 +34,16 @@ fn secret() -> &'static [u8; 32] {
     SECRET.get_or_init(rand::random)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Login {
     username: Option<String>,
     password: Option<String>,
 }
 
+/// `GET /token/create?username=&password=`.
+#[utoipa::path(get, path = "/token/create", tag = VIAMOBILE_TAG, params(Login),
+    responses((status = OK, description = "A token for the GET endpoints' `jwt`.", body = Answer<Token>)))]
 pub async fn create(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -58,7 +63,13 @@ pub async fn create(
         &EncodingKey::from_secret(secret()),
     )
     .map_err(|_| ViaError::unauthorized())?;
-    Ok(json(StatusCode::OK, &json!({ "response": { "status": 200, "jwt": token } })))
+    Ok(Answer::new(Token { jwt: token }).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Token {
+    /// HS256; valid for 24 hours of the account's virtual time.
+    jwt: String,
 }
 
 /// The account a token was issued to, if it is genuine and not expired on

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs Schemathesis (from PyPI) against a running smsmock with the OpenAPI
+# document it serves at /_mock/openapi.json, and fails on any 5xx, any
+# response that does not match the document (status, content type,
+# headers, body), any request the emulator did not answer, or a crash.
+#
+# Usage: scripts/schemathesis.sh [path to the smsmock binary]
+# Default binary: target/debug/smsmock (built by `cargo build`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCHEMATHESIS_VERSION=4.32.5
+PORT=${SMSMOCK_CHECK_PORT:-18089}
+BINARY=${1:-target/debug/smsmock}
+VENV=target/schemathesis-venv
+BASE=http://127.0.0.1:$PORT
+# Deterministic generation, bounded per operation: the run takes a minute
+# or two and gives the same cases every time.
+COMMON=(
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
+  --phases examples,coverage,fuzzing
+  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}"
+  --seed 1
+  --generation-deterministic
+  --request-timeout 10
+  --workers 1
+  --no-color
+)
+
+[ -x "$BINARY" ] || cargo build --locked
+if [ ! -x "$VENV/bin/schemathesis" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+LOG=$(mktemp)
+"$BINARY" --port "$PORT" >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"' EXIT
+for _ in $(seq 50); do
+  curl -fs "$BASE/_mock/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+run() {
+  echo "== schemathesis: $1"
+  shift
+  SCHEMATHESIS_HOOKS=hooks PYTHONPATH=scripts/schemathesis \
+    "$VENV/bin/schemathesis" run "$BASE/_mock/openapi.json" "${COMMON[@]}" "$@"
+}
+
+# Each gateway with its default fixture account's credentials.
+run "iP.1" --include-tag iP.1 -H "Authorization: Bearer ip1-default-key"
+run "Viamobile" --include-tag Viamobile --auth test:test
+# The control API, but for adding fault rules, whose whole point is to make
+# the gateways answer errors the document does not promise.
+run "control API" --include-tag control --exclude-operation-id post_mock_faults
+
+echo "== the emulator is still up"
+curl -fs "$BASE/_mock/health" >/dev/null || { echo "smsmock stopped answering"; cat "$LOG"; exit 1; }
+kill -0 "$SERVER" || { echo "smsmock crashed"; cat "$LOG"; exit 1; }
+if grep -q "panicked" "$LOG"; then
+  echo "smsmock panicked:"; grep -A5 "panicked" "$LOG"; exit 1
+fi
+echo "schemathesis: no failures"

@@ -1,0 +1,252 @@
+//! The OpenAPI 3.1 document of everything smsmock serves, at
+//! `GET /_mock/openapi.json`.
+//!
+//! Every route is registered through `utoipa_axum`'s `routes!`, which takes
+//! a route's path and method from the handler's `#[utoipa::path]`
+//! annotation, so the router and the document are one source and cannot
+//! drift. Schemas are derived from the very types the handlers serialise.
+//! What every operation of a surface can answer (authentication failures,
+//! unknown ids, malformed or oversized bodies, in that surface's own error
+//! format) is added here once, by [`complete`], instead of on each
+//! annotation.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Schema, Tag};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::control::error::ControlErrorBody;
+use crate::domain::id::ObjectId;
+use crate::domain::money::Money;
+use crate::gateways::ip1::error::ProblemDetails;
+use crate::gateways::viamobile::error::ViaErrorEnvelope;
+use crate::http::{Surface, json};
+
+pub const IP1_TAG: &str = "iP.1";
+pub const VIAMOBILE_TAG: &str = "Viamobile";
+pub const CONTROL_TAG: &str = "control";
+
+/// Security scheme names, as operations refer to them.
+const IP1_BEARER: &str = "ip1Bearer";
+const IP1_BASIC: &str = "ip1Basic";
+const VIAMOBILE_BASIC: &str = "viamobileBasic";
+
+/// `GET /_mock/openapi.json`: serialised on each request, so that start-up
+/// does not pay for it.
+pub async fn serve(document: Arc<OpenApi>) -> Response {
+    json(StatusCode::OK, &*document)
+}
+
+/// Fills in what the annotations leave to the document as a whole: title,
+/// tags, security schemes, and each surface's common error answers.
+pub fn complete(mut document: OpenApi) -> OpenApi {
+    document.info.title = "smsmock".to_owned();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    document.info.description = Some(
+        "Local emulator of iP.1's REST API v2 and Viamobile's BSMS JSON API, with the \
+         /_mock control API that scripts it."
+            .to_owned(),
+    );
+    document.info.license = None;
+    document.info.contact = None;
+    document.tags = Some(vec![Tag::new(IP1_TAG), Tag::new(VIAMOBILE_TAG), Tag::new(CONTROL_TAG)]);
+
+    let components = document.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        IP1_BEARER,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("iP.1: the account's API key."))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        IP1_BASIC,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Basic)
+                .description(Some("iP.1: account id and API key."))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        VIAMOBILE_BASIC,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Basic)
+                .description(Some("Viamobile: username and password."))
+                .build(),
+        ),
+    );
+    for (name, schema) in [
+        (ProblemDetails::name(), ProblemDetails::schema()),
+        (ViaErrorEnvelope::name(), ViaErrorEnvelope::schema()),
+        (ControlErrorBody::name(), ControlErrorBody::schema()),
+    ] {
+        components.schemas.insert(name.into_owned(), schema);
+    }
+    for surface in [Surface::Ip1, Surface::Viamobile, Surface::Control] {
+        let (name, description) = error_response(surface);
+        components.responses.insert(name.to_owned(), RefOr::T(description));
+    }
+
+    for (path, item) in document.paths.paths.iter_mut() {
+        let surface = Surface::of_path(path);
+        for (method, operation) in operations(item) {
+            operation.operation_id = Some(operation_id(method, path));
+            add_common_answers(surface, path, operation);
+        }
+    }
+    document
+}
+
+/// Every operation of a path, with its method.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("head", item.head.as_mut()),
+        ("options", item.options.as_mut()),
+        ("trace", item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| Some((method, operation?)))
+}
+
+/// A unique operation id from the method and the path, e.g.
+/// `get_v2_batches_batch` for `GET /v2/batches/{batch}`. Handler names
+/// repeat across modules (`list`, `get`) and Viamobile's handlers serve two
+/// paths each, so they cannot be the ids.
+fn operation_id(method: &str, path: &str) -> String {
+    let words = path.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+    std::iter::once(method).chain(words).collect::<Vec<_>>().join("_")
+}
+
+/// The name and the shape of a surface's error answer.
+fn error_response(surface: Surface) -> (&'static str, ApiResponse) {
+    let (name, schema, description) = match surface {
+        Surface::Ip1 => ("Ip1Problem", ProblemDetails::name(), "iP.1 problem details"),
+        Surface::Viamobile => ("ViamobileError", ViaErrorEnvelope::name(), "Viamobile error"),
+        Surface::Control | Surface::Other => {
+            ("ControlError", ControlErrorBody::name(), "control API error")
+        }
+    };
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build();
+    (
+        name,
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", content)
+            .build(),
+    )
+}
+
+/// Adds the statuses every operation of a surface can answer, in its error
+/// format, and the surface's security requirement. An annotation's own
+/// entry for a status wins.
+fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
+    let (name, _) = error_response(surface);
+    let (statuses, security): (&[&str], Vec<SecurityRequirement>) = match surface {
+        Surface::Ip1 => (
+            &["400", "401", "404", "413", "415"],
+            vec![
+                SecurityRequirement::new(IP1_BEARER, Vec::<String>::new()),
+                SecurityRequirement::new(IP1_BASIC, Vec::<String>::new()),
+            ],
+        ),
+        // SOAP answers SOAP faults, which its annotations list.
+        Surface::Viamobile if path.ends_with("/soap") => (&[], Vec::new()),
+        // Viamobile's credentials are in the body, the query or HTTP Basic,
+        // depending on the endpoint; its annotations say which.
+        Surface::Viamobile => (&["400", "401", "404", "413"], Vec::new()),
+        Surface::Control | Surface::Other => (&["400", "404", "413", "415", "422"], Vec::new()),
+    };
+    for status in statuses {
+        operation
+            .responses
+            .responses
+            .entry((*status).to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+    }
+    if !security.is_empty() && operation.security.is_none() {
+        operation.security = Some(security);
+    }
+}
+
+/// ObjectIds are 24 lowercase hex digits.
+impl PartialSchema for ObjectId {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9a-f]{24}$"))
+            .examples(["5f3a9c1e8b7d4a0012345678"])
+            .into()
+    }
+}
+
+impl ToSchema for ObjectId {}
+
+/// Amounts are JSON numbers in the account's currency.
+impl PartialSchema for Money {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Number).examples([0.35]).into()
+    }
+}
+
+impl ToSchema for Money {}
+
+/// A JSON value that is an integer or a string: how clients send MSISDNs
+/// and ids, and how Viamobile echoes them.
+pub struct IntegerOrString;
+
+impl PartialSchema for IntegerOrString {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Integer, Type::String]))
+            .into()
+    }
+}
+
+impl ToSchema for IntegerOrString {}
+
+/// A JSON array or object, e.g. recipients as a list or keyed by id.
+pub struct ArrayOrObject;
+
+impl PartialSchema for ArrayOrObject {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Array, Type::Object])).into()
+    }
+}
+
+impl ToSchema for ArrayOrObject {}
+
+/// The schema of a type that flattens a `deny_unknown_fields` spec next to
+/// fields of its own (a rule with its `id`, an account request with its
+/// `gateway` tag). Derived, it would be `allOf` the closed spec and an
+/// object with the other fields, which nothing can satisfy; here the
+/// spec's object is extended instead.
+pub fn extended(spec: RefOr<Schema>, fields: Vec<(&str, RefOr<Schema>)>) -> RefOr<Schema> {
+    let RefOr::T(Schema::Object(mut object)) = spec else {
+        return spec;
+    };
+    for (name, schema) in fields.into_iter().rev() {
+        object.properties.shift_insert(0, name.to_owned(), schema);
+        object.required.insert(0, name.to_owned());
+    }
+    RefOr::T(Schema::Object(object))
+}
+
+/// A string that is one fixed value, e.g. a tag.
+pub fn constant(value: &str) -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some([value])).into()
+}
