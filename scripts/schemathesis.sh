@@ -24,6 +24,7 @@ COMMON=(
   --generation-deterministic
   --request-timeout 10
   --workers 1
+  --generation-database none
   --no-color
 )
 
