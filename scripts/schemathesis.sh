@@ -18,13 +18,12 @@ BASE=http://127.0.0.1:$PORT
 # or two and gives the same cases every time.
 COMMON=(
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
-  --phases examples,coverage,fuzzing
+  --phases examples,coverage,fuzzing,stateful
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}"
   --seed 1
   --generation-deterministic
   --request-timeout 10
   --workers 1
-  --generation-database none
   --no-color
 )
 

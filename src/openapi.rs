@@ -219,17 +219,6 @@ impl PartialSchema for IntegerOrString {
 
 impl ToSchema for IntegerOrString {}
 
-/// A JSON array or object, e.g. recipients as a list or keyed by id.
-pub struct ArrayOrObject;
-
-impl PartialSchema for ArrayOrObject {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Array, Type::Object])).into()
-    }
-}
-
-impl ToSchema for ArrayOrObject {}
-
 /// The schema of a type that flattens a `deny_unknown_fields` spec next to
 /// fields of its own (a rule with its `id`, an account request with its
 /// `gateway` tag). Derived, it would be `allOf` the closed spec and an

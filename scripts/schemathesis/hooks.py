@@ -14,17 +14,13 @@ BODY_CREDENTIALS = ("/json/send", "/json/validate", "/json/delivery", "/json/msi
 
 
 @schemathesis.hook
-def map_body(ctx, body):
-    if isinstance(body, dict) and ctx.operation.path.endswith(BODY_CREDENTIALS):
-        body["username"] = USERNAME
-        body["password"] = PASSWORD
-    return body
-
-
-@schemathesis.hook
-def map_query(ctx, query):
-    if ctx.operation.path.endswith("/token/create"):
-        query = dict(query or {})
-        query["username"] = USERNAME
-        query["password"] = PASSWORD
-    return query
+def before_call(ctx, case, **kwargs):
+    """Runs for the cases of every phase, generated or not."""
+    path = case.operation.path
+    if isinstance(case.body, dict) and path.endswith(BODY_CREDENTIALS):
+        case.body["username"] = USERNAME
+        case.body["password"] = PASSWORD
+    if path.endswith("/token/create"):
+        case.query = dict(case.query or {})
+        case.query["username"] = USERNAME
+        case.query["password"] = PASSWORD

@@ -1,14 +1,14 @@
 //! `/_mock/callbacks`: the callback journal, redelivery, and failure
 //! scripts.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 
 use super::Removed;
-use super::error::{ControlError, ControlJson, ControlQuery};
+use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ pub async fn list(
     responses((status = OK, description = "The new attempt.", body = AttemptRecord)))]
 pub async fn redeliver(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ControlPath(id): ControlPath<String>,
 ) -> Result<Response, ControlError> {
     let record =
         id.parse().ok().and_then(|id| state.dispatcher.journal.get(id)).ok_or_else(|| {

@@ -2,7 +2,7 @@
 //! 4xx status.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -81,6 +81,21 @@ impl From<QueryRejection> for ControlError {
         }
     }
 }
+
+impl From<PathRejection> for ControlError {
+    fn from(rejection: PathRejection) -> ControlError {
+        ControlError {
+            status: StatusCode::NOT_FOUND,
+            error: "no such resource".to_owned(),
+            detail: Some(rejection.body_text().into()),
+        }
+    }
+}
+
+/// Path parameters whose rejections answer in the control API's format.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ControlError))]
+pub struct ControlPath<T>(pub T);
 
 /// A query string whose rejections answer in the control API's format.
 #[derive(FromRequestParts)]

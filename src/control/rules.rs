@@ -1,10 +1,10 @@
 //! `/_mock/rules`: outcome rules for matching messages.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::error::{ControlError, ControlJson, ControlQuery};
+use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use super::{AccountQuery, Removed};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
@@ -45,7 +45,7 @@ pub async fn list(
     responses((status = OK, description = "The removed rule.", body = Rule)))]
 pub async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ControlPath(id): ControlPath<String>,
 ) -> Result<Response, ControlError> {
     let rule = id
         .parse()

@@ -4,14 +4,14 @@
 //! whether a described request or message happened N times and, when it
 //! did not, shows the nearest misses.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::error::{ControlError, ControlJson, ControlQuery};
+use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction};
 use crate::domain::time::serialize_iso;
@@ -205,7 +205,7 @@ pub async fn messages(
     responses((status = OK, description = "The newest message sent to the phone.", body = MessageView)))]
 pub async fn latest_to_phone(
     State(state): State<AppState>,
-    Path(msisdn): Path<String>,
+    ControlPath(msisdn): ControlPath<String>,
 ) -> Result<Response, ControlError> {
     let filter = MessageFilter { recipient: Some(msisdn.clone()), ..MessageFilter::default() };
     let latest = all_messages(&state, &filter)

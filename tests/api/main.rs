@@ -13,6 +13,7 @@ mod ip1_contacts;
 mod ip1_listing;
 mod ip1_send_validation;
 mod lifecycle;
+mod openapi;
 mod scenarios;
 mod startup;
 mod state;

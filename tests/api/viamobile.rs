@@ -606,3 +606,16 @@ async fn the_wsdl_describes_both_operations() {
         assert!(wsdl.contains("soapAction=\"http://bsms.viamobile.sk/GetDeliveryStatus\""));
     }
 }
+
+#[tokio::test]
+async fn token_create_reads_the_first_of_repeated_parameters() {
+    let app = spawn_app().await;
+    let (status, body) =
+        send(app.get("/token/create?username=test&username=other&password=test")).await;
+    assert_eq!(status, 200);
+    assert!(body["response"]["jwt"].is_string());
+
+    let (status, body) =
+        send(app.get("/token/create?username=other&username=test&password=test")).await;
+    assert_via_error(status, &body, 401, 1000);
+}

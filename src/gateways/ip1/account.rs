@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::LOCATION;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
 use crate::http::json;
@@ -190,7 +190,7 @@ pub async fn create_child(
 pub async fn child(
     State(state): State<AppState>,
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
     let child = child_of(&state, &caller, &id)?;
     Ok(json(StatusCode::OK, &child_details(&child)))
@@ -203,7 +203,7 @@ pub async fn child(
 pub async fn update_child(
     State(state): State<AppState>,
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let child = child_of(&state, &caller, &id)?;

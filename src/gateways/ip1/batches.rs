@@ -1,6 +1,6 @@
 //! Sending and reading batches and their messages (§3–§5).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::auth::Ip1Caller;
 use super::documents::{BatchDocument, MessageDocument, Owner};
 use super::error::Ip1Error;
-use super::json::Ip1Json;
+use super::json::{Ip1Json, Ip1Path};
 use super::pagination::{Listing, Page};
 use super::send_request;
 use super::send_request::BatchRequest;
@@ -176,7 +176,7 @@ fn with_batch<R>(
 /// `GET /v2/batches/{batchId}`: one batch with its summaries.
 #[utoipa::path(get, path = "/v2/batches/{batch}", tag = IP1_TAG, params(("batch" = String, Path, description = "The batch id.")),
     responses((status = OK, description = "The batch, with its summaries.", body = BatchDocument)))]
-pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let now = caller.account.clock().now();
     with_batch(&caller.account, &id, |batch, data| {
         json(StatusCode::OK, &BatchDocument::full(batch, owner(&data.profile), now))
@@ -189,7 +189,7 @@ pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, 
 /// deleted: answered once more, then gone from every listing.
 #[utoipa::path(delete, path = "/v2/batches/{batch}", tag = IP1_TAG, params(("batch" = String, Path, description = "The batch id.")),
     responses((status = OK, description = "The cancelled or deleted batch.", body = BatchDocument)))]
-pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let id = object_id(&id)?;
     let now = caller.account.clock().now();
     caller.account.write(|data| {
@@ -226,7 +226,7 @@ pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respons
 pub async fn messages(
     caller: Ip1Caller,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let listing = Listing::from_query(query.as_deref())?;
@@ -248,7 +248,7 @@ pub async fn messages(
     responses((status = OK, description = "The message with its whole status history.", body = MessageDocument)))]
 pub async fn message(
     caller: Ip1Caller,
-    Path((batch_id, message_id)): Path<(String, String)>,
+    Ip1Path((batch_id, message_id)): Ip1Path<(String, String)>,
 ) -> Result<Response, Ip1Error> {
     let message_id = object_id(&message_id)?;
     with_batch(&caller.account, &batch_id, |batch, data| {

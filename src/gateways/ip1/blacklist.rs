@@ -2,14 +2,14 @@
 //! spaces dropped) and must be plausible MSISDNs; adding a number that is
 //! already there is idempotent and keeps its first `created`.
 
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::BlacklistEntry;
 use crate::domain::blacklist::normalize_msisdn;
@@ -18,6 +18,7 @@ use crate::openapi::IP1_TAG;
 
 /// The body of `POST /v2/blacklist`, for the OpenAPI document.
 #[derive(utoipa::ToSchema)]
+#[schema(examples(json!({"msisdn": "46700000001"})))]
 #[allow(dead_code)]
 struct BlacklistRequest {
     /// The phone number (`phone` is read too).
@@ -85,7 +86,7 @@ pub async fn create(
         (status = CREATED, description = "Added.", body = BlacklistEntry),
         (status = OK, description = "It was there already.", body = BlacklistEntry),
     ))]
-pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or_else(|| invalid_number("msisdn", &raw))?;
     let response = add(&caller, &msisdn);
     // PUT answers 200 both times.
@@ -97,7 +98,7 @@ pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response,
 /// `GET /v2/blacklist/{msisdn}`.
 #[utoipa::path(get, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
     responses((status = OK, description = "The entry.", body = BlacklistEntry)))]
-pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
     caller.account.read(|data| {
         let entry = data.blacklist.get(&msisdn).ok_or(Ip1Error::NotFound)?;
@@ -108,7 +109,10 @@ pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response,
 /// `DELETE /v2/blacklist/{msisdn}`: answers with the removed entry.
 #[utoipa::path(delete, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
     responses((status = OK, description = "The removed entry.", body = BlacklistEntry)))]
-pub async fn delete(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(
+    caller: Ip1Caller,
+    Ip1Path(raw): Ip1Path<String>,
+) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
     let entry =
         caller.account.write(|data| data.blacklist.remove(&msisdn)).ok_or(Ip1Error::NotFound)?;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Problems, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Problems, Properties, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::Blacklist;
 use crate::domain::contact::ContactsSummary;
@@ -48,6 +48,10 @@ struct ContactDocument<'a> {
 /// document. Known properties: `firstName`, `lastName` (100), `email`
 /// (50, an address), `phoneNumber` (E.164); others up to 1000 characters.
 #[derive(utoipa::ToSchema)]
+#[schema(examples(json!({
+    "properties": {"firstName": "Ada", "phoneNumber": "+46700000002"},
+    "labels": ["customers"]
+})))]
 #[allow(dead_code)]
 struct ContactRequest {
     /// Property name → value (`null` removes it, on PATCH).
@@ -211,7 +215,7 @@ pub async fn list(
     responses((status = OK, description = "The contact.", body = ContactDocument)))]
 pub async fn get(
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let id = contact_id(&id)?;
@@ -330,7 +334,7 @@ async fn update(
     responses((status = OK, description = "The replaced contact.", body = ContactDocument)))]
 pub async fn replace(
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     update(caller, id, body, true).await
@@ -341,7 +345,7 @@ pub async fn replace(
     responses((status = OK, description = "The changed contact.", body = ContactDocument)))]
 pub async fn patch(
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     update(caller, id, body, false).await
@@ -350,7 +354,7 @@ pub async fn patch(
 /// `DELETE /v2/contacts/{contactId}`: answers with the deleted contact.
 #[utoipa::path(delete, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")),
     responses((status = OK, description = "The deleted contact.", body = ContactDocument)))]
-pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let id = contact_id(&id)?;
     caller.account.write(|data| {
         let contact = data.contacts.remove(id).ok_or(Ip1Error::NotFound)?;
@@ -400,7 +404,7 @@ pub async fn meta(caller: Ip1Caller) -> Response {
     responses((status = OK, description = "The label and how many contacts have it.", body = LabelUsage)))]
 pub async fn add_label(
     caller: Ip1Caller,
-    Path(label): Path<String>,
+    Ip1Path(label): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     check_label(&label).map_err(|message| Ip1Error::field("labelName", message))?;
@@ -448,7 +452,7 @@ pub async fn add_label(
     responses((status = OK, description = "The label, now on no contact.", body = LabelUsage)))]
 pub async fn remove_label(
     caller: Ip1Caller,
-    Path(label): Path<String>,
+    Ip1Path(label): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
     if label == IMPLICIT_LABEL {
         return Err(Ip1Error::field("labelName", "The label all cannot be removed."));

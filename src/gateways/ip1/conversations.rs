@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::auth::Ip1Caller;
 use super::documents::{MessageDocument, Owner};
 use super::error::Ip1Error;
+use super::json::Ip1Path;
 use super::pagination::{Listing, Page};
 use crate::domain::message::{Counts, Direction, Message, summarize};
 use crate::http::json;
@@ -58,7 +59,7 @@ async fn list(
 pub async fn all(
     caller: Ip1Caller,
     headers: HeaderMap,
-    Path(participant): Path<String>,
+    Ip1Path(participant): Ip1Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     list(caller, headers, participant, query, None).await
@@ -73,7 +74,7 @@ pub async fn all(
 pub async fn mobile_terminated(
     caller: Ip1Caller,
     headers: HeaderMap,
-    Path(participant): Path<String>,
+    Ip1Path(participant): Ip1Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     list(caller, headers, participant, query, Some(Direction::Mt)).await
@@ -88,7 +89,7 @@ pub async fn mobile_terminated(
 pub async fn mobile_originated(
     caller: Ip1Caller,
     headers: HeaderMap,
-    Path(participant): Path<String>,
+    Ip1Path(participant): Ip1Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     list(caller, headers, participant, query, Some(Direction::Mo)).await
@@ -100,14 +101,18 @@ struct Summary {
     participant: String,
     total_message_count: u64,
     total_sms_count: u64,
+    /// Counts by latest status code.
+    #[schema(value_type = BTreeMap<String, Counts>)]
     mobile_terminated_messages: BTreeMap<u16, Counts>,
+    /// Counts by latest status code.
+    #[schema(value_type = BTreeMap<String, Counts>)]
     mobile_originated_messages: BTreeMap<u16, Counts>,
 }
 
 /// `GET /v2/conversations/{participant}/summary`: counts by latest status.
 #[utoipa::path(get, path = "/v2/conversations/{participant}/summary", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender.")),
     responses((status = OK, description = "Counts by latest status.", body = Summary)))]
-pub async fn summary(caller: Ip1Caller, Path(participant): Path<String>) -> Response {
+pub async fn summary(caller: Ip1Caller, Ip1Path(participant): Ip1Path<String>) -> Response {
     let summary = caller.account.read(|data| {
         let conversation = data.messaging.conversation(&participant);
         let of = |direction: Direction| -> Vec<&Message> {

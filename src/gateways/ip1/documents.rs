@@ -52,7 +52,9 @@ pub struct BatchDocument<'a> {
     templated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     price_summary: Option<PriceSummary>,
+    /// Counts by latest status code.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<BTreeMap<String, Counts>>)]
     message_summary: Option<BTreeMap<u16, Counts>>,
     delivery_windows: Vec<WindowDocument>,
     status: u16,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::header::WWW_AUTHENTICATE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -124,6 +124,13 @@ impl IntoResponse for Ip1Error {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// A path parameter that cannot be read names nothing that exists.
+impl From<PathRejection> for Ip1Error {
+    fn from(_: PathRejection) -> Ip1Error {
+        Ip1Error::NotFound
     }
 }
 

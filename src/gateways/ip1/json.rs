@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, FromRequestParts};
 use serde_json::Value;
 
 use super::error::{FieldErrors, Ip1Error};
@@ -14,6 +14,12 @@ use super::error::{FieldErrors, Ip1Error};
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(Ip1Error))]
 pub struct Ip1Json<T>(pub T);
+
+/// Path parameters whose rejection (an id that is not valid UTF-8) is a
+/// 404 in iP.1's format: no such resource can exist.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Ip1Error))]
+pub struct Ip1Path<T>(pub T);
 
 /// A JSON object's properties by lower-cased name.
 pub struct Properties(HashMap<String, Value>);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, RawQuery};
+use axum::extract::RawQuery;
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Problems, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Problems, Properties, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::id::ObjectId;
 use crate::domain::landing::{Landing, MAX_NAME, check_element, short_slug};
@@ -170,7 +170,7 @@ pub async fn list(
 /// `GET /v2/landings/{landingId}`.
 #[utoipa::path(get, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
     responses((status = OK, description = "The landing page.", body = LandingDocument)))]
-pub async fn get(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.read(|data| {
         let landing = data.landings.iter().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
@@ -217,7 +217,7 @@ pub async fn create(
     responses((status = OK, description = "The renamed landing page.", body = LandingDocument)))]
 pub async fn update(
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
@@ -238,7 +238,7 @@ pub async fn update(
 /// `DELETE /v2/landings/{landingId}`: answers with the deleted page.
 #[utoipa::path(delete, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
     responses((status = OK, description = "The deleted landing page.", body = LandingDocument)))]
-pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.write(|data| {
         let position = data.landings.iter().position(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
@@ -250,7 +250,10 @@ pub async fn delete(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respons
 /// `GET /v2/landings/{landingId}/elements`.
 #[utoipa::path(get, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
     responses((status = OK, description = "The page's elements.", body = Vec<Element>)))]
-pub async fn elements(caller: Ip1Caller, Path(id): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn elements(
+    caller: Ip1Caller,
+    Ip1Path(id): Ip1Path<String>,
+) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.read(|data| {
         let landing = data.landings.iter().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
@@ -263,7 +266,7 @@ pub async fn elements(caller: Ip1Caller, Path(id): Path<String>) -> Result<Respo
     responses((status = CREATED, description = "The new element.", body = Element)))]
 pub async fn add_element(
     caller: Ip1Caller,
-    Path(id): Path<String>,
+    Ip1Path(id): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
@@ -291,7 +294,7 @@ fn problems(found: Vec<(String, String)>) -> Ip1Error {
     responses((status = OK, description = "The element.", body = Element)))]
 pub async fn element(
     caller: Ip1Caller,
-    Path((id, element)): Path<(String, String)>,
+    Ip1Path((id, element)): Ip1Path<(String, String)>,
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     caller.account.read(|data| {
@@ -308,7 +311,7 @@ pub async fn element(
     responses((status = OK, description = "The element, replaced.", body = Element)))]
 pub async fn update_element(
     caller: Ip1Caller,
-    Path((id, element)): Path<(String, String)>,
+    Ip1Path((id, element)): Ip1Path<(String, String)>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;

@@ -12,7 +12,7 @@ use crate::domain::send::{Recipient, SendRequest};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::template::Values;
 use crate::domain::time::parse_iso;
-use crate::openapi::ArrayOrObject;
+use crate::openapi::IntegerOrString;
 
 /// Longest `body`, in UTF-16 code units as .NET counts string length.
 pub const MAX_BODY_LENGTH: usize = 2000;
@@ -42,15 +42,19 @@ fn utf16_length(text: &str) -> usize {
 /// case, enums as names or codes, recipients as numbers too.
 #[derive(utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(examples(json!({
+    "sender": "Acme",
+    "recipients": ["46700000000"],
+    "body": "Your code is 123456",
+    "reference": "order-1",
+    "tags": ["otp"]
+})))]
 #[allow(dead_code)]
 pub struct BatchRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
     #[schema(min_length = 3, max_length = 15)]
     sender: String,
-    /// MSISDNs (country code first, no `+`), or for templating an object
-    /// keyed by MSISDN with placeholder values (and a `default` entry).
-    #[schema(value_type = ArrayOrObject)]
-    recipients: Vec<String>,
+    recipients: RecipientsRequest,
     /// The text; `{placeholders}` are filled per recipient.
     #[schema(min_length = 1, max_length = 2000)]
     body: String,
@@ -70,6 +74,19 @@ pub struct BatchRequest {
     #[schema(max_length = 40)]
     reference: Option<String>,
     tags: Option<Vec<String>>,
+}
+
+/// MSISDNs (country code first, no `+`, at most 15 digits), or for
+/// templating an object keyed by MSISDN with each recipient's placeholder
+/// values (and a `default` entry for all).
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum RecipientsRequest {
+    List(Vec<IntegerOrString>),
+    Templated(
+        std::collections::BTreeMap<String, Option<std::collections::BTreeMap<String, String>>>,
+    ),
 }
 
 /// A delivery window of a send request.

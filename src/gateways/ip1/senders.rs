@@ -3,7 +3,6 @@
 //! immediate and idempotent (`200` both times, keeping the first
 //! `created`). Only registered senders may send.
 
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -12,7 +11,7 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::time::serialize_iso;
 use crate::http::json;
@@ -54,7 +53,7 @@ pub async fn list(caller: Ip1Caller) -> Response {
 /// `GET /v2/me/senders/{sender}`.
 #[utoipa::path(get, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
     responses((status = OK, description = "The sender.", body = SenderDocument)))]
-pub async fn get(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
     let created = caller
         .account
@@ -73,7 +72,7 @@ fn register(caller: &Ip1Caller, sender: String) -> Response {
 /// `PUT /v2/me/senders/{sender}`: registers it.
 #[utoipa::path(put, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
     responses((status = OK, description = "The registered sender.", body = SenderDocument)))]
-pub async fn put(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let sender = checked(&raw)?;
     Ok(register(&caller, sender))
 }
@@ -100,7 +99,10 @@ pub async fn put_body(
 /// `DELETE /v2/me/senders/{sender}`: unregisters it; answers like PUT.
 #[utoipa::path(delete, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
     responses((status = OK, description = "The unregistered sender.", body = SenderDocument)))]
-pub async fn delete(caller: Ip1Caller, Path(raw): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(
+    caller: Ip1Caller,
+    Ip1Path(raw): Ip1Path<String>,
+) -> Result<Response, Ip1Error> {
     let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
     let created = caller
         .account

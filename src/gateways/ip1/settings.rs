@@ -3,14 +3,13 @@
 //! (an absolute URL; default `null`, which switches incoming-SMS callbacks
 //! off). Setting names are matched in any case.
 
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Properties};
+use super::json::{Ip1Json, Ip1Path, Properties};
 use crate::http::{is_absolute_http_url, json};
 use crate::openapi::IP1_TAG;
 
@@ -65,7 +64,7 @@ pub async fn list(caller: Ip1Caller) -> Response {
 /// `GET .../sms/settings/{setting}`.
 #[utoipa::path(get, path = "/sms/settings/{setting}", tag = IP1_TAG, params(("setting" = String, Path, description = "The setting's name, in any case: `IncomingCallbackUrl`.")),
     responses((status = OK, description = "The setting.", body = SettingDocument)))]
-pub async fn get(caller: Ip1Caller, Path(name): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn get(caller: Ip1Caller, Ip1Path(name): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
     let url = caller.account.read(|data| data.profile.incoming_callback_url.clone());
     Ok(answer(name, url.as_deref()))
@@ -77,7 +76,7 @@ pub async fn get(caller: Ip1Caller, Path(name): Path<String>) -> Result<Response
     responses((status = OK, description = "The setting, changed.", body = SettingDocument)))]
 pub async fn put(
     caller: Ip1Caller,
-    Path(name): Path<String>,
+    Ip1Path(name): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
@@ -103,7 +102,10 @@ pub async fn put(
 /// `DELETE .../sms/settings/{setting}`: back to the default (`null`).
 #[utoipa::path(delete, path = "/sms/settings/{setting}", tag = IP1_TAG, params(("setting" = String, Path, description = "The setting's name, in any case: `IncomingCallbackUrl`.")),
     responses((status = OK, description = "The setting, back to its default.", body = SettingDocument)))]
-pub async fn delete(caller: Ip1Caller, Path(name): Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(
+    caller: Ip1Caller,
+    Ip1Path(name): Ip1Path<String>,
+) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
     caller.account.write(|data| data.profile.incoming_callback_url = None);
     Ok(answer(name, None))

@@ -22,7 +22,7 @@ use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
 use crate::domain::status;
-use crate::openapi::{ArrayOrObject, IntegerOrString, VIAMOBILE_TAG};
+use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::scheduler::Reports;
 use crate::state::AppState;
 use crate::store::ShardData;
@@ -95,10 +95,17 @@ pub struct Deliveries {
 pub struct DeliveryRequest {
     username: String,
     password: String,
-    /// `{"id": ...}` and/or `{"bsmsId": ...}` items, as an array or an
-    /// object keyed by id.
-    #[schema(value_type = ArrayOrObject)]
-    deliveries: Vec<DeliveryKey>,
+    deliveries: DeliveryKeys,
+}
+
+/// `{"id": ...}` and/or `{"bsmsId": ...}` items, as an array or an object
+/// keyed by id.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum DeliveryKeys {
+    List(Vec<DeliveryKey>),
+    ById(std::collections::BTreeMap<String, DeliveryKey>),
 }
 
 #[derive(ToSchema)]

@@ -34,7 +34,7 @@ use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
 use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, SendContext, SendRequest, create_batch, render};
 use crate::domain::sender::normalize_viamobile_sender;
-use crate::openapi::{ArrayOrObject, IntegerOrString, VIAMOBILE_TAG};
+use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
@@ -374,14 +374,27 @@ pub struct RecipientStatus {
 /// The body of `POST /json/send` and `/json/validate`, for the OpenAPI
 /// document; [`parse_json`] reads it.
 #[derive(ToSchema)]
+#[schema(examples(json!({
+    "username": "test",
+    "password": "test",
+    "message": {"sender": "InfoSMS", "text": "Your code is 123456"},
+    "recipients": [{"msisdn": 421900000000_u64, "id": 1}]
+})))]
 #[allow(dead_code)]
 pub struct JsonSendRequest {
     username: String,
     password: String,
     message: Option<MessageRequest>,
-    /// An array, or an object keyed by id.
-    #[schema(value_type = ArrayOrObject)]
-    recipients: Vec<RecipientRequest>,
+    recipients: Recipients,
+}
+
+/// Recipients as an array, or as an object keyed by id.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum Recipients {
+    List(Vec<RecipientRequest>),
+    ById(std::collections::BTreeMap<String, RecipientRequest>),
 }
 
 #[derive(ToSchema)]

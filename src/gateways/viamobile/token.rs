@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::Extensions;
 use axum::response::Response;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -34,11 +34,21 @@ fn secret() -> &'static [u8; 32] {
     SECRET.get_or_init(rand::random)
 }
 
-#[derive(Deserialize, IntoParams)]
+/// The query of `/token/create`, for the OpenAPI document; read with
+/// [`query_value`], where a repeated parameter's first value counts.
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct Login {
-    username: Option<String>,
-    password: Option<String>,
+    username: String,
+    password: String,
+}
+
+/// The first value of a query parameter.
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }
 
 /// `GET /token/create?username=&password=`.
@@ -47,9 +57,11 @@ pub struct Login {
 pub async fn create(
     State(state): State<AppState>,
     extensions: Extensions,
-    Query(login): Query<Login>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
-    let (Some(username), Some(password)) = (login.username, login.password) else {
+    let username = query_value(query.as_deref(), "username");
+    let password = query_value(query.as_deref(), "password");
+    let (Some(username), Some(password)) = (username, password) else {
         return Err(ViaError::unauthorized());
     };
     let account =
