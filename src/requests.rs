@@ -1,8 +1,9 @@
 //! The request journal: every call to an emulated gateway, with its
 //! answer, credentials masked. Capped: the oldest entries go first.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -70,45 +71,72 @@ impl RequestFilter {
     }
 }
 
+/// The journal is a ring of `capacity` slots: record `id` goes to slot
+/// `id % capacity`, replacing the record `capacity` calls older. Each slot
+/// has its own lock, so calls of different accounts (of any accounts)
+/// never wait for each other, and the oldest entries still go first.
 pub struct RequestJournal {
-    records: Mutex<(u64, VecDeque<RequestRecord>)>,
-    capacity: usize,
+    slots: Box<[Mutex<Option<Box<RequestRecord>>>]>,
+    last_id: AtomicU64,
 }
 
 impl RequestJournal {
     pub fn new(capacity: usize) -> RequestJournal {
-        RequestJournal { records: Mutex::new((0, VecDeque::new())), capacity: capacity.max(1) }
+        let slots = (0..capacity.max(1)).map(|_| Mutex::new(None)).collect();
+        RequestJournal { slots, last_id: AtomicU64::new(0) }
     }
 
-    pub fn record(&self, mut record: RequestRecord) {
-        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        let (next_id, records) = &mut *guard;
-        *next_id += 1;
-        record.id = *next_id;
-        if records.len() == self.capacity {
-            records.pop_front();
+    fn slot(&self, id: u64) -> MutexGuard<'_, Option<Box<RequestRecord>>> {
+        let slot = &self.slots[(id % self.slots.len() as u64) as usize];
+        slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts a record in its slot unless a newer one got there first (a
+    /// call that finished a whole ring later).
+    fn store(&self, record: RequestRecord) {
+        let mut slot = self.slot(record.id);
+        if slot.as_ref().is_none_or(|old| old.id < record.id) {
+            *slot = Some(Box::new(record));
         }
-        records.push_back(record);
+    }
+
+    /// Journals a call; its id is the next in the sequence.
+    pub fn record(&self, mut record: RequestRecord) {
+        record.id = self.last_id.fetch_add(1, Ordering::Relaxed) + 1;
+        self.store(record);
     }
 
     /// Every record, newest first.
     pub fn all(&self) -> Vec<RequestRecord> {
-        let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.iter().rev().cloned().collect()
+        let mut records: Vec<RequestRecord> = (0..self.slots.len() as u64)
+            .filter_map(|index| self.slot(index).as_deref().cloned())
+            .collect();
+        records.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
+        records
     }
 
-    /// Replaces every record (from a snapshot), oldest first.
+    /// Replaces every record (from a snapshot); new calls get ids after
+    /// the highest.
     pub fn replace(&self, records: Vec<RequestRecord>) {
-        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        self.clear(None);
         let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
-        let skip = records.len().saturating_sub(self.capacity);
-        *guard = (guard.0.max(highest), records.into_iter().skip(skip).collect());
+        self.last_id.fetch_max(highest, Ordering::Relaxed);
+        for record in records {
+            self.store(record);
+        }
     }
 
     /// Forgets one account's records, or all.
     pub fn clear(&self, account: Option<&str>) {
-        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.retain(|r| account.is_some_and(|a| r.account.as_deref() != Some(a)));
+        for index in 0..self.slots.len() as u64 {
+            let mut slot = self.slot(index);
+            if slot
+                .as_ref()
+                .is_some_and(|r| account.is_none_or(|a| r.account.as_deref() == Some(a)))
+            {
+                *slot = None;
+            }
+        }
     }
 }
 
@@ -177,5 +205,70 @@ mod tests {
         );
         assert!(!mentions_password(b"plain"));
         assert_eq!(mask_body(b"plain", None), "plain");
+    }
+
+    fn call(account: &str) -> RequestRecord {
+        RequestRecord {
+            id: 0,
+            time: Utc::now(),
+            account: Some(account.to_owned()),
+            gateway: "ip1".to_owned(),
+            method: "GET".to_owned(),
+            path: "/api/me".to_owned(),
+            query: None,
+            headers: BTreeMap::new(),
+            body: String::new(),
+            status: 200,
+            latency_ms: 0.1,
+            fault: None,
+        }
+    }
+
+    fn ids(journal: &RequestJournal) -> Vec<u64> {
+        journal.all().iter().map(|r| r.id).collect()
+    }
+
+    #[test]
+    fn the_oldest_calls_go_first_when_full() {
+        let journal = RequestJournal::new(3);
+        for _ in 0..5 {
+            journal.record(call("a"));
+        }
+        assert_eq!(ids(&journal), [5, 4, 3]);
+    }
+
+    #[test]
+    fn calls_from_many_threads_are_all_kept_in_order() {
+        let journal = std::sync::Arc::new(RequestJournal::new(1000));
+        let threads: Vec<_> = (0..4)
+            .map(|n| {
+                let journal = journal.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        journal.record(call(&format!("account-{n}")));
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(ids(&journal), (1..=800).rev().collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn one_account_is_cleared_and_a_snapshot_keeps_its_ids() {
+        let journal = RequestJournal::new(10);
+        journal.record(call("a"));
+        journal.record(call("b"));
+        journal.record(call("a"));
+        journal.clear(Some("a"));
+        assert_eq!(ids(&journal), [2]);
+
+        let snapshot = journal.all();
+        let restored = RequestJournal::new(10);
+        restored.replace(snapshot);
+        restored.record(call("c"));
+        assert_eq!(ids(&restored), [3, 2]);
+        restored.clear(None);
+        assert!(restored.all().is_empty());
     }
 }
