@@ -20,6 +20,7 @@
 //! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
 //! - [`control`]: the `/_mock` control API for tests.
 //! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
+//! - [`routes`]: routes registered from their handlers' OpenAPI annotations.
 //! - [`openapi`]: the OpenAPI document of every route, generated from the code.
 //! - [`telemetry`]: logging, one line per request.
 //! - [`healthcheck`]: the `smsmock healthcheck` probe.
@@ -35,6 +36,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod openapi;
 pub mod requests;
+pub mod routes;
 pub mod rules;
 pub mod scheduler;
 pub mod snapshot;

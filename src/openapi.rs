@@ -1,19 +1,22 @@
 //! The OpenAPI 3.1 document of everything smsmock serves, at
 //! `GET /_mock/openapi.json`.
 //!
-//! Every route is registered through `utoipa_axum`'s `routes!`, which takes
-//! a route's path and method from the handler's `#[utoipa::path]`
-//! annotation, so the router and the document are one source and cannot
-//! drift. Schemas are derived from the very types the handlers serialise.
+//! Every route is registered by [`crate::route!`] from the path and methods
+//! of its handler's `#[utoipa::path]` annotation, so the router and the
+//! document are one source and cannot drift; the document is built from
+//! the same annotations when it is first asked for. Schemas are derived
+//! from the very types the handlers serialise.
 //! What every operation of a surface can answer (authentication failures,
 //! unknown ids, malformed or oversized bodies, in that surface's own error
 //! format) is added here once, by [`complete`], instead of on each
 //! annotation.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use axum::body::Bytes;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
@@ -26,7 +29,8 @@ use crate::domain::id::ObjectId;
 use crate::domain::money::Money;
 use crate::gateways::ip1::error::ProblemDetails;
 use crate::gateways::viamobile::error::ViaErrorEnvelope;
-use crate::http::{Surface, json};
+use crate::http::{JSON_UTF8, Surface};
+use crate::routes::{Documentation, Routes};
 
 pub const IP1_TAG: &str = "iP.1";
 pub const VIAMOBILE_TAG: &str = "Viamobile";
@@ -37,10 +41,29 @@ const IP1_BEARER: &str = "ip1Bearer";
 const IP1_BASIC: &str = "ip1Basic";
 const VIAMOBILE_BASIC: &str = "viamobileBasic";
 
-/// `GET /_mock/openapi.json`: serialised on each request, so that start-up
-/// does not pay for it.
-pub async fn serve(document: Arc<OpenApi>) -> Response {
-    json(StatusCode::OK, &*document)
+/// The document, built and serialised the first time it is asked for.
+pub struct Document {
+    routes: Vec<(String, Documentation)>,
+    json: OnceLock<Bytes>,
+}
+
+impl Document {
+    pub fn new(routes: Vec<(String, Documentation)>) -> Document {
+        Document { routes, json: OnceLock::new() }
+    }
+
+    fn json(&self) -> &Bytes {
+        self.json.get_or_init(|| {
+            let document = complete(Routes::document(&self.routes));
+            serde_json::to_vec(&document).map(Bytes::from).unwrap_or_default()
+        })
+    }
+}
+
+/// `GET /_mock/openapi.json`.
+pub async fn serve(document: Arc<Document>) -> Response {
+    let json = document.json().clone();
+    (StatusCode::OK, [(CONTENT_TYPE, JSON_UTF8)], json).into_response()
 }
 
 /// Fills in what the annotations leave to the document as a whole: title,

@@ -17,8 +17,6 @@ use chrono::TimeDelta;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use utoipa::openapi::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 
 use crate::clock::ClockSettings;
 use crate::config::ServeConfig;
@@ -32,6 +30,7 @@ use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
 use crate::openapi;
 use crate::requests::RequestJournal;
+use crate::routes::Routes;
 use crate::scheduler;
 use crate::snapshot::{self, SnapshotError};
 use crate::state::AppState;
@@ -164,23 +163,18 @@ impl App {
     }
 }
 
-/// Every route of both gateways and the control API, and the OpenAPI
-/// document that describes them.
-pub fn routes() -> (Router<AppState>, OpenApi) {
-    let (routes, document) = OpenApiRouter::new()
-        .merge(ip1::routes())
-        .merge(viamobile::routes())
-        .merge(crate::control::routes())
-        .split_for_parts();
-    (routes, openapi::complete(document))
+/// Every route of both gateways and the control API.
+pub fn routes() -> Routes {
+    Routes::new().merge(ip1::routes()).merge(viamobile::routes()).merge(crate::control::routes())
 }
 
 /// The whole HTTP surface: both gateways, the control API, and
 /// `GET /_mock/openapi.json`.
 pub fn router(state: AppState, body_limit: usize) -> Router {
-    let (routes, document) = routes();
-    let document = Arc::new(document);
+    let routes = routes();
+    let document = Arc::new(openapi::Document::new(routes.documentation()));
     routes
+        .router()
         .route("/_mock/openapi.json", get(move || openapi::serve(document.clone())))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -11,13 +11,13 @@ pub mod rules;
 pub mod state;
 pub mod verification;
 
+use crate::route;
+use crate::routes::Routes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
@@ -32,31 +32,27 @@ pub struct AccountQuery {
 }
 
 /// Every control route; each handler's `#[utoipa::path]` gives its path.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(health))
-        .routes(routes!(accounts::list, accounts::create))
-        .routes(routes!(accounts::reset))
-        .routes(routes!(clock::get, clock::configure))
-        .routes(routes!(clock::advance))
-        .routes(routes!(clock::set))
-        .routes(routes!(rules::list, rules::add, rules::clear))
-        .routes(routes!(rules::remove))
-        .routes(routes!(inbound::inject))
-        .routes(routes!(faults::list, faults::add, faults::remove))
-        .routes(routes!(verification::requests))
-        .routes(routes!(verification::messages))
-        .routes(routes!(verification::latest_to_phone))
-        .routes(routes!(verification::verify))
-        .routes(routes!(state::get, state::put))
-        .routes(routes!(state::save))
-        .routes(routes!(callbacks::list))
-        .routes(routes!(callbacks::redeliver))
-        .routes(routes!(
-            callbacks::list_failures,
-            callbacks::add_failure,
-            callbacks::remove_failures
-        ))
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(route!(self::health))
+        .route(route!(accounts::list, accounts::create))
+        .route(route!(accounts::reset))
+        .route(route!(clock::get, clock::configure))
+        .route(route!(clock::advance))
+        .route(route!(clock::set))
+        .route(route!(rules::list, rules::add, rules::clear))
+        .route(route!(rules::remove))
+        .route(route!(inbound::inject))
+        .route(route!(faults::list, faults::add, faults::remove))
+        .route(route!(verification::requests))
+        .route(route!(verification::messages))
+        .route(route!(verification::latest_to_phone))
+        .route(route!(verification::verify))
+        .route(route!(state::get, state::put))
+        .route(route!(state::save))
+        .route(route!(callbacks::list))
+        .route(route!(callbacks::redeliver))
+        .route(route!(callbacks::list_failures, callbacks::add_failure, callbacks::remove_failures))
 }
 
 /// `{"removed": N}`: how many entries a DELETE removed.

@@ -17,14 +17,12 @@ pub mod send_request;
 pub mod senders;
 pub mod settings;
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-use crate::state::AppState;
+use crate::route;
+use crate::routes::Routes;
 
 /// The settings routes, served under both documented prefixes.
-fn settings_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(settings::list)).routes(routes!(
+fn settings_routes() -> Routes {
+    Routes::new().route(route!(settings::list)).route(route!(
         settings::get,
         settings::put,
         settings::delete
@@ -32,33 +30,33 @@ fn settings_routes() -> OpenApiRouter<AppState> {
 }
 
 /// Every iP.1 route; each handler's `#[utoipa::path]` gives its path.
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .nest("/v2/me", settings_routes())
-        .nest("/me", settings_routes())
-        .routes(routes!(account::me))
-        .routes(routes!(account::account))
-        .routes(routes!(account::children, account::create_child))
-        .routes(routes!(account::child, account::update_child))
-        .routes(routes!(senders::list, senders::put_body))
-        .routes(routes!(senders::get, senders::put, senders::delete))
-        .routes(routes!(landings::list, landings::create))
-        .routes(routes!(landings::get, landings::update, landings::delete))
-        .routes(routes!(landings::elements, landings::add_element))
-        .routes(routes!(landings::element, landings::update_element))
-        .routes(routes!(batches::list, batches::send))
-        .routes(routes!(batches::get, batches::delete))
-        .routes(routes!(batches::messages))
-        .routes(routes!(batches::message))
-        .routes(routes!(conversations::all))
-        .routes(routes!(conversations::mobile_terminated))
-        .routes(routes!(conversations::mobile_originated))
-        .routes(routes!(conversations::summary))
-        .routes(routes!(contacts::list, contacts::create, contacts::delete_matching))
-        .routes(routes!(contacts::meta))
-        .routes(routes!(contacts::get, contacts::replace, contacts::patch, contacts::delete))
-        .routes(routes!(contacts::add_label))
-        .routes(routes!(contacts::remove_label))
-        .routes(routes!(blacklist::list, blacklist::create))
-        .routes(routes!(blacklist::get, blacklist::put, blacklist::delete))
+pub fn routes() -> Routes {
+    Routes::new()
+        .nest("/v2/me", &settings_routes())
+        .nest("/me", &settings_routes())
+        .route(route!(account::me))
+        .route(route!(account::account))
+        .route(route!(account::children, account::create_child))
+        .route(route!(account::child, account::update_child))
+        .route(route!(senders::list, senders::put_body))
+        .route(route!(senders::get, senders::put, senders::delete))
+        .route(route!(landings::list, landings::create))
+        .route(route!(landings::get, landings::update, landings::delete))
+        .route(route!(landings::elements, landings::add_element))
+        .route(route!(landings::element, landings::update_element))
+        .route(route!(batches::list, batches::send))
+        .route(route!(batches::get, batches::delete))
+        .route(route!(batches::messages))
+        .route(route!(batches::message))
+        .route(route!(conversations::all))
+        .route(route!(conversations::mobile_terminated))
+        .route(route!(conversations::mobile_originated))
+        .route(route!(conversations::summary))
+        .route(route!(contacts::list, contacts::create, contacts::delete_matching))
+        .route(route!(contacts::meta))
+        .route(route!(contacts::get, contacts::replace, contacts::patch, contacts::delete))
+        .route(route!(contacts::add_label))
+        .route(route!(contacts::remove_label))
+        .route(route!(blacklist::list, blacklist::create))
+        .route(route!(blacklist::get, blacklist::put, blacklist::delete))
 }

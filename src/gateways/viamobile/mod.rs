@@ -17,28 +17,27 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::Bratislava;
 use serde_json::Value;
 
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use crate::route;
+use crate::routes::Routes;
 
 use crate::http::VIAMOBILE_LEGACY_BASE;
-use crate::state::AppState;
 
 /// Every Viamobile route, under both bases; each handler's
 /// `#[utoipa::path]` gives its path.
-pub fn routes() -> OpenApiRouter<AppState> {
-    let api = OpenApiRouter::new()
-        .routes(routes!(stats::limit))
-        .routes(routes!(msisdn::status))
-        .routes(routes!(send::send))
-        .routes(routes!(send::validate))
-        .routes(routes!(send::get_send))
-        .routes(routes!(delivery::pull))
-        .routes(routes!(delivery::get))
-        .routes(routes!(token::create))
-        .routes(routes!(hlr::lookup))
-        .routes(routes!(hlr::lookup_legacy))
-        .routes(routes!(soap::wsdl, soap::call));
-    OpenApiRouter::new().nest(VIAMOBILE_LEGACY_BASE, api.clone()).merge(api)
+pub fn routes() -> Routes {
+    let api = Routes::new()
+        .route(route!(stats::limit))
+        .route(route!(msisdn::status))
+        .route(route!(send::send))
+        .route(route!(send::validate))
+        .route(route!(send::get_send))
+        .route(route!(delivery::pull))
+        .route(route!(delivery::get))
+        .route(route!(token::create))
+        .route(route!(hlr::lookup))
+        .route(route!(hlr::lookup_legacy))
+        .route(route!(soap::wsdl, soap::call));
+    Routes::new().nest(VIAMOBILE_LEGACY_BASE, &api).merge(api)
 }
 
 /// The local (Europe/Bratislava) date of a moment: Viamobile's days, and
