@@ -103,11 +103,16 @@ pub struct FaultView {
     pub spec: FaultSpec,
     /// Calls this rule has hit so far.
     pub applied: u64,
+    /// Calls this rule has matched so far; for a `rate`, each one drew
+    /// from the seeded sequence, so an import goes on where it was.
+    #[serde(default)]
+    pub matched: u64,
 }
 
 impl utoipa::PartialSchema for FaultView {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        let fields = vec![("id", u64::schema()), ("applied", u64::schema())];
+        let fields =
+            vec![("id", u64::schema()), ("applied", u64::schema()), ("matched", u64::schema())];
         crate::openapi::extended(FaultSpec::schema(), fields)
     }
 }
@@ -124,6 +129,7 @@ struct Fault {
     id: u64,
     spec: FaultSpec,
     applied: u64,
+    matched: u64,
     rng: StdRng,
 }
 
@@ -151,23 +157,26 @@ impl Faults {
     pub fn add(&self, spec: FaultSpec) -> FaultView {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let rng = StdRng::seed_from_u64(spec.seed.unwrap_or(0));
-        let view = FaultView { id, spec: spec.clone(), applied: 0 };
-        self.lock().push(Fault { id, spec, applied: 0, rng });
+        let view = FaultView { id, spec: spec.clone(), applied: 0, matched: 0 };
+        self.lock().push(Fault { id, spec, applied: 0, matched: 0, rng });
         view
     }
 
-    /// Replaces every rule (from a snapshot); rates start their seeded
-    /// sequence again.
+    /// Replaces every rule (from a snapshot). A rate's seeded sequence goes
+    /// on after the draws the rule had made.
     pub fn replace(&self, views: Vec<FaultView>) {
         let highest = views.iter().map(|v| v.id).max().unwrap_or(0);
         self.next_id.fetch_max(highest, Ordering::Relaxed);
         *self.lock() = views
             .into_iter()
-            .map(|v| Fault {
-                id: v.id,
-                rng: StdRng::seed_from_u64(v.spec.seed.unwrap_or(0)),
-                spec: v.spec,
-                applied: v.applied,
+            .map(|v| {
+                let mut rng = StdRng::seed_from_u64(v.spec.seed.unwrap_or(0));
+                if v.spec.rate.is_some() {
+                    for _ in 0..v.matched {
+                        let _: f64 = rng.random();
+                    }
+                }
+                Fault { id: v.id, spec: v.spec, applied: v.applied, matched: v.matched, rng }
             })
             .collect();
     }
@@ -175,7 +184,12 @@ impl Faults {
     pub fn list(&self) -> Vec<FaultView> {
         self.lock()
             .iter()
-            .map(|f| FaultView { id: f.id, spec: f.spec.clone(), applied: f.applied })
+            .map(|f| FaultView {
+                id: f.id,
+                spec: f.spec.clone(),
+                applied: f.applied,
+                matched: f.matched,
+            })
             .collect()
     }
 
@@ -192,6 +206,7 @@ impl Faults {
     pub fn hit(&self, call: &Call) -> Option<FaultSpec> {
         let mut rules = self.lock();
         for fault in rules.iter_mut().filter(|f| f.matches(call) && !f.spent()) {
+            fault.matched += 1;
             let hits = match fault.spec.rate {
                 Some(rate) => fault.rng.random::<f64>() < rate,
                 None => true,
@@ -252,6 +267,23 @@ mod tests {
         let first = run();
         assert_eq!(first, run());
         assert!(first.contains(&true) && first.contains(&false));
+    }
+
+    #[test]
+    fn an_imported_rate_goes_on_with_its_sequence() {
+        let faults = Faults::default();
+        faults.add(spec(None, Some(0.5), Some(7)));
+        let hits = |faults: &Faults, n| (0..n).map(|_| faults.hit(&CALL).is_some()).collect();
+        let whole: Vec<bool> = hits(&faults, 40);
+
+        let first = Faults::default();
+        first.add(spec(None, Some(0.5), Some(7)));
+        let start: Vec<bool> = hits(&first, 25);
+        let imported = Faults::default();
+        imported.replace(first.list());
+        let rest: Vec<bool> = hits(&imported, 15);
+        assert_eq!([start, rest].concat(), whole);
+        assert_eq!(imported.list()[0].matched, 40);
     }
 
     #[test]
