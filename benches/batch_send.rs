@@ -7,50 +7,22 @@
 //! and reports the time of each send and the growth of VmRSS per message.
 //! Targets (issue): accepted in under 1 s; under 1 KiB per stored message.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
+use common::rss_kib;
+
 const RECIPIENTS: usize = 100_000;
 const BATCHES: usize = 10;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[tokio::main]
 async fn main() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
-        .args(["--body-limit", &(8 * 1024 * 1024).to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
+    let server = common::start(&["--body-limit", &(8 * 1024 * 1024).to_string()]).await;
+    let base = &server.base;
     let client = reqwest::Client::new();
-    while client.get(format!("{base}/_mock/health")).send().await.is_err() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     let account: Value = client
         .post(format!("{base}/_mock/accounts"))
         .json(&json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]}))
@@ -73,7 +45,7 @@ async fn main() {
     .unwrap();
     println!("request body: {:.1} MB, {RECIPIENTS} recipients", body.len() as f64 / 1e6);
 
-    let rss_before = rss_kib(server.0.id());
+    let rss_before = rss_kib(server.pid());
     let mut times = Vec::new();
     for _ in 0..BATCHES {
         let started = Instant::now();
@@ -92,7 +64,7 @@ async fn main() {
         assert_eq!(answer["messageSummary"]["101"]["messages"], RECIPIENTS);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let rss_after = rss_kib(server.0.id());
+    let rss_after = rss_kib(server.pid());
 
     let ms: Vec<String> =
         times.iter().map(|t| format!("{:.0}", t.as_secs_f64() * 1000.0)).collect();

@@ -6,44 +6,19 @@
 //! `Customer`), and times each import and 20 filtered page reads.
 //! Targets (issue): an import of 1,000 in under 50 ms; a page in under 20 ms.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn summary(mut times: Vec<Duration>) -> String {
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    format!("median {:.1} ms, max {:.1} ms", ms(times[times.len() / 2]), ms(times[times.len() - 1]))
-}
+use common::summary;
 
 #[tokio::main]
 async fn main() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _server = Server(child);
-    let base = format!("http://127.0.0.1:{port}");
+    let server = common::start(&[]).await;
+    let base = &server.base;
     let client = reqwest::Client::new();
-    while client.get(format!("{base}/_mock/health")).send().await.is_err() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 
     let mut imports = Vec::new();
     for call in 0..100 {

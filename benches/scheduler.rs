@@ -10,44 +10,22 @@
 //!    local axum receiver answering 200, and times the advance that makes
 //!    their 30,000 reports. Target: over 5,000 callbacks per second.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
+use common::Server;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
+/// The emulator with a manual clock and room for 100,000 recipients.
 async fn start_emulator() -> (Server, String) {
-    let port = free_port();
-    let child = Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
-        .args(["--clock", "manual", "--body-limit", &(8 * 1024 * 1024).to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    while client.get(format!("{base}/_mock/health")).send().await.is_err() {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    (Server(child), base)
+    let server =
+        common::start(&["--clock", "manual", "--body-limit", &(8 * 1024 * 1024).to_string()]).await;
+    let base = server.base.clone();
+    (server, base)
 }
 
 async fn post(client: &reqwest::Client, url: String, key: Option<&str>, body: &Value) -> Value {

@@ -6,17 +6,16 @@
 //! the idle resident memory (VmRSS) of a running emulator.
 //! Budget (DESIGN.md): at most 5 ms to the first answer, at most 10 MiB idle.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
-const RUNS: usize = 20;
+use common::{free_port, rss_kib};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+const RUNS: usize = 20;
 
 fn health_answers(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
@@ -29,12 +28,7 @@ fn health_answers(port: u16) -> bool {
 }
 
 fn spawn(port: u16) -> Child {
-    Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts")
+    common::spawn(port, &[])
 }
 
 fn time_to_first_answer() -> Duration {
@@ -55,14 +49,10 @@ fn idle_rss_kib() -> u64 {
     let mut child = spawn(port);
     while !health_answers(port) {}
     std::thread::sleep(Duration::from_millis(200));
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let rss = rss_kib(child.id());
     child.kill().unwrap();
     child.wait().unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
+    rss
 }
 
 fn main() {
