@@ -36,7 +36,8 @@ pub const IP1_TAG: &str = "iP.1";
 pub const VIAMOBILE_TAG: &str = "Viamobile";
 pub const CONTROL_TAG: &str = "control";
 
-/// Security scheme names, as operations refer to them.
+/// Security scheme names. Viamobile's annotations name `viamobileBasic`
+/// themselves (`security(("viamobileBasic" = []))`).
 const IP1_BEARER: &str = "ip1Bearer";
 const IP1_BASIC: &str = "ip1Basic";
 const VIAMOBILE_BASIC: &str = "viamobileBasic";
@@ -81,40 +82,23 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
     document.tags = Some(vec![Tag::new(IP1_TAG), Tag::new(VIAMOBILE_TAG), Tag::new(CONTROL_TAG)]);
 
     let components = document.components.get_or_insert_with(Default::default);
-    components.add_security_scheme(
-        IP1_BEARER,
-        SecurityScheme::Http(
-            Http::builder()
-                .scheme(HttpAuthScheme::Bearer)
-                .description(Some("iP.1: the account's API key."))
-                .build(),
-        ),
-    );
-    components.add_security_scheme(
-        IP1_BASIC,
-        SecurityScheme::Http(
-            Http::builder()
-                .scheme(HttpAuthScheme::Basic)
-                .description(Some("iP.1: account id and API key."))
-                .build(),
-        ),
-    );
-    components.add_security_scheme(
-        VIAMOBILE_BASIC,
-        SecurityScheme::Http(
-            Http::builder()
-                .scheme(HttpAuthScheme::Basic)
-                .description(Some("Viamobile: username and password."))
-                .build(),
-        ),
-    );
-    for (name, schema) in [
-        (ProblemDetails::name(), ProblemDetails::schema()),
-        (ViaErrorEnvelope::name(), ViaErrorEnvelope::schema()),
-        (ControlErrorBody::name(), ControlErrorBody::schema()),
+    for (name, scheme, description) in [
+        (IP1_BEARER, HttpAuthScheme::Bearer, "iP.1: the account's API key."),
+        (IP1_BASIC, HttpAuthScheme::Basic, "iP.1: account id and API key."),
+        (VIAMOBILE_BASIC, HttpAuthScheme::Basic, "Viamobile: username and password."),
     ] {
-        components.schemas.insert(name.into_owned(), schema);
+        let http = Http::builder().scheme(scheme).description(Some(description)).build();
+        components.add_security_scheme(name, SecurityScheme::Http(http));
     }
+    let mut error_schemas = vec![
+        (ProblemDetails::name().into_owned(), ProblemDetails::schema()),
+        (ViaErrorEnvelope::name().into_owned(), ViaErrorEnvelope::schema()),
+        (ControlErrorBody::name().into_owned(), ControlErrorBody::schema()),
+    ];
+    ProblemDetails::schemas(&mut error_schemas);
+    ViaErrorEnvelope::schemas(&mut error_schemas);
+    ControlErrorBody::schemas(&mut error_schemas);
+    components.schemas.extend(error_schemas);
     for surface in [Surface::Ip1, Surface::Viamobile, Surface::Control] {
         let (name, description) = error_response(surface);
         components.responses.insert(name.to_owned(), RefOr::T(description));
