@@ -92,12 +92,18 @@ impl RequestJournal {
     }
 
     /// Puts a record in its slot unless a newer one got there first (a
-    /// call that finished a whole ring later).
+    /// call that finished a whole ring later). The record it replaces is
+    /// freed after the slot is unlocked.
     fn store(&self, record: RequestRecord) {
-        let mut slot = self.slot(record.id);
-        if slot.as_ref().is_none_or(|old| old.id < record.id) {
-            *slot = Some(Box::new(record));
-        }
+        let replaced = {
+            let mut slot = self.slot(record.id);
+            if slot.as_ref().is_none_or(|old| old.id < record.id) {
+                slot.replace(Box::new(record))
+            } else {
+                None
+            }
+        };
+        drop(replaced);
     }
 
     /// Journals a call; its id is the next in the sequence.

@@ -33,7 +33,7 @@ use crate::requests::RequestJournal;
 use crate::routes::Routes;
 use crate::scheduler;
 use crate::snapshot::{self, SnapshotError};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::store::{Store, StoreSettings};
 use crate::telemetry::log_requests;
 use crate::webhooks::failures::FailureScripts;
@@ -103,7 +103,7 @@ impl App {
         for spec in fixture_faults.into_iter().chain(from_file) {
             faults.add(spec);
         }
-        let state = AppState {
+        let state = AppState::new(Shared {
             faults: Arc::new(faults),
             requests: Arc::new(RequestJournal::new(config.request_journal_size)),
             body_limit: config.body_limit,
@@ -113,7 +113,7 @@ impl App {
             dispatcher: Arc::new(dispatcher),
             unregistered_sender: config.unregistered_sender,
             started: Instant::now(),
-        };
+        });
         if let Some(path) = config.state_file.as_deref().filter(|p| p.exists()) {
             let snapshot = snapshot::load(path)?;
             snapshot::import(&state, snapshot)

@@ -11,8 +11,26 @@ use crate::rules::Rules;
 use crate::store::Store;
 use crate::webhooks::Dispatcher;
 
+/// Cloned for every request and every extractor, so it is one `Arc`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every handler shares.
+pub struct Shared {
     pub store: Arc<Store>,
     /// Outcome rules set through the control API.
     pub rules: Arc<Rules>,
