@@ -109,21 +109,7 @@ pub struct FaultView {
     pub matched: u64,
 }
 
-impl utoipa::PartialSchema for FaultView {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        let fields =
-            vec![("id", u64::schema()), ("applied", u64::schema()), ("matched", u64::schema())];
-        crate::openapi::extended(FaultSpec::schema(), fields)
-    }
-}
-
-impl utoipa::ToSchema for FaultView {
-    fn schemas(
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
-    ) {
-        FaultSpec::schemas(schemas);
-    }
-}
+crate::extended_schema!(FaultView, FaultSpec, "id": u64, "applied": u64, "matched": u64);
 
 struct Fault {
     id: u64,

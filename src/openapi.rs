@@ -242,6 +242,29 @@ pub fn extended(spec: RefOr<Schema>, fields: Vec<(&str, RefOr<Schema>)>) -> RefO
     RefOr::T(Schema::Object(object))
 }
 
+/// Implements `ToSchema` for a view that flattens a closed spec next to
+/// fields of its own, with [`extended`]: `extended_schema!(Rule, RuleSpec,
+/// "id": u64)`.
+#[macro_export]
+macro_rules! extended_schema {
+    ($view:ty, $spec:ty, $($field:literal: $kind:ty),+) => {
+        impl ::utoipa::PartialSchema for $view {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                let fields = vec![$(($field, <$kind as ::utoipa::PartialSchema>::schema())),+];
+                $crate::openapi::extended(<$spec as ::utoipa::PartialSchema>::schema(), fields)
+            }
+        }
+
+        impl ::utoipa::ToSchema for $view {
+            fn schemas(
+                schemas: &mut Vec<(String, ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema>)>,
+            ) {
+                <$spec as ::utoipa::ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
 /// A string that is one fixed value, e.g. a tag.
 pub fn constant(value: &str) -> RefOr<Schema> {
     ObjectBuilder::new().schema_type(Type::String).enum_values(Some([value])).into()

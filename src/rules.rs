@@ -41,19 +41,7 @@ pub struct Rule {
     pub spec: RuleSpec,
 }
 
-impl utoipa::PartialSchema for Rule {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::openapi::extended(RuleSpec::schema(), vec![("id", u64::schema())])
-    }
-}
-
-impl utoipa::ToSchema for Rule {
-    fn schemas(
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
-    ) {
-        RuleSpec::schemas(schemas);
-    }
-}
+crate::extended_schema!(Rule, RuleSpec, "id": u64);
 
 impl Rule {
     fn matches(&self, recipient: &str, sender: &str, body: &str) -> bool {

@@ -53,19 +53,7 @@ pub struct FailureScript {
     pub spec: FailureSpec,
 }
 
-impl utoipa::PartialSchema for FailureScript {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        crate::openapi::extended(FailureSpec::schema(), vec![("id", u64::schema())])
-    }
-}
-
-impl utoipa::ToSchema for FailureScript {
-    fn schemas(
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
-    ) {
-        FailureSpec::schemas(schemas);
-    }
-}
+crate::extended_schema!(FailureScript, FailureSpec, "id": u64);
 
 /// What a callback attempt is, for matching scripts.
 pub struct AttemptContext<'a> {
