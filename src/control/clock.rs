@@ -151,10 +151,13 @@ async fn move_all(
 pub struct Advance {
     #[serde(default)]
     account: Option<String>,
+    /// Virtual seconds to move forward; give this or `duration`.
     #[serde(default)]
+    #[schema(minimum = 0)]
     seconds: Option<f64>,
     /// ISO-8601, e.g. `PT10M`.
     #[serde(default)]
+    #[schema(pattern = r"^P")]
     duration: Option<String>,
     /// How many events to list (default 1000).
     #[serde(default)]
@@ -197,6 +200,8 @@ pub async fn advance(
 pub struct SetTime {
     #[serde(default)]
     account: Option<String>,
+    /// ISO-8601, not before the clock's time.
+    #[schema(format = DateTime)]
     time: String,
     #[serde(default)]
     events: Option<usize>,
@@ -235,7 +240,9 @@ pub struct Configure {
     account: Option<String>,
     #[serde(default)]
     mode: Option<ClockMode>,
+    /// Virtual seconds per real second, above 0 and at most 1,000,000.
     #[serde(default)]
+    #[schema(exclusive_minimum = 0, maximum = 1000000)]
     speed: Option<f64>,
 }
 

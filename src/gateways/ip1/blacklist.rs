@@ -81,7 +81,7 @@ pub async fn create(
 }
 
 /// `PUT /v2/blacklist/{msisdn}`: adds the number (no body needed).
-#[utoipa::path(put, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
+#[utoipa::path(put, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, pattern = r"^(\+|00)?[1-9][0-9]{7,14}$", description = "The phone number.")),
     responses(
         (status = CREATED, description = "Added.", body = BlacklistEntry),
         (status = OK, description = "It was there already.", body = BlacklistEntry),
@@ -96,7 +96,7 @@ pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Res
 }
 
 /// `GET /v2/blacklist/{msisdn}`.
-#[utoipa::path(get, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
+#[utoipa::path(get, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, pattern = r"^(\+|00)?[1-9][0-9]{7,14}$", description = "The phone number.")),
     responses((status = OK, description = "The entry.", body = BlacklistEntry)))]
 pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
@@ -107,7 +107,7 @@ pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Res
 }
 
 /// `DELETE /v2/blacklist/{msisdn}`: answers with the removed entry.
-#[utoipa::path(delete, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, description = "The phone number.")),
+#[utoipa::path(delete, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, pattern = r"^(\+|00)?[1-9][0-9]{7,14}$", description = "The phone number.")),
     responses((status = OK, description = "The removed entry.", body = BlacklistEntry)))]
 pub async fn delete(
     caller: Ip1Caller,

@@ -52,7 +52,7 @@ fn utf16_length(text: &str) -> usize {
 #[allow(dead_code)]
 pub struct BatchRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
-    #[schema(min_length = 3, max_length = 15)]
+    #[schema(pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
     sender: String,
     recipients: RecipientsRequest,
     /// The text; `{placeholders}` are filled per recipient.

@@ -29,6 +29,7 @@ struct SenderDocument {
 #[allow(dead_code)]
 struct SenderRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
+    #[schema(pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
     sender: String,
 }
 
@@ -51,7 +52,7 @@ pub async fn list(caller: Ip1Caller) -> Response {
 }
 
 /// `GET /v2/me/senders/{sender}`.
-#[utoipa::path(get, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
+#[utoipa::path(get, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$", description = "The sender id.")),
     responses((status = OK, description = "The sender.", body = SenderDocument)))]
 pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
@@ -70,7 +71,7 @@ fn register(caller: &Ip1Caller, sender: String) -> Response {
 }
 
 /// `PUT /v2/me/senders/{sender}`: registers it.
-#[utoipa::path(put, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
+#[utoipa::path(put, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$", description = "The sender id.")),
     responses((status = OK, description = "The registered sender.", body = SenderDocument)))]
 pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let sender = checked(&raw)?;
@@ -97,7 +98,7 @@ pub async fn put_body(
 }
 
 /// `DELETE /v2/me/senders/{sender}`: unregisters it; answers like PUT.
-#[utoipa::path(delete, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, description = "The sender id.")),
+#[utoipa::path(delete, path = "/v2/me/senders/{sender}", tag = IP1_TAG, params(("sender" = String, Path, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$", description = "The sender id.")),
     responses((status = OK, description = "The unregistered sender.", body = SenderDocument)))]
 pub async fn delete(
     caller: Ip1Caller,

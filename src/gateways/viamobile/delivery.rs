@@ -222,7 +222,7 @@ pub async fn pull(
 
 /// `GET /get/delivery?id=` with HTTP Basic or `jwt`.
 #[utoipa::path(get, path = "/get/delivery", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
-    params(("id" = String, Query, description = "A client message id."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
+    params(("id" = i64, Query, description = "A client message id."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
     responses((status = OK, description = "The current records of the id's messages.", body = Answer<Deliveries>)))]
 pub async fn get(
     GetCaller(account): GetCaller,

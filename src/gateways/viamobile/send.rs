@@ -470,8 +470,8 @@ pub async fn validate(
 /// `GET /get/send?id=&msisdn=&text=` with HTTP Basic or `jwt`.
 #[utoipa::path(get, path = "/get/send", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
     params(
-        ("id" = String, Query, description = "The client's message id."),
-        ("msisdn" = String, Query, description = "The recipient."),
+        ("id" = i64, Query, description = "The client's message id."),
+        ("msisdn" = String, Query, pattern = r"^(\+|00)?[1-9][0-9]{7,14}$", description = "The recipient."),
         ("text" = String, Query, description = "At most 480 characters."),
         ("sender" = Option<String>, Query),
         ("type" = Option<String>, Query, description = "`gsm` (default) or `utf8`."),
