@@ -22,11 +22,9 @@ use crate::routes::Routes;
 
 /// The settings routes, served under both documented prefixes.
 fn settings_routes() -> Routes {
-    Routes::new().route(route!(settings::list)).route(route!(
-        settings::get,
-        settings::put,
-        settings::delete
-    ))
+    let all = route!(settings::list);
+    let one = route!(settings::get, settings::put, settings::delete);
+    Routes::new().route(all).route(one)
 }
 
 /// Every iP.1 route; each handler's `#[utoipa::path]` gives its path.
