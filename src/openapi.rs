@@ -17,7 +17,8 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
@@ -100,8 +101,8 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
     ControlErrorBody::schemas(&mut error_schemas);
     components.schemas.extend(error_schemas);
     for surface in [Surface::Ip1, Surface::Viamobile, Surface::Control] {
-        let (name, description) = error_response(surface);
-        components.responses.insert(name.to_owned(), RefOr::T(description));
+        let name = error_response_name(surface);
+        components.responses.insert(name.to_owned(), RefOr::T(error_response(surface)));
     }
 
     for (path, item) in document.paths.paths.iter_mut() {
@@ -109,6 +110,7 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
         for (method, operation) in operations(item) {
             operation.operation_id = Some(operation_id(method, path));
             add_common_answers(surface, path, operation);
+            add_listing_headers(operation);
         }
     }
     document
@@ -139,30 +141,31 @@ fn operation_id(method: &str, path: &str) -> String {
     std::iter::once(method).chain(words).collect::<Vec<_>>().join("_")
 }
 
-/// The name and the shape of a surface's error answer.
-fn error_response(surface: Surface) -> (&'static str, ApiResponse) {
-    let (name, schema, description) = match surface {
-        Surface::Ip1 => ("Ip1Problem", ProblemDetails::name(), "iP.1 problem details"),
-        Surface::Viamobile => ("ViamobileError", ViaErrorEnvelope::name(), "Viamobile error"),
-        Surface::Control | Surface::Other => {
-            ("ControlError", ControlErrorBody::name(), "control API error")
-        }
+/// The name of a surface's error answer among the document's responses.
+fn error_response_name(surface: Surface) -> &'static str {
+    match surface {
+        Surface::Ip1 => "Ip1Problem",
+        Surface::Viamobile => "ViamobileError",
+        Surface::Control | Surface::Other => "ControlError",
+    }
+}
+
+/// The shape of a surface's error answer.
+fn error_response(surface: Surface) -> ApiResponse {
+    let (schema, description) = match surface {
+        Surface::Ip1 => (ProblemDetails::name(), "iP.1 problem details"),
+        Surface::Viamobile => (ViaErrorEnvelope::name(), "Viamobile error"),
+        Surface::Control | Surface::Other => (ControlErrorBody::name(), "control API error"),
     };
     let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build();
-    (
-        name,
-        ResponseBuilder::new()
-            .description(description)
-            .content("application/json", content)
-            .build(),
-    )
+    ResponseBuilder::new().description(description).content("application/json", content).build()
 }
 
 /// Adds the statuses every operation of a surface can answer, in its error
 /// format, and the surface's security requirement. An annotation's own
 /// entry for a status wins.
 fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
-    let (name, _) = error_response(surface);
+    let name = error_response_name(surface);
     let (statuses, security): (&[&str], Vec<SecurityRequirement>) = match surface {
         Surface::Ip1 => (
             &["400", "401", "404", "413", "415"],
@@ -188,6 +191,36 @@ fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
     if !security.is_empty() && operation.security.is_none() {
         operation.security = Some(security);
     }
+}
+
+/// A paginated collection (one that takes `start` and `limit`, see
+/// [`crate::gateways::ip1::pagination::Page`]) answers with the headers
+/// [`crate::gateways::ip1::pagination::Listing::respond`] writes.
+fn add_listing_headers(operation: &mut Operation) {
+    let takes = |name: &str| {
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| p.name == name && p.parameter_in == ParameterIn::Query)
+    };
+    if !(takes("start") && takes("limit")) {
+        return;
+    }
+    let Some(RefOr::T(page)) = operation.responses.responses.get_mut("200") else {
+        return;
+    };
+    let header = |schema: RefOr<Schema>, description: &str| {
+        let mut header = Header::new(schema);
+        header.description = Some(description.to_owned());
+        header
+    };
+    page.headers.insert(
+        "Link".to_owned(),
+        header(String::schema(), "self, first, prev, next and last pages, keeping the filters"),
+    );
+    page.headers
+        .insert("X-Total-Count".to_owned(), header(u64::schema(), "Matching items in all pages"));
 }
 
 /// ObjectIds are 24 lowercase hex digits.

@@ -125,10 +125,7 @@ fn matches(batch: &Batch, tags: &[&str], reference: &[&str], direction: Option<D
 /// `GET /v2/batches`: the account's batches, oldest first, without
 /// summaries; filters `tags`, `reference`, `direction`.
 #[utoipa::path(get, path = "/v2/batches", tag = IP1_TAG, params(Page, BatchFilters),
-    responses((status = OK, description = "A page of batches, without summaries.", body = Vec<BatchDocument>, content_type = "application/json", headers(
-            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
-            ("X-Total-Count" = u64, description = "Matching items in all pages"),
-        ))))]
+    responses((status = OK, description = "A page of batches, without summaries.", body = Vec<BatchDocument>)))]
 pub async fn list(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -219,10 +216,7 @@ pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<R
 /// its latest status only.
 #[utoipa::path(get, path = "/v2/batches/{batch}/messages", tag = IP1_TAG,
     params(("batch" = String, Path, description = "The batch id."), Page),
-    responses((status = OK, description = "A page of the batch's messages, each with its latest status.", body = Vec<MessageDocument>, content_type = "application/json", headers(
-            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
-            ("X-Total-Count" = u64, description = "Matching items in all pages"),
-        ))))]
+    responses((status = OK, description = "A page of the batch's messages, each with its latest status.", body = Vec<MessageDocument>)))]
 pub async fn messages(
     caller: Ip1Caller,
     headers: HeaderMap,

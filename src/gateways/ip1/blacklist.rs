@@ -34,10 +34,7 @@ fn invalid_number(field: &str, raw: &str) -> Ip1Error {
 
 /// `GET /v2/blacklist`: paginated, oldest first.
 #[utoipa::path(get, path = "/v2/blacklist", tag = IP1_TAG, params(Page),
-    responses((status = OK, description = "A page of blacklisted numbers, oldest first.", body = Vec<BlacklistEntry>, content_type = "application/json", headers(
-            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
-            ("X-Total-Count" = u64, description = "Matching items in all pages"),
-        ))))]
+    responses((status = OK, description = "A page of blacklisted numbers, oldest first.", body = Vec<BlacklistEntry>)))]
 pub async fn list(
     caller: Ip1Caller,
     headers: HeaderMap,

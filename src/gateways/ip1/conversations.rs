@@ -52,10 +52,7 @@ async fn list(
 
 /// `GET /v2/conversations/{participant}`: both directions.
 #[utoipa::path(get, path = "/v2/conversations/{participant}", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender."), Page),
-    responses((status = OK, description = "Messages to and from the participant.", body = Vec<MessageDocument>, content_type = "application/json", headers(
-            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
-            ("X-Total-Count" = u64, description = "Matching items in all pages"),
-        ))))]
+    responses((status = OK, description = "Messages to and from the participant.", body = Vec<MessageDocument>)))]
 pub async fn all(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -67,10 +64,7 @@ pub async fn all(
 
 /// `GET /v2/conversations/{participant}/mt`: messages sent to them.
 #[utoipa::path(get, path = "/v2/conversations/{participant}/mt", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender."), Page),
-    responses((status = OK, description = "Messages sent to the participant.", body = Vec<MessageDocument>, content_type = "application/json", headers(
-            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
-            ("X-Total-Count" = u64, description = "Matching items in all pages"),
-        ))))]
+    responses((status = OK, description = "Messages sent to the participant.", body = Vec<MessageDocument>)))]
 pub async fn mobile_terminated(
     caller: Ip1Caller,
     headers: HeaderMap,
@@ -82,10 +76,7 @@ pub async fn mobile_terminated(
 
 /// `GET /v2/conversations/{participant}/mo`: messages received from them.
 #[utoipa::path(get, path = "/v2/conversations/{participant}/mo", tag = IP1_TAG, params(("participant" = String, Path, description = "An MSISDN or an alphanumeric sender."), Page),
-    responses((status = OK, description = "Messages received from the participant.", body = Vec<MessageDocument>, content_type = "application/json", headers(
-            ("Link" = String, description = "self, first, prev, next and last pages, keeping the filters"),
-            ("X-Total-Count" = u64, description = "Matching items in all pages"),
-        ))))]
+    responses((status = OK, description = "Messages received from the participant.", body = Vec<MessageDocument>)))]
 pub async fn mobile_originated(
     caller: Ip1Caller,
     headers: HeaderMap,
