@@ -49,6 +49,13 @@ pub fn credentials(headers: &HeaderMap) -> Option<Credentials> {
     None
 }
 
+/// The first value of a query parameter, decoded.
+pub fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 /// An absolute http(s) URL with a host: what callback URLs must be.
 pub fn is_absolute_http_url(text: &str) -> bool {
     url::Url::parse(text).is_ok_and(|url| {

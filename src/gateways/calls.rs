@@ -21,7 +21,7 @@ use chrono::Utc;
 use super::ip1::error::Ip1Error;
 use super::viamobile::error::ViaError;
 use crate::faults::{Call, FaultAction, FaultSpec};
-use crate::http::{Credentials, Surface, credentials};
+use crate::http::{Credentials, Surface, credentials, query_value};
 use crate::requests::{RequestRecord, mask_body, mask_header, mask_query, mentions_password};
 use crate::state::AppState;
 use crate::telemetry::noted_account;
@@ -48,10 +48,7 @@ fn claimed_account(
     if surface != Surface::Viamobile {
         return None;
     }
-    let jwt = url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-        .find(|(name, _)| name == "jwt")
-        .map(|(_, value)| value.into_owned());
-    if let Some(token) = jwt {
+    if let Some(token) = query_value(parts.uri.query(), "jwt") {
         return super::viamobile::token::verify(state, &token).map(|a| a.id().to_owned());
     }
     body?.get("username")?.as_str().map(str::to_owned)

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use serde_json::Value;
 
 use super::error::ViaError;
-use crate::http::{Credentials, credentials};
+use crate::http::{Credentials, credentials, query_value};
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
 use crate::telemetry::note_account;
@@ -39,10 +39,7 @@ impl FromRequestParts<AppState> for GetCaller {
     type Rejection = ViaError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ViaError> {
-        let token = url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .find(|(name, _)| name == "jwt")
-            .map(|(_, value)| value.into_owned());
-        match token {
+        match query_value(parts.uri.query(), "jwt") {
             Some(token) => {
                 let account = super::token::verify(state, &token).ok_or(ViaError::unauthorized())?;
                 note_account(&parts.extensions, account.id());

@@ -22,6 +22,7 @@ use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
 use crate::domain::status;
+use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::scheduler::Reports;
 use crate::state::AppState;
@@ -228,10 +229,7 @@ pub async fn get(
     GetCaller(account): GetCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
-    let id = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "id")
-        .map(|(_, value)| value.into_owned())
-        .ok_or(ViaError::bad_request())?;
+    let id = query_value(query.as_deref(), "id").ok_or(ViaError::bad_request())?;
     let id: i64 = id.trim().parse().map_err(|_| ViaError::id_not_integer())?;
     Ok(answer(account.read(|data| records(data, &[Key::Client(id)]))))
 }

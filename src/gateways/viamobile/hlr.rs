@@ -15,6 +15,7 @@ use super::error::ViaError;
 use crate::domain::lifecycle::{MagicNumber, Outcome};
 use crate::domain::network::operator_code;
 use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
+use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
 
@@ -47,10 +48,7 @@ fn look_up(
     GetCaller(_): GetCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
-    let raw = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(name, _)| name == "msisdn")
-        .map(|(_, value)| value.into_owned())
-        .ok_or(ViaError::bad_request())?;
+    let raw = query_value(query.as_deref(), "msisdn").ok_or(ViaError::bad_request())?;
     let digits = strip_international_prefix(&raw).to_owned();
     let status = if !is_plausible_msisdn(&digits) {
         "INVALID-NUMBER"

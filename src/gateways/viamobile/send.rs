@@ -34,6 +34,7 @@ use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
 use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, SendContext, SendRequest, create_batch, render};
 use crate::domain::sender::normalize_viamobile_sender;
+use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
@@ -127,9 +128,7 @@ fn parse_json(body: &Value) -> Result<SendInput, ViaError> {
 /// Reads `GET /get/send` parameters: `id`, `msisdn`, `text`, `sender`,
 /// `type`, `time_to_send`.
 fn parse_query(query: Option<&str>) -> Result<SendInput, ViaError> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let get = |name: &str| query_value(query, name);
     let (Some(id), Some(msisdn), Some(text)) = (get("id"), get("msisdn"), get("text")) else {
         return Err(ViaError::bad_request());
     };

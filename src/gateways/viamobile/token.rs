@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::answer::Answer;
 use super::error::ViaError;
+use crate::http::query_value;
 use crate::openapi::VIAMOBILE_TAG;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
@@ -35,20 +36,13 @@ fn secret() -> &'static [u8; 32] {
 }
 
 /// The query of `/token/create`, for the OpenAPI document; read with
-/// [`query_value`], where a repeated parameter's first value counts.
+/// [`query_value`], so a repeated parameter's first value counts.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct Login {
     username: String,
     password: String,
-}
-
-/// The first value of a query parameter.
-fn query_value(query: Option<&str>, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }
 
 /// `GET /token/create?username=&password=`.
