@@ -23,16 +23,7 @@ async fn main() {
     let server = common::start(&["--body-limit", &(8 * 1024 * 1024).to_string()]).await;
     let base = &server.base;
     let client = reqwest::Client::new();
-    let account: Value = client
-        .post(format!("{base}/_mock/accounts"))
-        .json(&json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(account["apiKeys"][0], "bench-key");
+    common::create_bench_account(base).await;
 
     let recipients: Vec<String> =
         (0..RECIPIENTS).map(|i| format!("46{:09}", 701_000_000 + i)).collect();
@@ -51,7 +42,7 @@ async fn main() {
         let started = Instant::now();
         let response = client
             .post(format!("{base}/v2/batches"))
-            .bearer_auth("bench-key")
+            .bearer_auth(common::BENCH_KEY)
             .header("Content-Type", "application/json")
             .body(body.clone())
             .send()

@@ -40,6 +40,12 @@ async fn post(client: &reqwest::Client, url: String, key: Option<&str>, body: &V
     answer
 }
 
+/// Moves every clock ten minutes on, listing no events.
+async fn advance_ten_minutes(client: &reqwest::Client, base: &str) -> Value {
+    let url = format!("{base}/_mock/clock/advance");
+    post(client, url, None, &json!({"seconds": 600, "events": 0})).await
+}
+
 fn recipients(count: usize) -> Vec<String> {
     (0..count).map(|i| format!("46{:09}", 701_000_000 + i)).collect()
 }
@@ -47,21 +53,14 @@ fn recipients(count: usize) -> Vec<String> {
 async fn advance_one_million() {
     let (_server, base) = start_emulator().await;
     let client = reqwest::Client::new();
-    let account = json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]});
-    post(&client, format!("{base}/_mock/accounts"), None, &account).await;
+    common::create_bench_account(&base).await;
     let batch =
         json!({"sender": "iP1", "recipients": recipients(100_000), "body": "Your code is 123456"});
     for _ in 0..10 {
-        post(&client, format!("{base}/v2/batches"), Some("bench-key"), &batch).await;
+        post(&client, format!("{base}/v2/batches"), Some(common::BENCH_KEY), &batch).await;
     }
     let started = Instant::now();
-    let pass = post(
-        &client,
-        format!("{base}/_mock/clock/advance"),
-        None,
-        &json!({"seconds": 600, "events": 0}),
-    )
-    .await;
+    let pass = advance_ten_minutes(&client, &base).await;
     let elapsed = started.elapsed();
     assert_eq!(pass["statusChanges"], 2_000_000);
     println!(
@@ -89,21 +88,14 @@ async fn callback_throughput() {
 
     let (_server, base) = start_emulator().await;
     let client = reqwest::Client::new();
-    let account = json!({"gateway": "ip1", "balance": 1e9, "apiKeys": ["bench-key"]});
-    post(&client, format!("{base}/_mock/accounts"), None, &account).await;
+    common::create_bench_account(&base).await;
     let batch = json!({
         "sender": "iP1", "recipients": recipients(10_000), "body": "Your code is 123456",
         "deliveryReportUrl": receiver_url,
     });
-    post(&client, format!("{base}/v2/batches"), Some("bench-key"), &batch).await;
+    post(&client, format!("{base}/v2/batches"), Some(common::BENCH_KEY), &batch).await;
     let started = Instant::now();
-    let pass = post(
-        &client,
-        format!("{base}/_mock/clock/advance"),
-        None,
-        &json!({"seconds": 600, "events": 0}),
-    )
-    .await;
+    let pass = advance_ten_minutes(&client, &base).await;
     let elapsed = started.elapsed().as_secs_f64();
     let attempts = pass["callbackAttempts"].as_u64().unwrap();
     assert_eq!(attempts, 30_000);

@@ -64,7 +64,7 @@ async fn load(url: &str, body: &[u8], from: Instant, until: Instant) -> Vec<Dura
                     let started = Instant::now();
                     let response = client
                         .post(&url)
-                        .bearer_auth("bench-key")
+                        .bearer_auth(common::BENCH_KEY)
                         .header("Content-Type", "application/json")
                         .body(body.clone())
                         .send()
@@ -142,15 +142,7 @@ async fn compare() {
     report("bare axum handler parsing the same JSON", &baseline);
 
     let emulator = common::start(&[]).await;
-    let account =
-        json!({"gateway": "ip1", "balance": 1e12, "apiKeys": ["bench-key"], "senders": ["Acme"]});
-    let created = reqwest::Client::new()
-        .post(format!("{}/_mock/accounts", emulator.base))
-        .json(&account)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), StatusCode::CREATED);
+    common::create_bench_account(&emulator.base).await;
     let emulated = measure(&format!("{}/v2/batches", emulator.base), &body).await;
     report("smsmock POST /v2/batches, one recipient", &emulated);
     println!(

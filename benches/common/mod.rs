@@ -54,6 +54,22 @@ pub async fn start(extra: &[&str]) -> Server {
     server
 }
 
+/// The key of the account [`create_bench_account`] makes.
+pub const BENCH_KEY: &str = "bench-key";
+
+/// An iP.1 account whose balance no benchmark runs out of, with the
+/// senders the benchmarks use (`iP1` is always registered).
+pub async fn create_bench_account(base: &str) {
+    let account = serde_json::json!({"gateway": "ip1", "balance": 1e12, "apiKeys": [BENCH_KEY], "senders": ["Acme"]});
+    let created = reqwest::Client::new()
+        .post(format!("{base}/_mock/accounts"))
+        .json(&account)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+}
+
 /// VmRSS of a process, in KiB.
 pub fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
