@@ -187,6 +187,11 @@ impl Faults {
         before - rules.len()
     }
 
+    /// Removes one account's rules, or every rule (`None`).
+    pub fn remove_account(&self, account: Option<&str>) {
+        self.lock().retain(|f| account.is_some_and(|a| f.spec.account.as_deref() != Some(a)));
+    }
+
     /// The fault that hits this call, if any: the first matching rule that
     /// is not spent and, for a rate, whose draw falls under it.
     pub fn hit(&self, call: &Call) -> Option<FaultSpec> {

@@ -9,14 +9,14 @@
 //! - [`state`]: the state handle handlers receive.
 //! - [`fixtures`]: the accounts the emulator starts with.
 //! - [`domain`]: accounts, money, senders, phone numbers; pure and unit-tested.
+//! - [`engine`]: every change of state: sends, incoming SMS, due steps,
+//!   reset, export and import; the owner of everything below.
 //! - [`store`]: accounts as shards, each behind its own lock.
 //! - [`clock`]: per-account virtual time.
-//! - [`scheduler`]: due status changes and callback attempts, in time order.
 //! - [`webhooks`]: callback attempts, retries, failure scripts, journal.
 //! - [`rules`]: outcome rules set through the control API.
 //! - [`faults`]: fault rules on the gateway APIs.
 //! - [`requests`]: the journal of gateway calls.
-//! - [`snapshot`]: exporting, importing and keeping all state.
 //! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
 //! - [`control`]: the `/_mock` control API for tests.
 //! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
@@ -29,6 +29,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod domain;
+pub mod engine;
 pub mod faults;
 pub mod fixtures;
 pub mod gateways;
@@ -38,8 +39,6 @@ pub mod openapi;
 pub mod requests;
 pub mod routes;
 pub mod rules;
-pub mod scheduler;
-pub mod snapshot;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -126,14 +126,18 @@ impl RequestJournal {
     pub fn replace(&self, records: Vec<RequestRecord>) {
         self.clear(None);
         let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
-        self.last_id.fetch_max(highest, Ordering::Relaxed);
+        self.last_id.store(highest, Ordering::Relaxed);
         for record in records {
             self.store(record);
         }
     }
 
-    /// Forgets one account's records, or all.
+    /// Forgets one account's records, or all (and then numbers calls from
+    /// 1 again).
     pub fn clear(&self, account: Option<&str>) {
+        if account.is_none() {
+            self.last_id.store(0, Ordering::Relaxed);
+        }
         for index in 0..self.slots.len() as u64 {
             let mut slot = self.slot(index);
             if slot

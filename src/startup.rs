@@ -13,15 +13,14 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::TimeDelta;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::clock::ClockSettings;
 use crate::config::ServeConfig;
 use crate::control::error::ControlError;
-use crate::faults::Faults;
+use crate::engine::snapshot::{self, SnapshotError};
+use crate::engine::{Engine, run};
 use crate::fixtures::{Fixtures, FixturesError, load_faults};
 use crate::gateways::calls::gateway_calls;
 use crate::gateways::ip1::error::Ip1Error;
@@ -29,15 +28,9 @@ use crate::gateways::viamobile::error::ViaError;
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
 use crate::openapi;
-use crate::requests::RequestJournal;
 use crate::routes::Routes;
-use crate::scheduler;
-use crate::snapshot::{self, SnapshotError};
 use crate::state::{AppState, Shared};
-use crate::store::{Store, StoreSettings};
 use crate::telemetry::log_requests;
-use crate::webhooks::failures::FailureScripts;
-use crate::webhooks::{CallbackPolicy, Dispatcher};
 
 /// How long shutdown waits for callback attempts in flight.
 const BACKGROUND_GRACE: Duration = Duration::from_secs(10);
@@ -75,50 +68,25 @@ impl App {
         lifecycle.expires_after_seconds =
             config.expires_after.unwrap_or(lifecycle.expires_after_seconds);
         lifecycle.detailed_statuses |= config.detailed_statuses;
-        let settings = StoreSettings {
-            clock: ClockSettings { mode: config.clock, speed: config.clock_speed },
-            accept_any_credentials: config.accept_any_credentials,
-        };
-        let fixture_faults = std::mem::take(&mut fixtures.faults);
-        let store = Store::new(fixtures, settings).map_err(|err| FixturesError::Invalid {
-            path: path.to_owned(),
-            problem: err.to_string(),
-        })?;
-        let policy = CallbackPolicy {
-            retry_interval: TimeDelta::seconds(i64::from(config.dr_retry_interval)),
-            max_attempts: config.dr_max_attempts,
-            timeout: Duration::from_millis(config.dr_timeout_ms),
-            accept_any_2xx: config.dr_accept_any_2xx,
-            concurrency: config.callback_concurrency,
-        };
-        let everywhere =
-            (config.dr_fail_first > 0).then_some((config.dr_fail_first, config.dr_fail_mode));
-        let dispatcher =
-            Dispatcher::new(policy, FailureScripts::new(everywhere), config.callback_journal_size);
-        let faults = Faults::default();
-        let from_file = match &config.faults {
-            Some(path) => load_faults(path)?,
-            None => Vec::new(),
-        };
-        for spec in fixture_faults.into_iter().chain(from_file) {
-            faults.add(spec);
+        let mut faults = std::mem::take(&mut fixtures.faults);
+        if let Some(path) = &config.faults {
+            faults.extend(load_faults(path)?);
         }
-        let state = AppState::new(Shared {
-            faults: Arc::new(faults),
-            requests: Arc::new(RequestJournal::new(config.request_journal_size)),
-            body_limit: config.body_limit,
-            state_file: config.state_file.clone(),
-            store: Arc::new(store),
-            rules: Arc::default(),
-            dispatcher: Arc::new(dispatcher),
-            unregistered_sender: config.unregistered_sender,
-            started: Instant::now(),
-        });
+        let engine = Engine::new(fixtures, config, faults).map_err(|err| {
+            FixturesError::Invalid { path: path.to_owned(), problem: err.to_string() }
+        })?;
         if let Some(path) = config.state_file.as_deref().filter(|p| p.exists()) {
             let snapshot = snapshot::load(path)?;
-            snapshot::import(&state, snapshot)
+            engine
+                .import(snapshot)
                 .map_err(|problem| SnapshotError::Invalid { path: path.to_owned(), problem })?;
         }
+        let state = AppState::new(Shared {
+            engine: Arc::new(engine),
+            body_limit: config.body_limit,
+            state_file: config.state_file.clone(),
+            started: Instant::now(),
+        });
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
             .await
@@ -144,7 +112,7 @@ impl App {
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
         let tasks = TaskTracker::new();
-        tasks.spawn(scheduler::ticker(self.state.clone(), stop.clone(), tasks.clone()));
+        tasks.spawn(run::ticker(self.state.engine.clone(), stop.clone(), tasks.clone()));
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         stop.cancel();
         tasks.close();
@@ -154,7 +122,7 @@ impl App {
             );
         }
         if let Some(path) = &self.state.state_file {
-            match snapshot::save(&self.state, path) {
+            match self.state.engine.save(path) {
                 Ok(bytes) => tracing::info!(path = %path.display(), bytes, "state saved"),
                 Err(err) => tracing::error!(%err, "state not saved"),
             }

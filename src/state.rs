@@ -4,12 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::UnregisteredSender;
-use crate::faults::Faults;
-use crate::requests::RequestJournal;
-use crate::rules::Rules;
-use crate::store::Store;
-use crate::webhooks::Dispatcher;
+use crate::engine::Engine;
 
 /// Cloned for every request and every extractor, so it is one `Arc`.
 #[derive(Clone)]
@@ -29,18 +24,11 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// What every handler shares.
+/// What every handler shares: the engine, and the settings of the HTTP
+/// side.
 pub struct Shared {
-    pub store: Arc<Store>,
-    /// Outcome rules set through the control API.
-    pub rules: Arc<Rules>,
-    /// Makes callback attempts and keeps their journal.
-    pub dispatcher: Arc<Dispatcher>,
-    pub unregistered_sender: UnregisteredSender,
-    /// Fault rules on the gateway APIs.
-    pub faults: Arc<Faults>,
-    /// Every call to a gateway.
-    pub requests: Arc<RequestJournal>,
+    /// Everything the emulator holds, and every change to it.
+    pub engine: Arc<Engine>,
     /// Largest request body, in bytes.
     pub body_limit: usize,
     /// Where state is kept across restarts (`--state-file`).

@@ -14,6 +14,7 @@ use super::error::{ControlError, ControlErrorBody, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
 use crate::domain::money::{Currency, Money};
+use crate::engine::Scope;
 use crate::gateways::viamobile::local_date;
 use crate::http::json;
 use crate::openapi::{CONTROL_TAG, constant, extended};
@@ -121,7 +122,7 @@ impl AccountView {
 #[utoipa::path(get, path = "/_mock/accounts", tag = CONTROL_TAG,
     responses((status = OK, description = "Every account, credentials included.", body = Vec<AccountView>)))]
 pub async fn list(State(state): State<AppState>) -> Response {
-    let views: Vec<AccountView> = state.store.list().iter().map(AccountView::of).collect();
+    let views: Vec<AccountView> = state.engine.store().list().iter().map(AccountView::of).collect();
     json(StatusCode::OK, &views)
 }
 
@@ -165,40 +166,34 @@ pub async fn create(
     ControlJson(body): ControlJson<NewAccount>,
 ) -> Result<Response, ControlError> {
     let account = match body {
-        NewAccount::Ip1(spec) => AnyAccount::Ip1(state.store.create_ip1(spec, Origin::Runtime)?),
+        NewAccount::Ip1(spec) => {
+            AnyAccount::Ip1(state.engine.store().create_ip1(spec, Origin::Runtime)?)
+        }
         NewAccount::Viamobile(spec) => {
-            AnyAccount::Viamobile(state.store.create_viamobile(spec, Origin::Runtime)?)
+            AnyAccount::Viamobile(state.engine.store().create_viamobile(spec, Origin::Runtime)?)
         }
     };
     Ok(json(StatusCode::CREATED, &AccountView::of(&account)))
 }
 
 /// `DELETE /_mock/reset[?account=]`: one account forgets everything it did
-/// (data, clock, rules, callback journal), or everything goes back to the
-/// fixtures (and every rule, failure script and journal entry is gone).
+/// (data, clock, and its rules, faults, failure scripts and journal
+/// entries), or everything goes back to the fixtures.
 #[utoipa::path(delete, path = "/_mock/reset", tag = CONTROL_TAG, params(AccountQuery),
     responses((status = OK, description = "What was reset.", body = ResetDone)))]
 pub async fn reset(
     State(state): State<AppState>,
     ControlQuery(filter): ControlQuery<AccountQuery>,
 ) -> Result<Response, ControlError> {
-    match filter.account {
-        Some(name) => {
-            let account =
-                state.store.find(&name).ok_or_else(|| ControlError::unknown_account(&name))?;
-            account.reset();
-            Ok(json(StatusCode::OK, &ResetDone { reset: "account", account: Some(name) }))
-        }
-        None => {
-            state.store.reset_all();
-            state.rules.clear(None);
-            state.dispatcher.failures.remove(None);
-            state.dispatcher.journal.clear(None);
-            state.requests.clear(None);
-            state.faults.remove(None);
-            Ok(json(StatusCode::OK, &ResetDone { reset: "all", account: None }))
-        }
-    }
+    let scope = match filter.account.as_deref() {
+        Some(name) => Scope::Account(name),
+        None => Scope::All,
+    };
+    state.engine.reset(scope).ok_or_else(|| {
+        ControlError::unknown_account(filter.account.as_deref().unwrap_or_default())
+    })?;
+    let reset = if filter.account.is_some() { "account" } else { "all" };
+    Ok(json(StatusCode::OK, &ResetDone { reset, account: filter.account }))
 }
 
 /// The answer of `DELETE /_mock/reset`.

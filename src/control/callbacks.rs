@@ -26,7 +26,7 @@ pub async fn list(
     State(state): State<AppState>,
     ControlQuery(filter): ControlQuery<Filter>,
 ) -> Response {
-    json(StatusCode::OK, &state.dispatcher.journal.list(&filter))
+    json(StatusCode::OK, &state.engine.callbacks.journal.list(&filter))
 }
 
 /// `POST /_mock/callbacks/{id}/redeliver`: sends a journaled callback once
@@ -39,10 +39,10 @@ pub async fn redeliver(
     ControlPath(id): ControlPath<String>,
 ) -> Result<Response, ControlError> {
     let record =
-        id.parse().ok().and_then(|id| state.dispatcher.journal.get(id)).ok_or_else(|| {
+        id.parse().ok().and_then(|id| state.engine.callbacks.journal.get(id)).ok_or_else(|| {
             ControlError::new(StatusCode::NOT_FOUND, format!("no callback attempt {id:?}"))
         })?;
-    let virtual_time = match state.store.find(&record.account) {
+    let virtual_time = match state.engine.store().find(&record.account) {
         Some(AnyAccount::Ip1(account)) => account.clock().now(),
         Some(AnyAccount::Viamobile(account)) => account.clock().now(),
         None => Utc::now(),
@@ -59,7 +59,8 @@ pub async fn redeliver(
         attempts: record.attempt,
     };
     let attempt = state
-        .dispatcher
+        .engine
+        .callbacks
         .attempt(&record.account, &job, record.attempt.max(1), virtual_time, true)
         .await;
     Ok(json(StatusCode::OK, &attempt))
@@ -73,16 +74,16 @@ pub async fn add_failure(
     ControlJson(spec): ControlJson<FailureSpec>,
 ) -> Result<Response, ControlError> {
     if let Some(name) = spec.account.as_deref() {
-        state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?;
+        state.engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?;
     }
-    Ok(json(StatusCode::CREATED, &state.dispatcher.failures.add(spec)))
+    Ok(json(StatusCode::CREATED, &state.engine.callbacks.failures.add(spec)))
 }
 
 /// `GET /_mock/callbacks/failures`.
 #[utoipa::path(get, path = "/_mock/callbacks/failures", tag = CONTROL_TAG,
     responses((status = OK, description = "Every failure script.", body = Vec<FailureScript>)))]
 pub async fn list_failures(State(state): State<AppState>) -> Response {
-    json(StatusCode::OK, &state.dispatcher.failures.list())
+    json(StatusCode::OK, &state.engine.callbacks.failures.list())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -99,7 +100,7 @@ pub async fn remove_failures(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<FailureQuery>,
 ) -> Result<Response, ControlError> {
-    let removed = state.dispatcher.failures.remove(query.id);
+    let removed = state.engine.callbacks.failures.remove(query.id);
     if query.id.is_some() && removed == 0 {
         return Err(ControlError::new(StatusCode::NOT_FOUND, "no such failure script"));
     }

@@ -13,9 +13,9 @@ use super::AccountQuery;
 use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::time::{iso, parse_iso, parse_iso_duration, serialize_iso};
+use crate::engine::run::{Pass, run_until};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
-use crate::scheduler::{Pass, run_until};
 use crate::state::AppState;
 use crate::store::AnyAccount;
 
@@ -79,10 +79,10 @@ fn view(account: &AnyAccount) -> ClockView {
 /// One named account, or every account.
 fn targets(state: &AppState, account: Option<&str>) -> Result<Vec<AnyAccount>, ControlError> {
     match account {
-        Some(name) => {
-            Ok(vec![state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?])
-        }
-        None => Ok(state.store.list()),
+        Some(name) => Ok(vec![
+            state.engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?,
+        ]),
+        None => Ok(state.engine.store().list()),
     }
 }
 
@@ -94,11 +94,12 @@ pub async fn get(
     ControlQuery(query): ControlQuery<AccountQuery>,
 ) -> Result<Response, ControlError> {
     if let Some(name) = query.account.as_deref() {
-        let account = state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?;
+        let account =
+            state.engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?;
         return Ok(json(StatusCode::OK, &view(&account)));
     }
-    let defaults = state.store.new_account_clock();
-    let accounts: Vec<ClockView> = state.store.list().iter().map(view).collect();
+    let defaults = state.engine.store().new_account_clock();
+    let accounts: Vec<ClockView> = state.engine.store().list().iter().map(view).collect();
     let body = AllClocks { new_accounts: defaults, accounts };
     Ok(json(StatusCode::OK, &body))
 }
@@ -116,13 +117,13 @@ async fn move_and_run(
             let runner = shard.runner();
             let _running = runner.lock().await;
             let until = move_clock(shard.clock())?;
-            run_until(state, shard, until, cap).await
+            run_until(&state.engine, shard, until, cap).await
         }
         AnyAccount::Viamobile(shard) => {
             let runner = shard.runner();
             let _running = runner.lock().await;
             let until = move_clock(shard.clock())?;
-            run_until(state, shard, until, cap).await
+            run_until(&state.engine, shard, until, cap).await
         }
     };
     Ok((view(account), pass))
@@ -270,7 +271,10 @@ pub async fn configure(
         clock.configure(settings(clock.settings()));
     }
     if account.is_none() {
-        state.store.set_new_account_clock(settings(state.store.new_account_clock()));
+        state
+            .engine
+            .store()
+            .set_new_account_clock(settings(state.engine.store().new_account_clock()));
     }
     let views: Vec<ClockView> = targets.iter().map(view).collect();
     Ok(json(StatusCode::OK, &views))

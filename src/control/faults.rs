@@ -20,14 +20,14 @@ pub async fn add(
     ControlJson(spec): ControlJson<FaultSpec>,
 ) -> Result<Response, ControlError> {
     spec.check().map_err(ControlError::bad_request)?;
-    Ok(json(StatusCode::CREATED, &state.faults.add(spec)))
+    Ok(json(StatusCode::CREATED, &state.engine.faults.add(spec)))
 }
 
 /// `GET /_mock/faults`: every rule, with how often it hit.
 #[utoipa::path(get, path = "/_mock/faults", tag = CONTROL_TAG,
     responses((status = OK, description = "Every fault rule.", body = Vec<FaultView>)))]
 pub async fn list(State(state): State<AppState>) -> Response {
-    json(StatusCode::OK, &state.faults.list())
+    json(StatusCode::OK, &state.engine.faults.list())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -44,7 +44,7 @@ pub async fn remove(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<FaultQuery>,
 ) -> Result<Response, ControlError> {
-    let removed = state.faults.remove(query.id);
+    let removed = state.engine.faults.remove(query.id);
     if query.id.is_some() && removed == 0 {
         return Err(ControlError::new(StatusCode::NOT_FOUND, "no such fault rule"));
     }

@@ -8,7 +8,6 @@
 //! due is run before answering.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,21 +21,21 @@ use sha1::Sha1;
 use super::error::{ControlError, ControlJson};
 use crate::domain::blacklist::normalize_msisdn;
 use crate::domain::encoding::segment;
-use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Fate, Outcome};
 use crate::domain::message::{Batch, Direction, Message, SmsType, StatusEvent};
 use crate::domain::money::Money;
 use crate::domain::network::operator_code;
 use crate::domain::status;
 use crate::domain::time::parse_iso;
+use crate::engine::run::{Pass, Reports, enqueue_callback, run_until};
+use crate::engine::sequences::Sequences;
 use crate::gateways::ip1::documents::{MessageDocument, Owner};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
-use crate::scheduler::{Pass, Reports, enqueue_callback, run_until};
 use crate::state::AppState;
 use crate::store::{AnyAccount, Shard, ViamobileAccount};
+use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::CallbackKind;
-use crate::webhooks::{CallbackJob, Dispatcher};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -90,7 +89,7 @@ pub async fn inject(
         None => None,
     };
     let account = match (&inbound.account, &recipient) {
-        (Some(name), _) => match state.store.find(name) {
+        (Some(name), _) => match state.engine.store().find(name) {
             Some(AnyAccount::Viamobile(_)) if inbound.gateway.as_deref() == Some("ip1") => {
                 return Err(ControlError::bad_request(format!("{name} is a Viamobile account")));
             }
@@ -108,7 +107,8 @@ pub async fn inject(
             None => return Err(ControlError::unknown_account(name)),
         },
         (None, Some(number)) => state
-            .store
+            .engine
+            .store()
             .ip1_list()
             .into_iter()
             .find(|a| a.read(|d| d.profile.virtual_number.as_deref() == Some(number.as_str())))
@@ -129,9 +129,8 @@ pub async fn inject(
             || ControlError::bad_request("the account has no virtual number: give `recipient`"),
         )?;
     let at = arrival(account.clock().now(), inbound.time.as_deref())?;
-    let batch = incoming_batch(&sender, &recipient, &inbound.body, at);
+    let batch = incoming_batch(&state.engine.sequences, &sender, &recipient, &inbound.body, at);
     let stop = inbound.body.trim().eq_ignore_ascii_case("STOP");
-    let dispatcher = &state.dispatcher;
     let message = account.write(|data| {
         let position = data.messaging.insert(batch);
         let batch = data.messaging.batch_at(position).expect("the batch just stored");
@@ -139,7 +138,13 @@ pub async fn inject(
         let document =
             serde_json::to_value(MessageDocument::new(batch, 0, owner, true)).unwrap_or_default();
         let job = data.profile.incoming_callback_url.as_deref().map(|url| {
-            incoming_job(dispatcher, CallbackKind::IncomingSms, url, document.to_string(), batch)
+            incoming_job(
+                &state.engine.sequences,
+                CallbackKind::IncomingSms,
+                url,
+                document.to_string(),
+                batch,
+            )
         });
         if let Some(job) = job {
             enqueue_callback(data, job, at);
@@ -155,14 +160,14 @@ pub async fn inject(
 
 /// The callback of an incoming SMS stored as `batch`.
 fn incoming_job(
-    dispatcher: &Dispatcher,
+    sequences: &Sequences,
     kind: CallbackKind,
     url: &str,
     payload: String,
     batch: &Batch,
 ) -> CallbackJob {
     CallbackJob {
-        id: dispatcher.next_job_id(),
+        id: sequences.callback_job(),
         kind,
         url: Arc::from(url),
         payload: Arc::from(payload),
@@ -191,16 +196,22 @@ async fn run_now<P: Reports + Clone>(state: &AppState, account: &Shard<P>) -> Pa
     let runner = account.runner();
     let _running = runner.lock().await;
     let until = account.clock().now();
-    run_until(state, account, until, 1000).await
+    run_until(&state.engine, account, until, 1000).await
 }
 
 /// An incoming SMS as a batch of one message: direction `mo`, status 201.
-fn incoming_batch(sender: &str, recipient: &str, body: &str, at: DateTime<Utc>) -> Batch {
+fn incoming_batch(
+    sequences: &Sequences,
+    sender: &str,
+    recipient: &str,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Batch {
     let segmentation = segment(body);
     let event = StatusEvent { code: status::DELIVERED_TO_HANDSET, at };
     Batch {
-        id: ObjectId::new(at),
-        first_message_id: ObjectId::new(at),
+        id: sequences.object_ids.next(at),
+        first_message_id: sequences.object_ids.next(at),
         created: at,
         sender: sender.to_owned(),
         body: body.to_owned(),
@@ -229,9 +240,6 @@ fn incoming_batch(sender: &str, recipient: &str, body: &str, at: DateTime<Utc>) 
     }
 }
 
-/// Viamobile's incoming ids, one sequence for the whole emulator.
-static NEXT_INCOMING_ID: AtomicU64 = AtomicU64::new(1);
-
 /// HMAC-SHA1 of `id + msisdn + address + gtw + message`, as lowercase hex.
 pub fn viamobile_hash(
     key: &str,
@@ -258,21 +266,20 @@ async fn viamobile(
     time: Option<&str>,
 ) -> Result<Response, ControlError> {
     let at = arrival(account.clock().now(), time)?;
-    let batch = incoming_batch(&sender, &recipient, &body, at);
+    let batch = incoming_batch(&state.engine.sequences, &sender, &recipient, &body, at);
     let stop = body.trim().eq_ignore_ascii_case("STOP");
-    let dispatcher = &state.dispatcher;
     let push = account.write(|data| {
         if stop {
             data.blacklist.add(&sender, at);
         }
-        let id = NEXT_INCOMING_ID.fetch_add(1, Ordering::Relaxed);
+        let id = state.engine.sequences.incoming_id();
         let (msisdn, address, gtw) = (format!("+{sender}"), format!("+{recipient}"), operator_code(&sender));
         let hash = viamobile_hash(&data.profile.hmac_key, id, &msisdn, &address, gtw, &body);
         let push = json!({"id": id, "msisdn": msisdn, "address": address, "gtw": gtw, "message": body, "hash": hash});
         let position = data.messaging.insert(batch);
         let batch = data.messaging.batch_at(position).expect("the batch just stored");
         let job = data.profile.incoming_push_url.as_deref().map(|url| {
-            incoming_job(dispatcher, CallbackKind::ViamobileIncoming, url, push.to_string(), batch)
+            incoming_job(&state.engine.sequences, CallbackKind::ViamobileIncoming, url, push.to_string(), batch)
         });
         if let Some(job) = job {
             enqueue_callback(data, job, at);

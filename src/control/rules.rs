@@ -19,14 +19,14 @@ pub async fn add(
     ControlJson(spec): ControlJson<RuleSpec>,
 ) -> Result<Response, ControlError> {
     if let Some(name) = spec.account.as_deref() {
-        state.store.find(name).ok_or_else(|| ControlError::unknown_account(name))?;
+        state.engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?;
     }
     if spec.recipient.as_deref().is_some_and(|r| r.is_empty()) {
         return Err(ControlError::bad_request(
             "`recipient` is an MSISDN, or a prefix followed by *",
         ));
     }
-    Ok(json(StatusCode::CREATED, &state.rules.add(spec)))
+    Ok(json(StatusCode::CREATED, &state.engine.rules.add(spec)))
 }
 
 /// `GET /_mock/rules[?account=]`.
@@ -36,7 +36,7 @@ pub async fn list(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
 ) -> Response {
-    json(StatusCode::OK, &state.rules.list(query.account.as_deref()))
+    json(StatusCode::OK, &state.engine.rules.list(query.account.as_deref()))
 }
 
 /// `DELETE /_mock/rules/{id}`.
@@ -50,7 +50,7 @@ pub async fn remove(
     let rule = id
         .parse()
         .ok()
-        .and_then(|id| state.rules.remove(id))
+        .and_then(|id| state.engine.rules.remove(id))
         .ok_or_else(|| ControlError::new(StatusCode::NOT_FOUND, format!("no rule {id:?}")))?;
     Ok(json(StatusCode::OK, &rule))
 }
@@ -62,6 +62,6 @@ pub async fn clear(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
 ) -> Response {
-    let removed = state.rules.clear(query.account.as_deref());
+    let removed = state.engine.rules.clear(query.account.as_deref());
     json(StatusCode::OK, &Removed { removed })
 }

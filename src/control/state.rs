@@ -5,16 +5,16 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::error::{ControlError, ControlErrorBody, ControlJson};
+use crate::engine::snapshot::Snapshot;
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
-use crate::snapshot::{Snapshot, export, import, save as save_file};
 use crate::state::AppState;
 
 /// `GET /_mock/state`: everything as one JSON document.
 #[utoipa::path(get, path = "/_mock/state", tag = CONTROL_TAG,
     responses((status = OK, description = "Accounts, their data and clocks, rules, faults, failure scripts and journals.", body = Object)))]
 pub async fn get(State(state): State<AppState>) -> Response {
-    json(StatusCode::OK, &export(&state))
+    json(StatusCode::OK, &state.engine.export())
 }
 
 /// `PUT /_mock/state`: replaces everything with an exported document.
@@ -25,7 +25,7 @@ pub async fn put(
     State(state): State<AppState>,
     ControlJson(snapshot): ControlJson<Snapshot>,
 ) -> Result<Response, ControlError> {
-    import(&state, snapshot).map_err(ControlError::bad_request)?;
+    state.engine.import(snapshot).map_err(ControlError::bad_request)?;
     Ok(json(StatusCode::OK, &Imported { imported: true }))
 }
 
@@ -40,7 +40,9 @@ pub async fn save(State(state): State<AppState>) -> Result<Response, ControlErro
     let path = state.state_file.clone().ok_or_else(|| {
         ControlError::new(StatusCode::CONFLICT, "no state file: start with --state-file PATH")
     })?;
-    let bytes = save_file(&state, &path)
+    let bytes = state
+        .engine
+        .save(&path)
         .map_err(|err| ControlError::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
     Ok(json(StatusCode::OK, &Saved { path: path.display().to_string(), bytes }))
 }

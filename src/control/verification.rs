@@ -57,6 +57,7 @@ pub async fn requests(
         body_contains: query.body_contains,
     };
     let found: Vec<RequestRecord> = state
+        .engine
         .requests
         .all()
         .into_iter()
@@ -147,7 +148,7 @@ fn views<'a>(
 /// Every message of every account (or one), newest first.
 fn all_messages(state: &AppState, filter: &MessageFilter) -> Vec<MessageView> {
     let mut all = Vec::new();
-    for account in state.store.list() {
+    for account in state.engine.store().list() {
         if filter.account.as_ref().is_some_and(|a| a != account.id()) {
             continue;
         }
@@ -244,7 +245,7 @@ pub async fn verify(
 ) -> Result<Response, ControlError> {
     let (count, misses): (usize, Vec<Value>) = match (&body.request, &body.message) {
         (Some(filter), None) => {
-            let all = state.requests.all();
+            let all = state.engine.requests.all();
             let count = all.iter().filter(|r| filter.matches(r)).count();
             let mut near: Vec<(usize, &RequestRecord)> = all
                 .iter()

@@ -238,7 +238,7 @@ mod tests {
 
     fn contact(properties: Value, labels: &[&str]) -> Contact {
         Contact {
-            id: ObjectId::new(chrono::Utc::now()),
+            id: crate::domain::id::ObjectIds::default().next(chrono::Utc::now()),
             properties: properties.as_object().unwrap().clone(),
             labels: labels.iter().map(|l| l.to_string()).collect(),
         }

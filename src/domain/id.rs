@@ -2,13 +2,16 @@
 //! for batches, messages, contacts and landing pages (§2.1).
 //!
 //! Layout as MongoDB's: 4 bytes of (virtual) Unix time, 5 random bytes
-//! fixed per process, 3 bytes of a counter. The messages of one batch get
+//! fixed per generator, 3 bytes of a counter. The messages of one batch get
 //! consecutive counters, so a message id maps back to its position in the
 //! batch without an index.
+//!
+//! The generator, [`ObjectIds`], belongs to one emulator (its engine's
+//! sequences), not to the process: two emulators in one test process make
+//! ids independently, and a snapshot carries the generator on.
 
 use std::fmt;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -18,38 +21,94 @@ const COUNTER_MASK: u32 = 0x00ff_ffff;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectId([u8; 12]);
 
-struct Generator {
-    process: [u8; 5],
+/// Makes [`ObjectId`]s: five random bytes of its own and a counter.
+#[derive(Debug)]
+pub struct ObjectIds {
+    /// The five bytes, in the low 40 bits (atomic so a snapshot can set them).
+    process: AtomicU64,
     counter: AtomicU32,
 }
 
-fn generator() -> &'static Generator {
-    static GENERATOR: OnceLock<Generator> = OnceLock::new();
-    GENERATOR.get_or_init(|| Generator {
-        process: rand::random(),
-        counter: AtomicU32::new(rand::random::<u32>() & COUNTER_MASK),
-    })
+/// Where an [`ObjectIds`] generator is, for a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectIdsState {
+    /// The generator's own five bytes, as 10 hex characters.
+    #[serde(with = "hex_bytes")]
+    pub process: [u8; 5],
+    pub counter: u32,
 }
 
-impl ObjectId {
+impl Default for ObjectIds {
+    fn default() -> ObjectIds {
+        let ids = ObjectIds { process: AtomicU64::new(0), counter: AtomicU32::new(0) };
+        ids.restore(ObjectIdsState {
+            process: rand::random(),
+            counter: rand::random::<u32>() & COUNTER_MASK,
+        });
+        ids
+    }
+}
+
+fn pack(process: [u8; 5]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes[3..].copy_from_slice(&process);
+    u64::from_be_bytes(bytes)
+}
+
+fn unpack(packed: u64) -> [u8; 5] {
+    let bytes = packed.to_be_bytes();
+    [bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]]
+}
+
+impl ObjectIds {
     /// A new id stamped with `at`.
-    pub fn new(at: DateTime<Utc>) -> ObjectId {
-        ObjectId::new_range(at, 1)
+    pub fn next(&self, at: DateTime<Utc>) -> ObjectId {
+        self.range(at, 1)
     }
 
     /// The first of `count` consecutive ids stamped with `at`; the others
     /// are [`ObjectId::offset`] 1 to `count - 1`.
-    pub fn new_range(at: DateTime<Utc>, count: u32) -> ObjectId {
-        let generator = generator();
-        let counter = generator.counter.fetch_add(count.max(1), Ordering::Relaxed) & COUNTER_MASK;
+    pub fn range(&self, at: DateTime<Utc>, count: u32) -> ObjectId {
+        let counter = self.counter.fetch_add(count.max(1), Ordering::Relaxed) & COUNTER_MASK;
         let mut bytes = [0u8; 12];
         bytes[..4]
             .copy_from_slice(&(at.timestamp().clamp(0, u32::MAX as i64) as u32).to_be_bytes());
-        bytes[4..9].copy_from_slice(&generator.process);
+        bytes[4..9].copy_from_slice(&unpack(self.process.load(Ordering::Relaxed)));
         bytes[9..].copy_from_slice(&counter.to_be_bytes()[1..]);
         ObjectId(bytes)
     }
 
+    /// Where the generator is.
+    pub fn state(&self) -> ObjectIdsState {
+        ObjectIdsState {
+            process: unpack(self.process.load(Ordering::Relaxed)),
+            counter: self.counter.load(Ordering::Relaxed) & COUNTER_MASK,
+        }
+    }
+
+    /// Puts the generator where a snapshot had it.
+    pub fn restore(&self, state: ObjectIdsState) {
+        self.process.store(pack(state.process), Ordering::Relaxed);
+        self.counter.store(state.counter & COUNTER_MASK, Ordering::Relaxed);
+    }
+}
+
+/// Five bytes as 10 lowercase hex characters.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 5], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 5], D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let bytes = hex::decode(&text).map_err(serde::de::Error::custom)?;
+        bytes.try_into().map_err(|_| serde::de::Error::custom("expected 10 hex characters"))
+    }
+}
+
+impl ObjectId {
     fn counter(self) -> u32 {
         u32::from_be_bytes([0, self.0[9], self.0[10], self.0[11]])
     }
@@ -111,7 +170,7 @@ mod tests {
 
     #[test]
     fn ids_are_24_lowercase_hex_and_parse_back() {
-        let id = ObjectId::new(Utc::now());
+        let id = ObjectIds::default().next(Utc::now());
         let text = id.to_string();
         assert_eq!(text.len(), 24);
         assert!(text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
@@ -124,14 +183,25 @@ mod tests {
 
     #[test]
     fn ranges_map_ids_back_to_positions() {
-        let first = ObjectId::new_range(Utc::now(), 1000);
+        let ids = ObjectIds::default();
+        let first = ids.range(Utc::now(), 1000);
         let last = first.offset(999);
         assert_ne!(first, last);
         assert_eq!(first.position_of(last), Some(999));
         assert_eq!(first.position_of(first), Some(0));
-        let other = ObjectId::new(Utc::now() + chrono::TimeDelta::days(1));
+        let other = ids.next(Utc::now() + chrono::TimeDelta::days(1));
         assert_eq!(first.position_of(other), None);
-        let next = ObjectId::new(Utc::now());
+        let next = ids.next(Utc::now());
         assert!(first.position_of(next).unwrap() >= 1000);
+    }
+
+    #[test]
+    fn generators_are_independent_and_a_restored_one_goes_on() {
+        let now = Utc::now();
+        let (one, two) = (ObjectIds::default(), ObjectIds::default());
+        assert_ne!(one.next(now), two.next(now));
+        let restored = ObjectIds::default();
+        restored.restore(one.state());
+        assert_eq!(restored.next(now), one.next(now));
     }
 }

@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn elements_get_an_id_and_an_order_and_typed_fields_are_checked() {
-        let id = ObjectId::new(Utc::now());
+        let id = crate::domain::id::ObjectIds::default().next(Utc::now());
         let element =
             check_element(json!({"type": "Title", "content": "Hi", "bold": true}), id, 3).unwrap();
         assert_eq!(element["id"], id.to_string());

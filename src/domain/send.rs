@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::encoding::{Datacoding, Segmentation, segment, segment_as};
-use super::id::ObjectId;
+use super::id::ObjectIds;
 use super::lifecycle::{Fate, Outcome};
 use super::message::{Batch, DeliveryWindow, Direction, Message, SmsType, StatusEvent};
 use super::money::{Currency, Money};
@@ -138,6 +138,8 @@ pub fn render(request: &SendRequest) -> Result<Rendered, NeedsUcs2> {
 /// What the account brings to a send.
 pub struct SendContext<'a> {
     pub now: DateTime<Utc>,
+    /// Where the batch's and messages' ids come from.
+    pub ids: &'a ObjectIds,
     pub currency: Currency,
     pub balance: Money,
     pub prices: &'a PriceTable,
@@ -217,8 +219,8 @@ pub fn create_batch(
         total
     };
     let batch = Batch {
-        id: ObjectId::new(now),
-        first_message_id: ObjectId::new_range(now, count as u32),
+        id: context.ids.next(now),
+        first_message_id: context.ids.range(now, count as u32),
         created: now,
         templated: request.templated(),
         sender: request.sender,
@@ -261,9 +263,10 @@ mod tests {
         }
     }
 
-    fn context(balance: f64, prices: &PriceTable) -> SendContext<'_> {
+    fn context<'a>(balance: f64, prices: &'a PriceTable, ids: &'a ObjectIds) -> SendContext<'a> {
         SendContext {
             now: Utc::now(),
+            ids,
             currency: Currency::Sek,
             balance: Money::from_units(balance),
             prices,
@@ -276,10 +279,11 @@ mod tests {
 
     #[test]
     fn charged_messages_start_accepted_and_bad_numbers_are_rejected() {
+        let ids = ObjectIds::default();
         let prices = PriceTable::default();
         let send = request(&["46701234567", "123"], &"x".repeat(161));
         let rendered = render(&send).unwrap();
-        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices));
+        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices, &ids));
         assert_eq!(charge, Money::from_units(0.90));
         assert_eq!(batch.messages[0].latest().code, status::ACCEPTED);
         assert_eq!(batch.messages[0].segments, 2);
@@ -290,15 +294,16 @@ mod tests {
 
     #[test]
     fn rejecting_fates_end_at_once_without_a_charge() {
+        let ids = ObjectIds::default();
         let prices = PriceTable::default();
         let send = request(&["46700000006", "46701234567"], "hello");
         let rendered = render(&send).unwrap();
-        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices));
+        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices, &ids));
         assert_eq!(batch.messages[0].latest().code, status::GENERIC_REJECTED);
         assert_eq!(charge, Money::from_units(0.45));
         let send = request(&["46701234567"], "hello");
         let rendered = render(&send).unwrap();
-        let context = SendContext { sender_rejected: true, ..context(100.0, &prices) };
+        let context = SendContext { sender_rejected: true, ..context(100.0, &prices, &ids) };
         let (batch, charge) = create_batch(send, rendered, &context);
         assert_eq!(batch.messages[0].latest().code, status::SENDER_REJECTED);
         assert_eq!(charge, Money::ZERO);
@@ -306,22 +311,25 @@ mod tests {
 
     #[test]
     fn a_send_the_balance_cannot_cover_charges_nothing() {
+        let ids = ObjectIds::default();
         let prices = PriceTable::default();
         let send = request(&["46701234567", "46701234568"], "hello");
         let rendered = render(&send).unwrap();
-        let (batch, charge) = create_batch(send, rendered, &context(0.89, &prices));
+        let (batch, charge) = create_batch(send, rendered, &context(0.89, &prices, &ids));
         assert_eq!(charge, Money::ZERO);
         assert!(batch.messages.iter().all(|m| m.latest().code == status::INSUFFICIENT_FUNDS));
     }
 
     #[test]
     fn templated_texts_are_rendered_and_counted_per_recipient() {
+        let ids = ObjectIds::default();
         let mut send = request(&["46701234567", "46701234568"], "Hi {name}{pad}");
         send.recipients[0].values =
             Some(json!({"name": "Anna", "pad": "x".repeat(157)}).as_object().unwrap().clone());
         send.template_defaults = Some(json!({"name": "you"}).as_object().unwrap().clone());
         let rendered = render(&send).unwrap();
-        let (batch, _) = create_batch(send, rendered, &context(100.0, &PriceTable::default()));
+        let (batch, _) =
+            create_batch(send, rendered, &context(100.0, &PriceTable::default(), &ids));
         assert!(batch.templated);
         assert_eq!(batch.messages[0].segments, 2);
         assert_eq!(&*batch.messages[1].body, "Hi you");

@@ -41,7 +41,7 @@ fn claimed_account(
     match credentials(&parts.headers) {
         Some(Credentials::Basic { user, .. }) => return Some(user),
         Some(Credentials::Bearer(key)) if surface == Surface::Ip1 => {
-            return state.store.ip1_account_of_key(&key);
+            return state.engine.store().ip1_account_of_key(&key);
         }
         _ => {}
     }
@@ -115,7 +115,7 @@ pub async fn gateway_calls(
                 _ => Ip1Error::PayloadTooLarge.into_response(),
             };
             record.status = response.status().as_u16();
-            state.requests.record(record);
+            state.engine.requests.record(record);
             return response;
         }
     };
@@ -132,7 +132,7 @@ pub async fn gateway_calls(
         gateway,
         account: claimed.as_deref(),
     };
-    let fault = state.faults.hit(&call);
+    let fault = state.engine.faults.hit(&call);
     record.fault = fault.as_ref().map(|f| f.action);
     let account = noted_account(&parts.extensions);
     let request = Request::from_parts(parts, Body::from(bytes));
@@ -141,7 +141,7 @@ pub async fn gateway_calls(
         Some(FaultAction::Drop) => {
             record.account = claimed;
             record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-            state.requests.record(record);
+            state.engine.requests.record(record);
             std::panic::resume_unwind(Box::new(DropConnection));
         }
         Some(FaultAction::Delay) => {
@@ -154,7 +154,7 @@ pub async fn gateway_calls(
     record.account = account.and_then(|a| a.get()).or(claimed);
     record.status = response.status().as_u16();
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    state.requests.record(record);
+    state.engine.requests.record(record);
     if drops_response(&fault) {
         std::panic::resume_unwind(Box::new(DropConnection));
     }

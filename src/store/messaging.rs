@@ -92,6 +92,11 @@ impl Messaging {
         self.batches.get_mut(position)
     }
 
+    /// Every batch, deleted or not, in position order.
+    pub fn all_batches(&self) -> impl Iterator<Item = &Batch> {
+        self.batches.iter()
+    }
+
     /// A batch that was not deleted.
     pub fn batch(&self, id: ObjectId) -> Option<&Batch> {
         self.by_id.get(&id).map(|&i| &self.batches[i]).filter(|b| !b.deleted)

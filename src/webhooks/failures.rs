@@ -102,6 +102,12 @@ impl FailureScripts {
         before - scripts.len()
     }
 
+    /// Removes one account's scripts, or every script (`None`).
+    pub fn remove_account(&self, account: Option<&str>) {
+        let mut scripts = self.scripts.write().unwrap_or_else(|e| e.into_inner());
+        scripts.retain(|s| account.is_some_and(|a| s.spec.account.as_deref() != Some(a)));
+    }
+
     /// The failure this attempt must suffer, if any: the newest matching
     /// script decides, then the command-line one.
     pub fn failure_for(&self, attempt: &AttemptContext) -> Option<FailureMode> {

@@ -178,12 +178,16 @@ impl Journal {
         let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
         let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
         let skip = records.len().saturating_sub(self.capacity);
-        *guard = (guard.0.max(highest), records.into_iter().skip(skip).collect());
+        *guard = (highest, records.into_iter().skip(skip).collect());
     }
 
-    /// Forgets one account's records, or all.
+    /// Forgets one account's records, or all (and then numbers records
+    /// from 1 again).
     pub fn clear(&self, account: Option<&str>) {
         let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
         guard.1.retain(|r| account.is_some_and(|a| r.account != a));
+        if account.is_none() {
+            guard.0 = 0;
+        }
     }
 }

@@ -7,7 +7,6 @@
 pub mod failures;
 pub mod journal;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -71,7 +70,6 @@ pub struct Dispatcher {
     pub policy: CallbackPolicy,
     pub journal: Journal,
     pub failures: FailureScripts,
-    next_job: AtomicU64,
 }
 
 impl Dispatcher {
@@ -86,7 +84,6 @@ impl Dispatcher {
             policy,
             journal: Journal::new(journal_capacity),
             failures,
-            next_job: AtomicU64::new(0),
         }
     }
 
@@ -100,13 +97,10 @@ impl Dispatcher {
         })
     }
 
-    /// Makes sure new job ids come after `id` (after a restore).
-    pub fn job_ids_after(&self, id: u64) {
-        self.next_job.fetch_max(id, Ordering::Relaxed);
-    }
-
-    pub fn next_job_id(&self) -> u64 {
-        self.next_job.fetch_add(1, Ordering::Relaxed) + 1
+    /// Forgets one account's attempts and failure scripts, or all of them.
+    pub fn reset(&self, account: Option<&str>) {
+        self.journal.clear(account);
+        self.failures.remove_account(account);
     }
 
     fn is_received(&self, status: u16) -> bool {

@@ -12,6 +12,7 @@ mod ip1_blacklist;
 mod ip1_contacts;
 mod ip1_listing;
 mod ip1_send_validation;
+mod isolation;
 mod lifecycle;
 mod openapi;
 mod scenarios;

@@ -86,7 +86,7 @@ pub async fn account(caller: Ip1Caller) -> Response {
 /// A sub-account of the caller, or 404 (also for the caller itself, its
 /// parent, siblings and strangers).
 fn child_of(state: &AppState, caller: &Ip1Caller, id: &str) -> Result<Arc<Ip1Account>, Ip1Error> {
-    let account = state.store.find_ip1(id).ok_or(Ip1Error::NotFound)?;
+    let account = state.engine.store().find_ip1(id).ok_or(Ip1Error::NotFound)?;
     let parent = account.read(|data| data.profile.parent.clone());
     if parent.as_deref() == Some(caller.account.id()) {
         Ok(account)
@@ -135,7 +135,8 @@ fn child_name(body: &mut Properties) -> Result<String, Ip1Error> {
     responses((status = OK, description = "The sub-accounts, with their keys.", body = Vec<AccountDetails>)))]
 pub async fn children(State(state): State<AppState>, caller: Ip1Caller) -> Response {
     let mut children: Vec<(String, AccountDetails)> = state
-        .store
+        .engine
+        .store()
         .ip1_list()
         .iter()
         .filter(|a| a.read(|data| data.profile.parent.as_deref() == Some(caller.account.id())))
@@ -174,7 +175,8 @@ pub async fn create_child(
         ..Ip1AccountSpec::default()
     };
     let child = state
-        .store
+        .engine
+        .store()
         .create_ip1(spec, Origin::Runtime)
         .map_err(|err| Ip1Error::field("Name", err.to_string()))?;
     let mut response = json(StatusCode::CREATED, &child_details(&child));

@@ -29,7 +29,8 @@ impl FromRequestParts<AppState> for Ip1Caller {
             None => return Err(Ip1Error::Unauthorized),
         };
         let account = state
-            .store
+            .engine
+            .store()
             .authenticate_ip1(account_id.as_deref(), &key)
             .ok_or(Ip1Error::Unauthorized)?;
         note_account(&parts.extensions, account.id());

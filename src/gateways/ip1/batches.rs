@@ -21,9 +21,9 @@ use crate::domain::message::{Batch, Direction};
 use crate::domain::money::Money;
 use crate::domain::send::{SendContext, create_batch, render};
 use crate::domain::status;
+use crate::engine::run::schedule_new_batch;
 use crate::http::json;
 use crate::openapi::IP1_TAG;
-use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
 use crate::store::{Ip1Account, ShardData};
 
@@ -49,7 +49,7 @@ pub async fn send(
 ) -> Result<Response, Ip1Error> {
     let request = send_request::parse(body)?;
     let registered = caller.account.read(|data| data.profile.senders.contains_key(&request.sender));
-    if !registered && state.unregistered_sender == UnregisteredSender::Reject {
+    if !registered && state.engine.unregistered_sender == UnregisteredSender::Reject {
         return Err(Ip1Error::field(
             "Sender",
             format!("The sender {:?} is not registered on the account.", request.sender),
@@ -57,10 +57,10 @@ pub async fn send(
     }
     let rendered = render(&request).map_err(|err| Ip1Error::field("Body", err.to_string()))?;
     let now = caller.account.clock().now();
-    let store = &state.store;
+    let store = state.engine.store();
     let account_id = caller.account.id();
     let sender = request.sender.clone();
-    let rules = &state.rules;
+    let rules = &state.engine.rules;
     let (id, response) = caller.account.write(|data| {
         let blacklist = &data.blacklist;
         if request.recipients.iter().all(|r| blacklist.contains(&r.msisdn)) {
@@ -79,6 +79,7 @@ pub async fn send(
         };
         let context = SendContext {
             now,
+            ids: &state.engine.sequences.object_ids,
             currency: data.profile.currency,
             balance: data.profile.balance,
             prices: store.prices(),
@@ -88,7 +89,7 @@ pub async fn send(
         let (batch, charge) = create_batch(request, rendered, &context);
         data.profile.balance = data.profile.balance - charge;
         let position = data.messaging.insert(batch);
-        schedule_new_batch(data, position, store.timing(), &state.dispatcher);
+        schedule_new_batch(data, position, store.timing(), &state.engine.sequences);
         let batch = data.messaging.batch_at(position).expect("the batch just stored");
         let document = BatchDocument::full(batch, owner(&data.profile), now);
         Ok((batch.id, json(StatusCode::CREATED, &document)))

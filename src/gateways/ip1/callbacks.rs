@@ -14,7 +14,7 @@ use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::money::Money;
 use crate::domain::status;
 use crate::domain::time::serialize_iso;
-use crate::scheduler::Reports;
+use crate::engine::run::Reports;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::RawQuery;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -27,6 +27,7 @@ use crate::domain::contact::{
 use crate::domain::id::ObjectId;
 use crate::http::json;
 use crate::openapi::IP1_TAG;
+use crate::state::AppState;
 
 /// A contact (§10).
 #[derive(Serialize, utoipa::ToSchema)]
@@ -234,6 +235,7 @@ pub async fn get(
         (status = OK, description = "With `?sync`: the created contacts.", body = Vec<ContactDocument>),
     ))]
 pub async fn create(
+    State(state): State<AppState>,
     caller: Ip1Caller,
     RawQuery(query): RawQuery,
     Ip1Json(body): Ip1Json<Value>,
@@ -260,7 +262,7 @@ pub async fn create(
         let ContactInput { properties, labels, .. } = read_contact(item, &at, false, &mut problems);
         match properties {
             Some(properties) => contacts.push(Contact {
-                id: ObjectId::new(now),
+                id: state.engine.sequences.object_ids.next(now),
                 properties,
                 labels: labels.unwrap_or_default(),
             }),

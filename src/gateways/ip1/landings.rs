@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::RawQuery;
+use axum::extract::{RawQuery, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -16,11 +16,12 @@ use super::auth::Ip1Caller;
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Ip1Path, Problems, Properties, type_mismatch};
 use super::pagination::{Listing, Page};
-use crate::domain::id::ObjectId;
+use crate::domain::id::{ObjectId, ObjectIds};
 use crate::domain::landing::{Landing, MAX_NAME, check_element, short_slug};
 use crate::domain::time::serialize_iso;
 use crate::http::json;
 use crate::openapi::IP1_TAG;
+use crate::state::AppState;
 
 /// A landing page (§16).
 #[derive(Serialize, utoipa::ToSchema)]
@@ -117,6 +118,7 @@ fn name_of(body: &mut Properties, problems: &mut Problems) -> String {
 
 fn check_elements(
     value: Option<Value>,
+    ids: &ObjectIds,
     now: DateTime<Utc>,
     problems: &mut Problems,
 ) -> Vec<Map<String, Value>> {
@@ -130,7 +132,7 @@ fn check_elements(
     };
     let mut elements = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
-        match check_element(item, ObjectId::new(now), index) {
+        match check_element(item, ids.next(now), index) {
             Ok(element) => elements.push(element),
             Err(found) => {
                 for (field, message) in found {
@@ -180,6 +182,7 @@ pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Resp
     responses((status = CREATED, description = "The new landing page.", body = LandingDocument,
         headers(("Location" = String, description = "/v2/landings/{id}")))))]
 pub async fn create(
+    State(state): State<AppState>,
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
@@ -188,9 +191,10 @@ pub async fn create(
     let now = caller.account.clock().now();
     let mut problems = Problems::default();
     let name = name_of(&mut body, &mut problems);
-    let elements = check_elements(body.take("elements"), now, &mut problems);
+    let ids = &state.engine.sequences.object_ids;
+    let elements = check_elements(body.take("elements"), ids, now, &mut problems);
     problems.into_result(())?;
-    let id = ObjectId::new(now);
+    let id = ids.next(now);
     let landing = Landing {
         id,
         name,
@@ -262,6 +266,7 @@ pub async fn elements(
 #[utoipa::path(post, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")), request_body = Element,
     responses((status = CREATED, description = "The new element.", body = Element)))]
 pub async fn add_element(
+    State(state): State<AppState>,
     caller: Ip1Caller,
     Ip1Path(id): Ip1Path<String>,
     Ip1Json(body): Ip1Json<Value>,
@@ -270,8 +275,12 @@ pub async fn add_element(
     let now = caller.account.clock().now();
     caller.account.write(|data| {
         let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
-        let element =
-            check_element(body, ObjectId::new(now), landing.elements.len()).map_err(problems)?;
+        let element = check_element(
+            body,
+            state.engine.sequences.object_ids.next(now),
+            landing.elements.len(),
+        )
+        .map_err(problems)?;
         landing.elements.push(element.clone());
         landing.last_modified = now;
         Ok(json(StatusCode::CREATED, &element))

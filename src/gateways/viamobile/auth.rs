@@ -24,8 +24,11 @@ impl FromRequestParts<AppState> for BasicCaller {
         let Some(Credentials::Basic { user, password }) = credentials(&parts.headers) else {
             return Err(ViaError::unauthorized());
         };
-        let account =
-            state.store.authenticate_viamobile(&user, &password).ok_or(ViaError::unauthorized())?;
+        let account = state
+            .engine
+            .store()
+            .authenticate_viamobile(&user, &password)
+            .ok_or(ViaError::unauthorized())?;
         note_account(&parts.extensions, account.id());
         Ok(BasicCaller(account))
     }
@@ -62,8 +65,11 @@ pub fn body_caller(
     let (Some(username), Some(password)) = (field("username"), field("password")) else {
         return Err(ViaError::unauthorized());
     };
-    let account =
-        state.store.authenticate_viamobile(username, password).ok_or(ViaError::unauthorized())?;
+    let account = state
+        .engine
+        .store()
+        .authenticate_viamobile(username, password)
+        .ok_or(ViaError::unauthorized())?;
     note_account(extensions, account.id());
     Ok(account)
 }

@@ -22,9 +22,9 @@ use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
 use crate::domain::status;
+use crate::engine::run::Reports;
 use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
-use crate::scheduler::Reports;
 use crate::state::AppState;
 use crate::store::ShardData;
 

@@ -53,7 +53,9 @@ fn look_up(
     let status = if !is_plausible_msisdn(&digits) {
         "INVALID-NUMBER"
     } else {
-        match MagicNumber::fate_for(state.store.magic_numbers(), &digits).map(|f| f.outcome) {
+        match MagicNumber::fate_for(state.engine.store().magic_numbers(), &digits)
+            .map(|f| f.outcome)
+        {
             Some(Outcome::Undeliverable | Outcome::Expired | Outcome::Pending) => "ABSENT-NUMBER",
             Some(Outcome::RecipientRejected | Outcome::SenderRejected) => "INVALID-NUMBER",
             Some(Outcome::Blacklisted) => "CALL-BARRED",

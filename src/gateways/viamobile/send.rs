@@ -9,8 +9,6 @@
 //! `network_disabled` or `error` (not a plausible number); only `ok` ones
 //! are sent, charged and counted.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::extract::{RawQuery, State};
 use axum::http::Extensions;
 use axum::response::Response;
@@ -34,22 +32,14 @@ use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
 use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, SendContext, SendRequest, create_batch, render};
 use crate::domain::sender::normalize_viamobile_sender;
+use crate::engine::run::schedule_new_batch;
 use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
-use crate::scheduler::schedule_new_batch;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
 
 /// Longest text, in characters (`message.text` is String(480)).
 pub const MAX_TEXT: usize = 480;
-
-/// Viamobile's own message ids, one sequence for the whole emulator.
-static NEXT_BSMS_ID: AtomicU64 = AtomicU64::new(1_000_000);
-
-/// Makes sure new `bsmsId`s come after `id` (after a restore).
-pub fn bsms_ids_after(id: u64) {
-    NEXT_BSMS_ID.fetch_max(id + 1, Ordering::Relaxed);
-}
 
 /// A send request as given, before the checks.
 pub(super) struct SendInput {
@@ -231,7 +221,7 @@ pub(super) fn execute(
     if !msisdns.iter().any(|m| network_allowed(m)) {
         return Err(ViaError::unknown_network());
     }
-    let prices = state.store.prices();
+    let prices = state.engine.store().prices();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(msisdns.len());
     account.read(|data| {
         for ((msisdn, text), client_id) in msisdns.into_iter().zip(texts).zip(ids) {
@@ -267,11 +257,12 @@ pub(super) fn execute(
     }
     let mut bsms_ids = vec![None; outcomes.len()];
     if store && ok().next().is_some() {
-        let first = NEXT_BSMS_ID.fetch_add(ok().count() as u64, Ordering::Relaxed);
+        let first = state.engine.sequences.bsms_ids(ok().count());
         let windows = match input.time_to_send.as_deref().map(parse_time_to_send).transpose()? {
             Some(at) if at > now => {
-                let validity =
-                    TimeDelta::seconds(i64::from(state.store.timing().expires_after_seconds));
+                let validity = TimeDelta::seconds(i64::from(
+                    state.engine.store().timing().expires_after_seconds,
+                ));
                 vec![DeliveryWindow { opens: at, closes: at + validity }]
             }
             _ => Vec::new(),
@@ -303,13 +294,13 @@ pub(super) fn execute(
         let account_id = account.id();
         account.write(|data| {
             let fate = |recipient: &str, text: &str| {
-                state
-                    .rules
-                    .fate_for(account_id, recipient, &sender, text)
-                    .or_else(|| MagicNumber::fate_for(state.store.magic_numbers(), recipient))
+                state.engine.rules.fate_for(account_id, recipient, &sender, text).or_else(|| {
+                    MagicNumber::fate_for(state.engine.store().magic_numbers(), recipient)
+                })
             };
             let context = SendContext {
                 now,
+                ids: &state.engine.sequences.object_ids,
                 currency: Currency::Eur,
                 balance: data.profile.credit,
                 prices,
@@ -323,7 +314,12 @@ pub(super) fn execute(
             data.profile.credit = data.profile.credit - charge;
             data.profile.usage.record(today, total_parts);
             let position = data.messaging.insert(batch);
-            schedule_new_batch(data, position, state.store.timing(), &state.dispatcher);
+            schedule_new_batch(
+                data,
+                position,
+                state.engine.store().timing(),
+                &state.engine.sequences,
+            );
         });
         for (offset, &i) in positions.iter().enumerate() {
             bsms_ids[i] = Some(first + offset as u64);

@@ -133,8 +133,11 @@ fn authenticate(
     let Some(Credentials::Basic { user, password }) = credentials(headers) else {
         return Err(ViaError::unauthorized());
     };
-    let account =
-        state.store.authenticate_viamobile(&user, &password).ok_or(ViaError::unauthorized())?;
+    let account = state
+        .engine
+        .store()
+        .authenticate_viamobile(&user, &password)
+        .ok_or(ViaError::unauthorized())?;
     note_account(extensions, account.id());
     Ok(account)
 }

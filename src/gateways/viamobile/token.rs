@@ -2,8 +2,6 @@
 //! for 24 hours of the account's virtual time, accepted as `?jwt=` on the
 //! GET endpoints. Expired, tampered or foreign tokens answer 1000.
 
-use std::sync::OnceLock;
-
 use axum::extract::{RawQuery, State};
 use axum::http::Extensions;
 use axum::response::Response;
@@ -29,12 +27,6 @@ struct Claims {
     exp: i64,
 }
 
-/// The signing secret, made once per process.
-fn secret() -> &'static [u8; 32] {
-    static SECRET: OnceLock<[u8; 32]> = OnceLock::new();
-    SECRET.get_or_init(rand::random)
-}
-
 /// The query of `/token/create`, for the OpenAPI document; read with
 /// [`query_value`], so a repeated parameter's first value counts.
 #[derive(IntoParams)]
@@ -58,15 +50,18 @@ pub async fn create(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(ViaError::unauthorized());
     };
-    let account =
-        state.store.authenticate_viamobile(&username, &password).ok_or(ViaError::unauthorized())?;
+    let account = state
+        .engine
+        .store()
+        .authenticate_viamobile(&username, &password)
+        .ok_or(ViaError::unauthorized())?;
     note_account(&extensions, account.id());
     let now = account.clock().now().timestamp();
     let claims = Claims { sub: username, iat: now, exp: now + LIFETIME_SECONDS };
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &claims,
-        &EncodingKey::from_secret(secret()),
+        &EncodingKey::from_secret(&state.engine.sequences.token_secret()),
     )
     .map_err(|_| ViaError::unauthorized())?;
     Ok(Answer::new(Token { jwt: token }).into_response())
@@ -84,10 +79,14 @@ pub fn verify(state: &AppState, token: &str) -> Option<std::sync::Arc<ViamobileA
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
-    let claims =
-        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret()), &validation)
-            .ok()?
-            .claims;
-    let account = state.store.viamobile_list().into_iter().find(|a| a.id() == claims.sub)?;
+    let claims = jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(&state.engine.sequences.token_secret()),
+        &validation,
+    )
+    .ok()?
+    .claims;
+    let account =
+        state.engine.store().viamobile_list().into_iter().find(|a| a.id() == claims.sub)?;
     (account.clock().now().timestamp() < claims.exp).then_some(account)
 }

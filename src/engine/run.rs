@@ -20,15 +20,16 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::Engine;
+use super::sequences::Sequences;
 use crate::clock::ClockMode;
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::time::serialize_iso;
-use crate::state::AppState;
 use crate::store::{Shard, ShardData};
+use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::{AttemptRecord, CallbackKind, Outcome};
-use crate::webhooks::{CallbackJob, Dispatcher};
 
 /// How often the realtime ticker looks for due work.
 const TICK: Duration = Duration::from_millis(20);
@@ -108,12 +109,12 @@ fn enqueue_report<P: Reports>(
     position: usize,
     index: usize,
     event: StatusEvent,
-    dispatcher: &Dispatcher,
+    sequences: &Sequences,
 ) {
     let Some(batch) = data.messaging.batch_at(position) else { return };
     let Some((url, payload)) = data.profile.delivery_report(batch, index, event) else { return };
     let job = CallbackJob {
-        id: dispatcher.next_job_id(),
+        id: sequences.callback_job(),
         kind: CallbackKind::DeliveryReport,
         url,
         payload,
@@ -141,7 +142,7 @@ pub fn schedule_new_batch<P: Reports>(
     data: &mut ShardData<P>,
     position: usize,
     timing: &Timing,
-    dispatcher: &Dispatcher,
+    sequences: &Sequences,
 ) {
     let Some(batch) = data.messaging.batch_at(position) else { return };
     let mut next = Vec::new();
@@ -160,7 +161,7 @@ pub fn schedule_new_batch<P: Reports>(
         data.schedule.add_step(due, position, index);
     }
     for (index, event) in reports {
-        enqueue_report(data, position, index, event, dispatcher);
+        enqueue_report(data, position, index, event, sequences);
     }
 }
 
@@ -168,8 +169,7 @@ pub fn schedule_new_batch<P: Reports>(
 /// snapshot is restored: the timetable follows from the messages).
 pub fn plan_all_steps<P>(data: &mut ShardData<P>, timing: &Timing) {
     let mut next = Vec::new();
-    let mut position = 0;
-    while let Some(batch) = data.messaging.batch_at(position) {
+    for (position, batch) in data.messaging.all_batches().enumerate() {
         for (index, message) in batch.messages.iter().enumerate() {
             if let Some(step) =
                 next_step(&message.fate, message.latest(), &batch.delivery_windows, timing)
@@ -177,7 +177,6 @@ pub fn plan_all_steps<P>(data: &mut ShardData<P>, timing: &Timing) {
                 next.push((step.at, position, index));
             }
         }
-        position += 1;
     }
     for (due, batch, message) in next {
         data.schedule.add_step(due, batch, message);
@@ -190,7 +189,7 @@ fn apply_due_steps<P: Reports>(
     data: &mut ShardData<P>,
     until: DateTime<Utc>,
     timing: &Timing,
-    dispatcher: &Dispatcher,
+    sequences: &Sequences,
     pass: &mut Pass,
     cap: usize,
 ) {
@@ -224,7 +223,7 @@ fn apply_due_steps<P: Reports>(
             data.schedule.add_step(following.at, due.batch, due.message);
         }
         if data.profile.reports(batch) {
-            enqueue_report(data, due.batch, due.message, step, dispatcher);
+            enqueue_report(data, due.batch, due.message, step, sequences);
         }
     }
 }
@@ -233,16 +232,16 @@ fn apply_due_steps<P: Reports>(
 /// changes, then callback attempts (retries falling due before `until`
 /// included). Returns what happened, with at most `cap` events listed.
 pub async fn run_until<P: Reports + Clone>(
-    state: &AppState,
+    engine: &Engine,
     account: &Shard<P>,
     until: DateTime<Utc>,
     cap: usize,
 ) -> Pass {
-    let dispatcher = &state.dispatcher;
-    let timing = state.store.timing();
+    let dispatcher = &engine.callbacks;
+    let timing = engine.store().timing();
     let mut steps = Pass::default();
     account.write(|data| {
-        apply_due_steps(account.id(), data, until, timing, dispatcher, &mut steps, cap)
+        apply_due_steps(account.id(), data, until, timing, &engine.sequences, &mut steps, cap)
     });
 
     let mut callbacks = Pass::default();
@@ -314,7 +313,7 @@ pub async fn run_until<P: Reports + Clone>(
 /// Runs a pass for an account if anything is due on its (realtime) clock
 /// and no pass is running for it already.
 fn tick_account<P: Reports + Clone + Send + Sync + 'static>(
-    state: &AppState,
+    engine: &Arc<Engine>,
     account: Arc<Shard<P>>,
     tasks: &TaskTracker,
 ) {
@@ -326,9 +325,9 @@ fn tick_account<P: Reports + Clone + Send + Sync + 'static>(
         return;
     }
     let Ok(guard) = account.runner().try_lock_owned() else { return };
-    let state = state.clone();
+    let engine = engine.clone();
     tasks.spawn(async move {
-        run_until(&state, &account, now, 0).await;
+        run_until(&engine, &account, now, 0).await;
         drop(guard);
     });
 }
@@ -336,7 +335,7 @@ fn tick_account<P: Reports + Clone + Send + Sync + 'static>(
 /// The background task of realtime mode: every tick, runs a pass for each
 /// account with due work. Stops when `stop` is cancelled; passes it
 /// started are tracked by `tasks`.
-pub async fn ticker(state: AppState, stop: CancellationToken, tasks: TaskTracker) {
+pub async fn ticker(engine: Arc<Engine>, stop: CancellationToken, tasks: TaskTracker) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -344,11 +343,11 @@ pub async fn ticker(state: AppState, stop: CancellationToken, tasks: TaskTracker
             () = stop.cancelled() => break,
             _ = interval.tick() => {}
         }
-        for account in state.store.ip1_list() {
-            tick_account(&state, account, &tasks);
+        for account in engine.store().ip1_list() {
+            tick_account(&engine, account, &tasks);
         }
-        for account in state.store.viamobile_list() {
-            tick_account(&state, account, &tasks);
+        for account in engine.store().viamobile_list() {
+            tick_account(&engine, account, &tasks);
         }
     }
 }

@@ -1,0 +1,128 @@
+//! The engine: the one layer between the gateways' handlers and the store.
+//! Every change of state happens here.
+//!
+//! Handlers parse their gateway's wire format into domain types, call the
+//! engine, and render its answer in their format. The engine owns
+//! everything the emulator holds — the accounts (the [`Store`]), outcome
+//! rules, fault rules, both journals, the callback dispatcher and the id
+//! sequences — and is the one owner of "all state": [`Engine::reset`],
+//! [`Engine::export`] and [`Engine::import`] each take the engine apart
+//! field by field, so a new part cannot be left out of any of them.
+
+pub mod run;
+pub mod sequences;
+pub mod snapshot;
+
+use chrono::TimeDelta;
+
+use crate::clock::ClockSettings;
+use crate::config::{ServeConfig, UnregisteredSender};
+use crate::domain::account::AccountError;
+use crate::faults::{FaultSpec, Faults};
+use crate::fixtures::Fixtures;
+use crate::requests::RequestJournal;
+use crate::rules::Rules;
+use crate::store::{Store, StoreSettings};
+use crate::webhooks::failures::FailureScripts;
+use crate::webhooks::{CallbackPolicy, Dispatcher};
+
+use self::sequences::Sequences;
+
+/// Everything the emulator holds, and every operation that changes it.
+pub struct Engine {
+    store: Store,
+    /// Outcome rules set through the control API.
+    pub rules: Rules,
+    /// Fault rules on the gateway APIs.
+    pub faults: Faults,
+    /// Every call to a gateway.
+    pub requests: RequestJournal,
+    /// Makes callback attempts; keeps their journal and failure scripts.
+    pub callbacks: Dispatcher,
+    /// Id sequences and the token secret.
+    pub sequences: Sequences,
+    /// What an unregistered iP.1 sender gets.
+    pub unregistered_sender: UnregisteredSender,
+}
+
+/// What a reset forgets.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Everything: back to the fixtures.
+    All,
+    /// What one account did, and every rule, fault, script and journal
+    /// entry of that account.
+    Account(&'a str),
+}
+
+impl Engine {
+    /// An engine holding the fixtures' accounts, configured by `config`,
+    /// with `faults` to start with.
+    pub fn new(
+        fixtures: Fixtures,
+        config: &ServeConfig,
+        faults: Vec<FaultSpec>,
+    ) -> Result<Engine, AccountError> {
+        let settings = StoreSettings {
+            clock: ClockSettings { mode: config.clock, speed: config.clock_speed },
+            accept_any_credentials: config.accept_any_credentials,
+        };
+        let policy = CallbackPolicy {
+            retry_interval: TimeDelta::seconds(i64::from(config.dr_retry_interval)),
+            max_attempts: config.dr_max_attempts,
+            timeout: std::time::Duration::from_millis(config.dr_timeout_ms),
+            accept_any_2xx: config.dr_accept_any_2xx,
+            concurrency: config.callback_concurrency,
+        };
+        let everywhere =
+            (config.dr_fail_first > 0).then_some((config.dr_fail_first, config.dr_fail_mode));
+        let engine = Engine {
+            store: Store::new(fixtures, settings)?,
+            rules: Rules::default(),
+            faults: Faults::default(),
+            requests: RequestJournal::new(config.request_journal_size),
+            callbacks: Dispatcher::new(
+                policy,
+                FailureScripts::new(everywhere),
+                config.callback_journal_size,
+            ),
+            sequences: Sequences::default(),
+            unregistered_sender: config.unregistered_sender,
+        };
+        for spec in faults {
+            engine.faults.add(spec);
+        }
+        Ok(engine)
+    }
+
+    /// The accounts.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Forgets what `scope` covers. A full reset goes back to the
+    /// fixtures: fixture accounts as they were first made, accounts made
+    /// at run time gone, no rule, fault, failure script or journal entry,
+    /// and the numbered sequences from their start. An account's reset
+    /// keeps its credentials. `None` when the account is unknown.
+    pub fn reset(&self, scope: Scope<'_>) -> Option<()> {
+        let Engine { store, rules, faults, requests, callbacks, sequences, unregistered_sender: _ } =
+            self;
+        let account = match scope {
+            Scope::All => None,
+            Scope::Account(name) => Some(name),
+        };
+        match account {
+            None => {
+                store.reset_all();
+                sequences.restart();
+            }
+            Some(name) => store.find(name)?.reset(),
+        }
+        rules.clear(account);
+        faults.remove_account(account);
+        requests.clear(account);
+        callbacks.reset(account);
+        Some(())
+    }
+}

@@ -1,0 +1,168 @@
+//! State snapshots: everything the engine holds (accounts with their data
+//! and clocks, rules, faults, failure scripts, both journals, the id
+//! sequences) as one JSON document, exported and imported through
+//! `/_mock/state` and kept across restarts with `--state-file` (written
+//! atomically: a temporary file, then a rename).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Engine;
+use super::run::plan_all_steps;
+use super::sequences::SavedSequences;
+use crate::clock::ClockSettings;
+use crate::domain::account::{Ip1Profile, ViamobileProfile};
+use crate::faults::FaultView;
+use crate::requests::RequestRecord;
+use crate::rules::Rule;
+use crate::store::AccountSnapshot;
+use crate::webhooks::failures::FailureScript;
+use crate::webhooks::journal::{AttemptRecord, Filter};
+
+/// The snapshot format; a file of another version is refused.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Snapshot {
+    pub version: u32,
+    pub saved_at: DateTime<Utc>,
+    pub new_account_clock: ClockSettings,
+    pub ip1_accounts: Vec<AccountSnapshot<Ip1Profile>>,
+    pub viamobile_accounts: Vec<AccountSnapshot<ViamobileProfile>>,
+    pub rules: Vec<Rule>,
+    pub faults: Vec<FaultView>,
+    pub failure_scripts: Vec<FailureScript>,
+    /// Callback attempts, oldest first.
+    pub callbacks: Vec<AttemptRecord>,
+    /// Gateway calls, oldest first.
+    pub requests: Vec<RequestRecord>,
+    /// Id sequences and the token secret; a snapshot written before they
+    /// were kept has none, and new ids then follow the highest it holds.
+    #[serde(default)]
+    pub sequences: Option<SavedSequences>,
+}
+
+/// Why a snapshot could not be read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read state file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("state file {path} is not a valid snapshot: {problem}")]
+    Invalid { path: PathBuf, problem: String },
+    #[error("cannot write state file {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl Engine {
+    /// Everything, as it is now.
+    pub fn export(&self) -> Snapshot {
+        let Engine { store, rules, faults, requests, callbacks, sequences, unregistered_sender: _ } =
+            self;
+        let (ip1_accounts, viamobile_accounts) = store.snapshot();
+        let mut requests = requests.all();
+        requests.reverse();
+        Snapshot {
+            version: VERSION,
+            saved_at: Utc::now(),
+            new_account_clock: store.new_account_clock(),
+            ip1_accounts,
+            viamobile_accounts,
+            rules: rules.list(None),
+            faults: faults.list(),
+            failure_scripts: callbacks.failures.list(),
+            callbacks: callbacks.journal.list(&Filter::default()),
+            requests,
+            sequences: Some(sequences.save()),
+        }
+    }
+
+    /// Replaces everything with a snapshot's content. The timetable of
+    /// status steps is planned again from the messages.
+    pub fn import(&self, snapshot: Snapshot) -> Result<(), String> {
+        let Snapshot {
+            version,
+            saved_at: _,
+            new_account_clock,
+            ip1_accounts,
+            viamobile_accounts,
+            rules: saved_rules,
+            faults: saved_faults,
+            failure_scripts,
+            callbacks: attempts,
+            requests: calls,
+            sequences: saved_sequences,
+        } = snapshot;
+        if version != VERSION {
+            return Err(format!("snapshot version {version} is not {VERSION}"));
+        }
+        let Engine { store, rules, faults, requests, callbacks, sequences, unregistered_sender: _ } =
+            self;
+        if let Some(saved) = &saved_sequences {
+            sequences.load(saved)?;
+        }
+        let (ip1, viamobile) = store.restore(ip1_accounts, viamobile_accounts, new_account_clock);
+        let timing = store.timing();
+        let mut highest_job = attempts.iter().map(|r| r.job_id).max().unwrap_or(0);
+        let mut highest_bsms = 0;
+        for account in &ip1 {
+            account.write(|data| {
+                plan_all_steps(data, timing);
+                highest_job = highest_job.max(data.callbacks.keys().copied().max().unwrap_or(0));
+            });
+        }
+        for account in &viamobile {
+            account.write(|data| {
+                plan_all_steps(data, timing);
+                highest_job = highest_job.max(data.callbacks.keys().copied().max().unwrap_or(0));
+                highest_bsms = data
+                    .messaging
+                    .all_batches()
+                    .flat_map(|batch| batch.messages.iter().map(|m| m.bsms_id))
+                    .fold(highest_bsms, u64::max);
+            });
+        }
+        if saved_sequences.is_none() {
+            sequences.follow(highest_bsms, highest_job);
+        }
+        rules.replace(saved_rules);
+        faults.replace(saved_faults);
+        callbacks.failures.replace(failure_scripts);
+        callbacks.journal.replace(attempts);
+        requests.replace(calls);
+        Ok(())
+    }
+
+    /// Writes everything to `path` atomically; returns the bytes written.
+    pub fn save(&self, path: &Path) -> Result<usize, SnapshotError> {
+        let bytes = serde_json::to_vec(&self.export()).map_err(|err| SnapshotError::Invalid {
+            path: path.to_owned(),
+            problem: err.to_string(),
+        })?;
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        let write = |source| SnapshotError::Write { path: path.to_owned(), source };
+        std::fs::write(&temporary, &bytes).map_err(write)?;
+        std::fs::rename(&temporary, path).map_err(write)?;
+        Ok(bytes.len())
+    }
+}
+
+/// Reads a state file.
+pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let text = std::fs::read(path)
+        .map_err(|source| SnapshotError::Read { path: path.to_owned(), source })?;
+    let snapshot: Snapshot = serde_json::from_slice(&text).map_err(|err| {
+        SnapshotError::Invalid { path: path.to_owned(), problem: err.to_string() }
+    })?;
+    if snapshot.version != VERSION {
+        return Err(SnapshotError::Invalid {
+            path: path.to_owned(),
+            problem: format!("version {} is not {VERSION}", snapshot.version),
+        });
+    }
+    Ok(snapshot)
+}
