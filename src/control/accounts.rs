@@ -14,8 +14,8 @@ use super::error::{ControlError, ControlErrorBody, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
 use crate::domain::money::{Currency, Money};
+use crate::domain::time::viamobile_day;
 use crate::engine::Scope;
-use crate::gateways::viamobile::local_date;
 use crate::http::json;
 use crate::openapi::{CONTROL_TAG, constant, extended};
 use crate::state::AppState;
@@ -96,7 +96,7 @@ impl AccountView {
             }),
             AnyAccount::Viamobile(account) => {
                 let clock = ClockView::of(account.clock());
-                let today = local_date(clock.now);
+                let today = viamobile_day(clock.now);
                 account.read(|data| {
                     let p = &data.profile;
                     AccountView::Viamobile {

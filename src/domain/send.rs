@@ -1,6 +1,7 @@
-//! Turning a send request into a batch: templating, segment counting,
-//! pricing and charging (§3.6–3.8, §17). Pure: the caller passes in the
-//! time, the balance and the prices, and stores the result.
+//! A send request in the gateway-independent model, and the pure parts of
+//! turning it into a batch: templating, segment counting, and building
+//! messages (§3.6–3.8). The engine decides each message's fate and price
+//! and stores the batch.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,11 +10,9 @@ use chrono::{DateTime, Utc};
 
 use super::encoding::{Datacoding, Segmentation, segment, segment_as};
 use super::id::ObjectIds;
-use super::lifecycle::{Fate, Outcome};
+use super::lifecycle::Fate;
 use super::message::{Batch, DeliveryWindow, Direction, Message, SmsType, StatusEvent};
-use super::money::{Currency, Money};
-use super::phone::is_plausible_msisdn;
-use super::pricing::{PriceTable, message_price};
+use super::money::Money;
 use super::status;
 use super::template::{Template, Values};
 
@@ -135,109 +134,64 @@ pub fn render(request: &SendRequest) -> Result<Rendered, NeedsUcs2> {
     Ok(Rendered { texts, shared: false })
 }
 
-/// What the account brings to a send.
-pub struct SendContext<'a> {
-    pub now: DateTime<Utc>,
-    /// Where the batch's and messages' ids come from.
-    pub ids: &'a ObjectIds,
-    pub currency: Currency,
-    pub balance: Money,
-    pub prices: &'a PriceTable,
-    /// The sender is not registered: every message ends at 403.
-    pub sender_rejected: bool,
-    /// The fate rules and magic numbers give a recipient and text, if any.
-    pub fate: &'a dyn Fn(&str, &str) -> Option<Fate>,
-}
-
-impl SendContext<'_> {
-    /// Real conditions first (an implausible number, an unregistered
-    /// sender), then rules and magic numbers, else delivery.
-    fn fate(&self, recipient: &str, body: &str) -> Fate {
-        if !is_plausible_msisdn(recipient) {
-            Fate::of(Outcome::RecipientRejected)
-        } else if self.sender_rejected {
-            Fate::of(Outcome::SenderRejected)
-        } else {
-            (self.fate)(recipient, body).unwrap_or(Fate::of(Outcome::Delivered))
-        }
+impl Rendered {
+    /// The text of recipient `index`, and its segments.
+    pub fn text(&self, index: usize) -> &(Arc<str>, Segmentation) {
+        &self.texts[if self.shared { 0 } else { index }]
     }
 }
 
-/// Builds the batch and says what to charge. Every message starts at 101
-/// Accepted; rejections without a delay end at once (405, 403, 406) and
-/// are not charged; when the balance cannot cover every other message,
-/// they all end at 402 InsufficientFunds and nothing is charged.
-pub fn create_batch(
-    request: SendRequest,
-    rendered: Rendered,
-    context: &SendContext,
-) -> (Batch, Money) {
-    let now = context.now;
-    let count = request.recipients.len();
-    let text = |index: usize| &rendered.texts[if rendered.shared { 0 } else { index }];
-    let mut messages = Vec::with_capacity(count);
-    let mut total = Money::ZERO;
-    for (index, recipient) in request.recipients.iter().enumerate() {
-        let (body, segmentation) = text(index);
-        let fate = context.fate(&recipient.msisdn, body);
-        let price = if fate.is_charged() {
-            message_price(
-                context.prices,
-                context.currency,
-                &recipient.msisdn,
-                segmentation.segments,
-                request.priority,
-            )
-        } else {
-            Money::ZERO
-        };
-        total = total + price;
-        let mut statuses = Vec::with_capacity(3);
-        statuses.push(StatusEvent { code: status::ACCEPTED, at: now });
-        if fate.rejects_at_once() {
-            statuses.push(StatusEvent { code: fate.code, at: now });
-        }
-        messages.push(Message {
-            recipient: recipient.msisdn.as_str().into(),
-            body: body.clone(),
-            segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
-            datacoding: segmentation.datacoding,
-            price,
-            statuses,
-            fate,
-            client_id: recipient.client_id,
-            bsms_id: 0,
-        });
+/// A message of a send to `recipient`, at its first status: 101 Accepted,
+/// then at once its final status when its fate rejects it at once.
+pub fn new_message(
+    recipient: &Recipient,
+    (body, segmentation): &(Arc<str>, Segmentation),
+    fate: Fate,
+    price: Money,
+    now: DateTime<Utc>,
+) -> Message {
+    let mut statuses = Vec::with_capacity(3);
+    statuses.push(StatusEvent { code: status::ACCEPTED, at: now });
+    if fate.rejects_at_once() {
+        statuses.push(StatusEvent { code: fate.code, at: now });
     }
-    let charge = if total > context.balance {
-        for message in messages.iter_mut().filter(|m| !status::is_final(m.latest().code)) {
-            message.price = Money::ZERO;
-            message.push_status(status::INSUFFICIENT_FUNDS, now);
+    Message {
+        recipient: recipient.msisdn.as_str().into(),
+        body: body.clone(),
+        segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
+        datacoding: segmentation.datacoding,
+        price,
+        statuses,
+        fate,
+        client_id: recipient.client_id,
+        bsms_id: 0,
+    }
+}
+
+impl SendRequest {
+    /// The batch of this request, holding `messages`; its id and the
+    /// messages' ids come from `ids`.
+    pub fn into_batch(self, messages: Vec<Message>, ids: &ObjectIds, now: DateTime<Utc>) -> Batch {
+        Batch {
+            id: ids.next(now),
+            first_message_id: ids.range(now, messages.len() as u32),
+            created: now,
+            templated: self.templated(),
+            sender: self.sender,
+            body: self.body,
+            direction: Direction::Mt,
+            sms_type: self.sms_type,
+            datacoding: self.datacoding,
+            priority: self.priority,
+            delivery_windows: self.delivery_windows,
+            delivery_report_url: self.delivery_report_url,
+            reference: self.reference,
+            tags: self.tags,
+            canceled: false,
+            deleted: false,
+            messages,
         }
-        Money::ZERO
-    } else {
-        total
-    };
-    let batch = Batch {
-        id: context.ids.next(now),
-        first_message_id: context.ids.range(now, count as u32),
-        created: now,
-        templated: request.templated(),
-        sender: request.sender,
-        body: request.body,
-        direction: Direction::Mt,
-        sms_type: request.sms_type,
-        datacoding: request.datacoding,
-        priority: request.priority,
-        delivery_windows: request.delivery_windows,
-        delivery_report_url: request.delivery_report_url,
-        reference: request.reference,
-        tags: request.tags,
-        canceled: false,
-        deleted: false,
-        messages,
-    };
-    (batch, charge)
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +199,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::lifecycle::Outcome;
 
     fn request(recipients: &[&str], body: &str) -> SendRequest {
         SendRequest {
@@ -263,77 +218,51 @@ mod tests {
         }
     }
 
-    fn context<'a>(balance: f64, prices: &'a PriceTable, ids: &'a ObjectIds) -> SendContext<'a> {
-        SendContext {
-            now: Utc::now(),
-            ids,
-            currency: Currency::Sek,
-            balance: Money::from_units(balance),
-            prices,
-            sender_rejected: false,
-            fate: &|recipient, _| {
-                (recipient == "46700000006").then(|| Fate::of(Outcome::Blacklisted))
-            },
-        }
+    #[test]
+    fn messages_start_accepted_and_rejections_end_at_once() {
+        let send = request(&["46701234567"], &"x".repeat(161));
+        let rendered = render(&send).unwrap();
+        let now = Utc::now();
+        let recipient = &send.recipients[0];
+        let delivered = Fate::of(Outcome::Delivered);
+        let message = new_message(recipient, rendered.text(0), delivered, Money::ZERO, now);
+        assert_eq!(message.latest().code, status::ACCEPTED);
+        assert_eq!(message.segments, 2);
+        let blacklisted = Fate::of(Outcome::Blacklisted);
+        let message = new_message(recipient, rendered.text(0), blacklisted, Money::ZERO, now);
+        let codes: Vec<u16> = message.statuses.iter().map(|s| s.code).collect();
+        assert_eq!(codes, [status::ACCEPTED, status::GENERIC_REJECTED]);
     }
 
     #[test]
-    fn charged_messages_start_accepted_and_bad_numbers_are_rejected() {
-        let ids = ObjectIds::default();
-        let prices = PriceTable::default();
-        let send = request(&["46701234567", "123"], &"x".repeat(161));
-        let rendered = render(&send).unwrap();
-        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices, &ids));
-        assert_eq!(charge, Money::from_units(0.90));
-        assert_eq!(batch.messages[0].latest().code, status::ACCEPTED);
-        assert_eq!(batch.messages[0].segments, 2);
-        assert_eq!(batch.messages[1].latest().code, status::RECIPIENT_REJECTED);
-        assert_eq!(batch.messages[1].price, Money::ZERO);
-        assert_eq!(batch.message_index(batch.message_id(1)), Some(1));
-    }
-
-    #[test]
-    fn rejecting_fates_end_at_once_without_a_charge() {
-        let ids = ObjectIds::default();
-        let prices = PriceTable::default();
-        let send = request(&["46700000006", "46701234567"], "hello");
-        let rendered = render(&send).unwrap();
-        let (batch, charge) = create_batch(send, rendered, &context(100.0, &prices, &ids));
-        assert_eq!(batch.messages[0].latest().code, status::GENERIC_REJECTED);
-        assert_eq!(charge, Money::from_units(0.45));
-        let send = request(&["46701234567"], "hello");
-        let rendered = render(&send).unwrap();
-        let context = SendContext { sender_rejected: true, ..context(100.0, &prices, &ids) };
-        let (batch, charge) = create_batch(send, rendered, &context);
-        assert_eq!(batch.messages[0].latest().code, status::SENDER_REJECTED);
-        assert_eq!(charge, Money::ZERO);
-    }
-
-    #[test]
-    fn a_send_the_balance_cannot_cover_charges_nothing() {
-        let ids = ObjectIds::default();
-        let prices = PriceTable::default();
+    fn a_batch_numbers_its_messages_in_one_range() {
         let send = request(&["46701234567", "46701234568"], "hello");
         let rendered = render(&send).unwrap();
-        let (batch, charge) = create_batch(send, rendered, &context(0.89, &prices, &ids));
-        assert_eq!(charge, Money::ZERO);
-        assert!(batch.messages.iter().all(|m| m.latest().code == status::INSUFFICIENT_FUNDS));
+        let now = Utc::now();
+        let messages = send
+            .recipients
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                new_message(r, rendered.text(i), Fate::of(Outcome::Delivered), Money::ZERO, now)
+            })
+            .collect();
+        let batch = send.into_batch(messages, &ObjectIds::default(), now);
+        assert_eq!(batch.message_index(batch.message_id(1)), Some(1));
+        assert_eq!(batch.message_index(batch.id), None);
     }
 
     #[test]
     fn templated_texts_are_rendered_and_counted_per_recipient() {
-        let ids = ObjectIds::default();
         let mut send = request(&["46701234567", "46701234568"], "Hi {name}{pad}");
         send.recipients[0].values =
             Some(json!({"name": "Anna", "pad": "x".repeat(157)}).as_object().unwrap().clone());
         send.template_defaults = Some(json!({"name": "you"}).as_object().unwrap().clone());
         let rendered = render(&send).unwrap();
-        let (batch, _) =
-            create_batch(send, rendered, &context(100.0, &PriceTable::default(), &ids));
-        assert!(batch.templated);
-        assert_eq!(batch.messages[0].segments, 2);
-        assert_eq!(&*batch.messages[1].body, "Hi you");
-        assert_eq!(batch.messages[1].segments, 1);
+        assert!(send.templated());
+        assert_eq!(rendered.text(0).1.segments, 2);
+        assert_eq!(&*rendered.text(1).0, "Hi you");
+        assert_eq!(rendered.text(1).1.segments, 1);
     }
 
     #[test]

@@ -1,7 +1,14 @@
 //! Times on the wire: ISO-8601 in UTC with a `Z` (§2.2).
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
+use chrono_tz::Europe::Bratislava;
 use serde::Serializer;
+
+/// The Viamobile day of a moment: Viamobile's days, and so its daily
+/// limits, run from Europe/Bratislava midnight.
+pub fn viamobile_day(moment: DateTime<Utc>) -> NaiveDate {
+    moment.with_timezone(&Bratislava).date_naive()
+}
 
 /// Formats a time as iP.1 does, in UTC with milliseconds and `Z`.
 pub fn iso(at: DateTime<Utc>) -> String {

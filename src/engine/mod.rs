@@ -12,6 +12,7 @@
 pub mod run;
 pub mod sequences;
 pub mod snapshot;
+pub mod submit;
 
 use chrono::TimeDelta;
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod concurrency;
 mod control;
 mod errors;
 mod ip1_account_surface;

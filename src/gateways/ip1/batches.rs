@@ -13,15 +13,12 @@ use super::json::{Ip1Json, Ip1Path};
 use super::pagination::{Listing, Page};
 use super::send_request;
 use super::send_request::BatchRequest;
-use crate::config::UnregisteredSender;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
-use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
 use crate::domain::message::{Batch, Direction};
 use crate::domain::money::Money;
-use crate::domain::send::{SendContext, create_batch, render};
 use crate::domain::status;
-use crate::engine::run::schedule_new_batch;
+use crate::engine::submit::{Mode, Submission};
 use crate::http::json;
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
@@ -48,53 +45,15 @@ pub async fn send(
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let request = send_request::parse(body)?;
-    let registered = caller.account.read(|data| data.profile.senders.contains_key(&request.sender));
-    if !registered && state.engine.unregistered_sender == UnregisteredSender::Reject {
-        return Err(Ip1Error::field(
-            "Sender",
-            format!("The sender {:?} is not registered on the account.", request.sender),
-        ));
-    }
-    let rendered = render(&request).map_err(|err| Ip1Error::field("Body", err.to_string()))?;
-    let now = caller.account.clock().now();
-    let store = state.engine.store();
-    let account_id = caller.account.id();
-    let sender = request.sender.clone();
-    let rules = &state.engine.rules;
-    let (id, response) = caller.account.write(|data| {
-        let blacklist = &data.blacklist;
-        if request.recipients.iter().all(|r| blacklist.contains(&r.msisdn)) {
-            return Err(Ip1Error::field(
-                "Recipients",
-                "No recipients remain after the blacklist is applied.",
-            ));
-        }
-        let fate = |recipient: &str, text: &str| {
-            if blacklist.contains(recipient) {
-                return Some(Fate::of(Outcome::Blacklisted));
-            }
-            rules
-                .fate_for(account_id, recipient, &sender, text)
-                .or_else(|| MagicNumber::fate_for(store.magic_numbers(), recipient))
-        };
-        let context = SendContext {
-            now,
-            ids: &state.engine.sequences.object_ids,
-            currency: data.profile.currency,
-            balance: data.profile.balance,
-            prices: store.prices(),
-            sender_rejected: !registered,
-            fate: &fate,
-        };
-        let (batch, charge) = create_batch(request, rendered, &context);
-        data.profile.balance = data.profile.balance - charge;
-        let position = data.messaging.insert(batch);
-        schedule_new_batch(data, position, store.timing(), &state.engine.sequences);
-        let batch = data.messaging.batch_at(position).expect("the batch just stored");
-        let document = BatchDocument::full(batch, owner(&data.profile), now);
-        Ok((batch.id, json(StatusCode::CREATED, &document)))
+    let submission: Submission<Ip1Error> =
+        Submission { sender: request.sender.clone(), request: Ok(request) };
+    let stored = state.engine.submit(&caller.account, submission, Mode::Send, |receipt| {
+        let batch = receipt.batch?;
+        let document = BatchDocument::full(batch, owner(receipt.profile), receipt.now);
+        Some((batch.id, json(StatusCode::CREATED, &document)))
     })?;
-    let mut response = response;
+    // An iP.1 send keeps every recipient as a message, so a batch is stored.
+    let (id, mut response) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
     if let Ok(location) = HeaderValue::from_str(&format!("/v2/batches/{id}")) {
         response.headers_mut().insert(LOCATION, location);
     }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde::Serialize;
 
+use crate::engine::submit::SendRefusal;
 use crate::http::json;
 
 /// Validation messages by field name, as ASP.NET reports them.
@@ -124,6 +125,28 @@ impl IntoResponse for Ip1Error {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// The engine's refusals of a send, as validation failures of the field
+/// they concern.
+impl From<SendRefusal> for Ip1Error {
+    fn from(refusal: SendRefusal) -> Ip1Error {
+        match refusal {
+            SendRefusal::UnregisteredSender(sender) => Ip1Error::field(
+                "Sender",
+                format!("The sender {sender:?} is not registered on the account."),
+            ),
+            SendRefusal::NeedsUcs2 { .. } => Ip1Error::field("Body", refusal.to_string()),
+            SendRefusal::EveryRecipientBlacklisted => Ip1Error::field(
+                "Recipients",
+                "No recipients remain after the blacklist is applied.",
+            ),
+            SendRefusal::UnknownSender(_) => Ip1Error::field("Sender", refusal.to_string()),
+            SendRefusal::NoReachableNetwork => Ip1Error::field("Recipients", refusal.to_string()),
+            SendRefusal::SendingDisabled => Ip1Error::Status(StatusCode::FORBIDDEN),
+            SendRefusal::NotEnoughCredit => Ip1Error::Status(StatusCode::PAYMENT_REQUIRED),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::engine::submit::SendRefusal;
 use crate::http::json;
 
 /// A Viamobile error answer.
@@ -94,6 +95,23 @@ impl ViaError {
 
     pub const fn payload_too_large() -> ViaError {
         ViaError::new(StatusCode::PAYLOAD_TOO_LARGE, 413, "Request entity too large")
+    }
+}
+
+/// The engine's refusals of a send, as Viamobile's codes.
+impl From<SendRefusal> for ViaError {
+    fn from(refusal: SendRefusal) -> ViaError {
+        match refusal {
+            SendRefusal::SendingDisabled => ViaError::sending_disabled(),
+            SendRefusal::UnknownSender(_) | SendRefusal::UnregisteredSender(_) => {
+                ViaError::unknown_sender()
+            }
+            SendRefusal::NoReachableNetwork => ViaError::unknown_network(),
+            SendRefusal::NotEnoughCredit => ViaError::not_enough_credit(),
+            SendRefusal::NeedsUcs2 { .. } | SendRefusal::EveryRecipientBlacklisted => {
+                ViaError::bad_request()
+            }
+        }
     }
 }
 

@@ -13,8 +13,6 @@ pub mod soap;
 pub mod stats;
 pub mod token;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Europe::Bratislava;
 use serde_json::Value;
 
 use crate::route;
@@ -38,12 +36,6 @@ pub fn routes() -> Routes {
         .route(route!(hlr::lookup_legacy))
         .route(route!(soap::wsdl, soap::call));
     Routes::new().nest(VIAMOBILE_LEGACY_BASE, &api).merge(api)
-}
-
-/// The local (Europe/Bratislava) date of a moment: Viamobile's days, and
-/// so its daily limits, run from local midnight.
-pub fn local_date(moment: DateTime<Utc>) -> NaiveDate {
-    moment.with_timezone(&Bratislava).date_naive()
 }
 
 /// An MSISDN sent as a JSON number or string (clients do both), as text.

@@ -22,17 +22,13 @@ use super::answer::Answer;
 use super::auth::{GetCaller, body_caller};
 use super::body::ViaBody;
 use super::error::{ViaError, ViaErrorEnvelope};
-use super::{local_date, msisdn_text};
+use super::msisdn_text;
+use crate::domain::account::ViamobileProfile;
 use crate::domain::encoding::Datacoding;
-use crate::domain::lifecycle::MagicNumber;
 use crate::domain::message::{DeliveryWindow, SmsType};
-use crate::domain::money::{Currency, Money};
-use crate::domain::network::operator_code;
-use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
-use crate::domain::pricing::message_price;
-use crate::domain::send::{Recipient, SendContext, SendRequest, create_batch, render};
-use crate::domain::sender::normalize_viamobile_sender;
-use crate::engine::run::schedule_new_batch;
+use crate::domain::phone::strip_international_prefix;
+use crate::domain::send::{Recipient, SendRequest};
+use crate::engine::submit::{Mode, Receipt, Screening, Submission};
 use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
@@ -156,36 +152,15 @@ fn client_id(value: &Value) -> Result<i64, ViaError> {
     }
 }
 
-/// What happens to one recipient.
-struct Outcome {
-    client_id: Option<i64>,
-    msisdn: String,
-    text: String,
-    status: &'static str,
-    parts: u32,
-    price: Money,
-}
-
-/// Runs every check and, when `store` is set, sends. Returns the answer.
-pub(super) fn execute(
-    state: &AppState,
-    account: &ViamobileAccount,
+/// The send request of `input`, checked in Viamobile's order: no
+/// recipients or no text (400), a text too long (1013), a client id that
+/// is not an integer (1014), an MSISDN that is not a number (1010), a bad
+/// `time_to_send` (400). The sender is left to the account's checks.
+fn request_of(
     input: SendInput,
-    store: bool,
-) -> Result<Answer<SendAnswer>, ViaError> {
-    let now = account.clock().now();
-    let (enabled, allowed, allowed_networks, prices_enabled) = account.read(|data| {
-        let p = &data.profile;
-        (p.sending_enabled, p.senders.clone(), p.allowed_networks.clone(), p.prices_enabled)
-    });
-    if !enabled {
-        return Err(ViaError::sending_disabled());
-    }
-    let sender =
-        normalize_viamobile_sender(input.sender.trim()).map_err(|_| ViaError::unknown_sender())?;
-    if !allowed.contains(&sender) {
-        return Err(ViaError::unknown_sender());
-    }
+    now: DateTime<Utc>,
+    validity: TimeDelta,
+) -> Result<SendRequest, ViaError> {
     if input.recipients.is_empty() {
         return Err(ViaError::bad_request());
     }
@@ -215,132 +190,81 @@ pub(super) fn execute(
             Ok(digits)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let network_allowed = |msisdn: &str| {
-        allowed_networks.as_ref().is_none_or(|list| list.contains(&operator_code(msisdn)))
-    };
-    if !msisdns.iter().any(|m| network_allowed(m)) {
-        return Err(ViaError::unknown_network());
-    }
-    let prices = state.engine.store().prices();
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(msisdns.len());
-    account.read(|data| {
-        for ((msisdn, text), client_id) in msisdns.into_iter().zip(texts).zip(ids) {
-            let parts =
-                crate::domain::encoding::segment_as(input.coding, text.chars().count()).segments;
-            let status = if !is_plausible_msisdn(&msisdn) {
-                "error"
-            } else if !network_allowed(&msisdn) {
-                "network_disabled"
-            } else if data.blacklist.contains(&msisdn) {
-                "blacklist"
-            } else {
-                "ok"
-            };
-            let price = if status == "ok" {
-                message_price(prices, Currency::Eur, &msisdn, parts, 1)
-            } else {
-                Money::ZERO
-            };
-            outcomes.push(Outcome { client_id, msisdn, text, status, parts, price });
-        }
-    });
-    let ok = || outcomes.iter().filter(|o| o.status == "ok");
-    let total_price = ok().fold(Money::ZERO, |sum, o| sum + o.price);
-    let total_parts: u32 = ok().map(|o| o.parts).sum();
-    let today = local_date(now);
-    let (credit, limit_left) = account.read(|data| {
-        let p = &data.profile;
-        (p.credit, p.daily_limit.saturating_sub(p.usage.sent_on(today)))
-    });
-    if total_price > credit || total_parts > limit_left {
-        return Err(ViaError::not_enough_credit());
-    }
-    let mut bsms_ids = vec![None; outcomes.len()];
-    if store && ok().next().is_some() {
-        let first = state.engine.sequences.bsms_ids(ok().count());
-        let windows = match input.time_to_send.as_deref().map(parse_time_to_send).transpose()? {
-            Some(at) if at > now => {
-                let validity = TimeDelta::seconds(i64::from(
-                    state.engine.store().timing().expires_after_seconds,
-                ));
-                vec![DeliveryWindow { opens: at, closes: at + validity }]
-            }
+    let delivery_windows =
+        match input.time_to_send.as_deref().map(parse_time_to_send).transpose()? {
+            Some(at) if at > now => vec![DeliveryWindow { opens: at, closes: at + validity }],
             _ => Vec::new(),
         };
-        let positions: Vec<usize> =
-            outcomes.iter().enumerate().filter(|(_, o)| o.status == "ok").map(|(i, _)| i).collect();
-        let request = SendRequest {
-            sender: sender.clone(),
-            recipients: positions
-                .iter()
-                .map(|&i| Recipient {
-                    text: Some(outcomes[i].text.clone()),
-                    client_id: outcomes[i].client_id,
-                    ..Recipient::new(outcomes[i].msisdn.clone())
-                })
-                .collect(),
-            body: input.text.clone().unwrap_or_default(),
-            template_defaults: None,
-            sms_type: if input.flash { SmsType::Flash } else { SmsType::Sms },
-            datacoding: input.coding,
-            priority: 1,
-            delivery_windows: windows,
-            delivery_report_url: None,
-            reference: None,
-            tags: Vec::new(),
-            fixed_coding: Some(input.coding),
-        };
-        let rendered = render(&request).map_err(|_| ViaError::bad_request())?;
-        let account_id = account.id();
-        account.write(|data| {
-            let fate = |recipient: &str, text: &str| {
-                state.engine.rules.fate_for(account_id, recipient, &sender, text).or_else(|| {
-                    MagicNumber::fate_for(state.engine.store().magic_numbers(), recipient)
-                })
-            };
-            let context = SendContext {
-                now,
-                ids: &state.engine.sequences.object_ids,
-                currency: Currency::Eur,
-                balance: data.profile.credit,
-                prices,
-                sender_rejected: false,
-                fate: &fate,
-            };
-            let (mut batch, charge) = create_batch(request, rendered, &context);
-            for (offset, message) in batch.messages.iter_mut().enumerate() {
-                message.bsms_id = first + offset as u64;
-            }
-            data.profile.credit = data.profile.credit - charge;
-            data.profile.usage.record(today, total_parts);
-            let position = data.messaging.insert(batch);
-            schedule_new_batch(
-                data,
-                position,
-                state.engine.store().timing(),
-                &state.engine.sequences,
-            );
-        });
-        for (offset, &i) in positions.iter().enumerate() {
-            bsms_ids[i] = Some(first + offset as u64);
-        }
-    }
-    let recipients: Vec<RecipientStatus> = outcomes
-        .iter()
-        .zip(bsms_ids)
-        .map(|(o, bsms_id)| RecipientStatus {
-            id: o.client_id,
-            msisdn: o
-                .msisdn
-                .parse::<u64>()
-                .map_or_else(|_| Value::from(o.msisdn.clone()), Value::from),
-            status: o.status,
-            bsms_id,
-            parts: o.parts,
-            price: (prices_enabled && o.status == "ok").then(|| o.price.units()),
+    let recipients = msisdns
+        .into_iter()
+        .zip(texts)
+        .zip(ids)
+        .map(|((msisdn, text), client_id)| Recipient {
+            text: Some(text),
+            client_id,
+            ..Recipient::new(msisdn)
         })
         .collect();
-    Ok(Answer::new(SendAnswer { recipients }))
+    Ok(SendRequest {
+        sender: String::new(),
+        recipients,
+        body: input.text.unwrap_or_default(),
+        template_defaults: None,
+        sms_type: if input.flash { SmsType::Flash } else { SmsType::Sms },
+        datacoding: input.coding,
+        priority: 1,
+        delivery_windows,
+        delivery_report_url: None,
+        reference: None,
+        tags: Vec::new(),
+        fixed_coding: Some(input.coding),
+    })
+}
+
+/// Runs every check and, in [`Mode::Send`], sends. Returns the answer.
+pub(super) fn execute(
+    state: &AppState,
+    account: &ViamobileAccount,
+    input: SendInput,
+    mode: Mode,
+) -> Result<Answer<SendAnswer>, ViaError> {
+    let now = account.clock().now();
+    let validity =
+        TimeDelta::seconds(i64::from(state.engine.store().timing().expires_after_seconds));
+    let submission =
+        Submission { sender: input.sender.clone(), request: request_of(input, now, validity) };
+    state.engine.submit(account, submission, mode, answer)
+}
+
+/// The answer of a send: one status per recipient, in request order.
+fn answer(receipt: &Receipt<'_, ViamobileProfile>) -> Answer<SendAnswer> {
+    let recipients = receipt
+        .recipients
+        .iter()
+        .zip(receipt.screened)
+        .map(|(recipient, screened)| {
+            let ok = screened.screening == Screening::Accepted;
+            let msisdn = &recipient.msisdn;
+            RecipientStatus {
+                id: recipient.client_id,
+                msisdn: msisdn
+                    .parse::<u64>()
+                    .map_or_else(|_| Value::from(msisdn.clone()), Value::from),
+                status: match screened.screening {
+                    Screening::Accepted => "ok",
+                    Screening::Implausible => "error",
+                    Screening::Unreachable => "network_disabled",
+                    Screening::Blacklisted => "blacklist",
+                },
+                bsms_id: screened
+                    .message
+                    .and_then(|index| Some(receipt.batch?.messages.get(index)?.bsms_id)),
+                parts: screened.parts,
+                price: (receipt.profile.prices_enabled && ok).then(|| screened.price.units()),
+            }
+        })
+        .collect();
+    Answer::new(SendAnswer { recipients })
 }
 
 /// The answer of the send endpoints: one status per recipient.
@@ -420,16 +344,16 @@ pub struct RecipientRequest {
     text: Option<String>,
 }
 
-/// A JSON send request: authenticated, parsed, and sent when `store`.
+/// A JSON send request: authenticated, parsed, and sent or validated.
 fn json_send(
     state: &AppState,
     extensions: &Extensions,
     body: &Value,
-    store: bool,
+    mode: Mode,
 ) -> Result<Response, ViaError> {
     let account = body_caller(state, extensions, body)?;
     let input = parse_json(body)?;
-    Ok(execute(state, &account, input, store)?.into_response())
+    Ok(execute(state, &account, input, mode)?.into_response())
 }
 
 /// `POST /json/send`.
@@ -444,7 +368,7 @@ pub async fn send(
     extensions: Extensions,
     ViaBody(body): ViaBody,
 ) -> Result<Response, ViaError> {
-    json_send(&state, &extensions, &body, true)
+    json_send(&state, &extensions, &body, Mode::Send)
 }
 
 /// `POST /json/validate`: the same checks and answer; nothing is stored.
@@ -459,7 +383,7 @@ pub async fn validate(
     extensions: Extensions,
     ViaBody(body): ViaBody,
 ) -> Result<Response, ViaError> {
-    json_send(&state, &extensions, &body, false)
+    json_send(&state, &extensions, &body, Mode::Validate)
 }
 
 /// `GET /get/send?id=&msisdn=&text=` with HTTP Basic or `jwt`.
@@ -485,5 +409,5 @@ pub async fn get_send(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
     let input = parse_query(query.as_deref())?;
-    Ok(execute(&state, &account, input, true)?.into_response())
+    Ok(execute(&state, &account, input, Mode::Send)?.into_response())
 }

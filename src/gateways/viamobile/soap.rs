@@ -27,6 +27,7 @@ use serde_json::Value;
 use super::delivery::{Key, records};
 use super::error::ViaError;
 use super::send::{RecipientInput, SendInput, coding_of, execute};
+use crate::engine::submit::Mode;
 use crate::http::{Credentials, credentials};
 use crate::openapi::VIAMOBILE_TAG;
 use crate::state::AppState;
@@ -225,7 +226,7 @@ fn send_sms(
         text: None,
         recipients,
     };
-    let answer = execute(state, account, input, true)?;
+    let answer = execute(state, account, input, Mode::Send)?;
     let statuses: String = answer
         .body()
         .recipients
