@@ -13,7 +13,7 @@ use super::AccountQuery;
 use super::error::{ControlError, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::time::{iso, parse_iso, parse_iso_duration, serialize_iso};
-use crate::engine::run::{Pass, run_until};
+use crate::engine::run::Pass;
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
@@ -113,18 +113,8 @@ async fn move_and_run(
     move_clock: impl Fn(&Clock) -> Result<DateTime<Utc>, ControlError>,
 ) -> Result<(ClockView, Pass), ControlError> {
     let pass = match account {
-        AnyAccount::Ip1(shard) => {
-            let runner = shard.runner();
-            let _running = runner.lock().await;
-            let until = move_clock(shard.clock())?;
-            run_until(&state.engine, shard, until, cap).await
-        }
-        AnyAccount::Viamobile(shard) => {
-            let runner = shard.runner();
-            let _running = runner.lock().await;
-            let until = move_clock(shard.clock())?;
-            run_until(&state.engine, shard, until, cap).await
-        }
+        AnyAccount::Ip1(shard) => state.engine.move_clock(shard, cap, move_clock).await?,
+        AnyAccount::Viamobile(shard) => state.engine.move_clock(shard, cap, move_clock).await?,
     };
     Ok((view(account), pass))
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::encoding::Datacoding;
-use super::id::ObjectId;
-use super::lifecycle::Fate;
+use super::encoding::{Datacoding, segment};
+use super::id::{ObjectId, ObjectIds};
+use super::lifecycle::{Fate, Outcome};
 use super::money::Money;
 use super::status;
 
@@ -127,6 +127,47 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An SMS from handset `sender` to the account's number `recipient`,
+    /// received at `at`: a batch of one message, direction `mo`, status 201.
+    pub fn incoming(
+        ids: &ObjectIds,
+        sender: &str,
+        recipient: &str,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> Batch {
+        let segmentation = segment(body);
+        Batch {
+            id: ids.next(at),
+            first_message_id: ids.next(at),
+            created: at,
+            sender: sender.to_owned(),
+            body: body.to_owned(),
+            direction: Direction::Mo,
+            sms_type: SmsType::Sms,
+            datacoding: segmentation.datacoding,
+            priority: 1,
+            templated: false,
+            delivery_windows: Vec::new(),
+            delivery_report_url: None,
+            reference: None,
+            tags: Vec::new(),
+            canceled: false,
+            deleted: false,
+            messages: vec![Message {
+                recipient: recipient.into(),
+                body: Arc::from(body),
+                segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
+                datacoding: segmentation.datacoding,
+                price: Money::ZERO,
+                statuses: vec![StatusEvent { code: status::DELIVERED_TO_HANDSET, at }],
+                fate: Fate::of(Outcome::Delivered),
+                client_id: None,
+                bsms_id: 0,
+            }],
+        }
+    }
+
     pub fn message_id(&self, index: usize) -> ObjectId {
         self.first_message_id.offset(index as u32)
     }

@@ -9,6 +9,8 @@
 //! [`Engine::export`] and [`Engine::import`] each take the engine apart
 //! field by field, so a new part cannot be left out of any of them.
 
+pub mod callbacks;
+pub mod receive;
 pub mod run;
 pub mod sequences;
 pub mod snapshot;

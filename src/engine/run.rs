@@ -21,33 +21,18 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::Engine;
+use super::callbacks::{CallbackFormat, enqueue_report};
 use super::sequences::Sequences;
-use crate::clock::ClockMode;
+use crate::clock::{Clock, ClockMode};
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
-use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::time::serialize_iso;
 use crate::store::{Shard, ShardData};
 use crate::webhooks::CallbackJob;
-use crate::webhooks::journal::{AttemptRecord, CallbackKind, Outcome};
+use crate::webhooks::journal::{AttemptRecord, Outcome};
 
 /// How often the realtime ticker looks for due work.
 const TICK: Duration = Duration::from_millis(20);
-
-/// What a gateway POSTs when a message's status changes.
-pub trait Reports {
-    /// Whether status changes of this batch's messages are reported at all.
-    fn reports(&self, batch: &Batch) -> bool;
-
-    /// The URL and JSON payload of the report of `event` for message
-    /// `index` of `batch`, if the batch asked for reports.
-    fn delivery_report(
-        &self,
-        batch: &Batch,
-        index: usize,
-        event: StatusEvent,
-    ) -> Option<(Arc<str>, Arc<str>)>;
-}
 
 /// Something a scheduler pass did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -103,42 +88,9 @@ impl Pass {
     }
 }
 
-/// Queues a callback for a status change, if the gateway reports it.
-fn enqueue_report<P: Reports>(
-    data: &mut ShardData<P>,
-    position: usize,
-    index: usize,
-    event: StatusEvent,
-    sequences: &Sequences,
-) {
-    let Some(batch) = data.messaging.batch_at(position) else { return };
-    let Some((url, payload)) = data.profile.delivery_report(batch, index, event) else { return };
-    let job = CallbackJob {
-        id: sequences.callback_job(),
-        kind: CallbackKind::DeliveryReport,
-        url,
-        payload,
-        batch_id: batch.id,
-        message_id: batch.message_id(index),
-        code: event.code,
-        reference: batch.reference.as_deref().map(Arc::from),
-        attempts: 0,
-    };
-    data.schedule.add_callback(event.at, job.id);
-    data.callbacks.insert(job.id, job);
-}
-
-/// Queues a callback (an incoming SMS, say) whose first attempt is due at
-/// `due`; it then follows the same retries, scripts and journal as
-/// delivery reports.
-pub fn enqueue_callback<P>(data: &mut ShardData<P>, job: CallbackJob, due: DateTime<Utc>) {
-    data.schedule.add_callback(due, job.id);
-    data.callbacks.insert(job.id, job);
-}
-
 /// After a batch is stored: reports for every message's first statuses,
 /// and each message's next step on the timetable.
-pub fn schedule_new_batch<P: Reports>(
+pub fn schedule_new_batch<P: CallbackFormat>(
     data: &mut ShardData<P>,
     position: usize,
     timing: &Timing,
@@ -161,7 +113,7 @@ pub fn schedule_new_batch<P: Reports>(
         data.schedule.add_step(due, position, index);
     }
     for (index, event) in reports {
-        enqueue_report(data, position, index, event, sequences);
+        enqueue_report(data, sequences, (position, index), event);
     }
 }
 
@@ -184,7 +136,7 @@ pub fn plan_all_steps<P>(data: &mut ShardData<P>, timing: &Timing) {
 }
 
 /// Applies every status change due until `until`, in time order.
-fn apply_due_steps<P: Reports>(
+fn apply_due_steps<P: CallbackFormat>(
     account: &str,
     data: &mut ShardData<P>,
     until: DateTime<Utc>,
@@ -223,7 +175,7 @@ fn apply_due_steps<P: Reports>(
             data.schedule.add_step(following.at, due.batch, due.message);
         }
         if data.profile.reports(batch) {
-            enqueue_report(data, due.batch, due.message, step, sequences);
+            enqueue_report(data, sequences, (due.batch, due.message), step);
         }
     }
 }
@@ -231,7 +183,7 @@ fn apply_due_steps<P: Reports>(
 /// Runs everything of one account that is due until `until`: status
 /// changes, then callback attempts (retries falling due before `until`
 /// included). Returns what happened, with at most `cap` events listed.
-pub async fn run_until<P: Reports + Clone>(
+async fn run_until<P: CallbackFormat + Clone>(
     engine: &Engine,
     account: &Shard<P>,
     until: DateTime<Utc>,
@@ -310,9 +262,35 @@ pub async fn run_until<P: Reports + Clone>(
     steps
 }
 
+impl Engine {
+    /// Runs what is due on the account's clock now, waiting for a pass
+    /// already running for it; lists at most `cap` events.
+    pub async fn run_now<P: CallbackFormat + Clone>(&self, account: &Shard<P>, cap: usize) -> Pass {
+        let runner = account.runner();
+        let _running = runner.lock().await;
+        let until = account.clock().now();
+        run_until(self, account, until, cap).await
+    }
+
+    /// Moves the account's clock with `move_clock` (which returns the new
+    /// time, or refuses) and runs what became due, in time order, before
+    /// returning; lists at most `cap` events.
+    pub async fn move_clock<P: CallbackFormat + Clone, E>(
+        &self,
+        account: &Shard<P>,
+        cap: usize,
+        move_clock: impl FnOnce(&Clock) -> Result<DateTime<Utc>, E>,
+    ) -> Result<Pass, E> {
+        let runner = account.runner();
+        let _running = runner.lock().await;
+        let until = move_clock(account.clock())?;
+        Ok(run_until(self, account, until, cap).await)
+    }
+}
+
 /// Runs a pass for an account if anything is due on its (realtime) clock
 /// and no pass is running for it already.
-fn tick_account<P: Reports + Clone + Send + Sync + 'static>(
+fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
     engine: &Arc<Engine>,
     account: Arc<Shard<P>>,
     tasks: &TaskTracker,

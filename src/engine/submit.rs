@@ -25,7 +25,8 @@
 use chrono::{DateTime, Utc};
 
 use super::Engine;
-use super::run::{Reports, schedule_new_batch};
+use super::callbacks::CallbackFormat;
+use super::run::schedule_new_batch;
 use crate::config::UnregisteredSender;
 use crate::domain::account::{Ip1Profile, ViamobileProfile};
 use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
@@ -193,7 +194,7 @@ impl Engine {
         render_answer: impl FnOnce(&Receipt<'_, P>) -> R,
     ) -> Result<R, E>
     where
-        P: SendingAccount + Reports + Clone,
+        P: SendingAccount + CallbackFormat + Clone,
         E: From<SendRefusal>,
     {
         let now = account.clock().now();

@@ -1,20 +1,27 @@
-//! iP.1's delivery report (§7.1), POSTed to the batch's
-//! `deliveryReportUrl` for every status change. Both id spellings of the
-//! documentation (`id` and `messageId`) are sent, with `owner` and
-//! `sender`; the currency is lower-case as in the documented reports.
+//! iP.1's callbacks: the delivery report (§7.1), POSTed to the batch's
+//! `deliveryReportUrl` for every status change, and the incoming SMS
+//! (§8.1), POSTed to the account's `IncomingCallbackUrl` setting as the
+//! message document.
+//!
+//! Both id spellings of the documentation (`id` and `messageId`) are sent
+//! in delivery reports, with `owner` and `sender`; the currency is
+//! lower-case as in the documented reports.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::documents::{MessageDocument, Owner};
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::money::Money;
 use crate::domain::status;
 use crate::domain::time::serialize_iso;
-use crate::engine::run::Reports;
+use crate::engine::callbacks::{Callback, CallbackFormat, IncomingCallback};
+use crate::engine::sequences::Sequences;
+use crate::webhooks::journal::CallbackKind;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,17 +42,12 @@ struct DeliveryReport<'a> {
     reference: Option<&'a str>,
 }
 
-impl Reports for Ip1Profile {
+impl CallbackFormat for Ip1Profile {
     fn reports(&self, batch: &Batch) -> bool {
         batch.delivery_report_url.is_some()
     }
 
-    fn delivery_report(
-        &self,
-        batch: &Batch,
-        index: usize,
-        event: StatusEvent,
-    ) -> Option<(Arc<str>, Arc<str>)> {
+    fn delivery_report(&self, batch: &Batch, index: usize, event: StatusEvent) -> Option<Callback> {
         let url = batch.delivery_report_url.as_deref()?;
         let message = batch.messages.get(index)?;
         let id = batch.message_id(index);
@@ -65,6 +67,17 @@ impl Reports for Ip1Profile {
             reference: batch.reference.as_deref(),
         };
         let payload = serde_json::to_string(&report).ok()?;
-        Some((Arc::from(url), Arc::from(payload)))
+        Some(Callback { url: Arc::from(url), payload: Arc::from(payload) })
+    }
+
+    /// The message document, with its whole status history (201).
+    fn incoming(&self, batch: &Batch, _: &Sequences) -> IncomingCallback {
+        let owner = Owner { id: &self.id, currency: self.currency };
+        let document = MessageDocument::new(batch, 0, owner, true);
+        IncomingCallback {
+            kind: CallbackKind::IncomingSms,
+            url: self.incoming_callback_url.as_deref().map(Arc::from),
+            payload: serde_json::to_value(document).unwrap_or_default(),
+        }
     }
 }

@@ -1,9 +1,6 @@
-//! Delivery reports (§5.5, §5.6, §5.8): the pull endpoints
-//! `POST /json/delivery` and `GET /get/delivery`, and the push to the
-//! account's delivery URL whenever a message's Viamobile state changes
-//! (`waiting` when sent, then `delivered`, `undeliverable` or `expired`).
-
-use std::sync::Arc;
+//! Delivery reports (§5.5, §5.6): the pull endpoints `POST /json/delivery`
+//! and `GET /get/delivery`, and the delivery record they share with the
+//! push (`callbacks.rs`).
 
 use axum::extract::{RawQuery, State};
 use axum::http::Extensions;
@@ -22,7 +19,6 @@ use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
 use crate::domain::status;
-use crate::engine::run::Reports;
 use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
@@ -44,7 +40,7 @@ pub fn local_time(at: DateTime<Utc>) -> String {
 }
 
 /// The delivery record of a message as of one of its statuses.
-fn record(
+pub(super) fn record(
     profile: &ViamobileProfile,
     batch: &Batch,
     index: usize,
@@ -117,31 +113,6 @@ pub struct DeliveryKey {
     id: Option<i64>,
     #[schema(value_type = Option<IntegerOrString>)]
     bsms_id: Option<u64>,
-}
-
-impl Reports for ViamobileProfile {
-    fn reports(&self, _: &Batch) -> bool {
-        self.delivery_push_url.is_some()
-    }
-
-    /// Pushes when the Viamobile state changes (a `waiting` that stays
-    /// `waiting` is not pushed again), without `bsmsId` as documented.
-    fn delivery_report(
-        &self,
-        batch: &Batch,
-        index: usize,
-        event: StatusEvent,
-    ) -> Option<(Arc<str>, Arc<str>)> {
-        let url = self.delivery_push_url.as_deref()?;
-        let message = batch.messages.get(index)?;
-        let position = message.statuses.iter().position(|s| *s == event)?;
-        let before = position.checked_sub(1).map(|p| delivery_state(message.statuses[p].code));
-        if before == Some(delivery_state(event.code)) {
-            return None;
-        }
-        let payload = serde_json::to_string(&record(self, batch, index, event, false)).ok()?;
-        Some((Arc::from(url), Arc::from(payload)))
-    }
 }
 
 /// The current delivery record of a message.

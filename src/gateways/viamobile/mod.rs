@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod auth;
 pub mod body;
+pub mod callbacks;
 pub mod delivery;
 pub mod error;
 pub mod hlr;

@@ -1,0 +1,74 @@
+//! Receiving an SMS from a handset (iP.1 §8, Viamobile §5.9), for either
+//! gateway: it is stored as a batch of one message with direction `mo` and
+//! status 201, pushed to the account's receiver in the gateway's format
+//! (with the same retries, failure scripts and journal as delivery
+//! reports), and a body of `STOP` (trimmed, any case) blacklists the
+//! sender. What is due is run before [`Engine::receive`] returns, so the
+//! push has been tried.
+
+use chrono::{DateTime, Utc};
+
+use super::Engine;
+use super::callbacks::{CallbackFormat, enqueue_incoming};
+use super::run::Pass;
+use crate::domain::message::Batch;
+use crate::store::Shard;
+
+/// An SMS from a handset to an account's number.
+pub struct IncomingSms {
+    /// The handset's MSISDN.
+    pub sender: String,
+    /// The account's number it was sent to.
+    pub recipient: String,
+    pub body: String,
+    /// When it arrived (virtual time); now when not given.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What receiving an SMS did.
+pub struct Received {
+    /// The gateway's push of it.
+    pub payload: serde_json::Value,
+    /// True when it was a `STOP` and the sender is now blacklisted.
+    pub blacklisted: bool,
+    /// What ran: the push's first attempt among others.
+    pub pass: Pass,
+}
+
+/// Why an incoming SMS was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiveError {
+    #[error("an incoming SMS cannot arrive in the future")]
+    ArrivesInFuture,
+}
+
+/// Events listed in the pass of a receive.
+const EVENT_CAP: usize = 1000;
+
+impl Engine {
+    /// Stores an incoming SMS, queues its push, applies `STOP`, and runs
+    /// what is due on the account's clock.
+    pub async fn receive<P: CallbackFormat + Clone>(
+        &self,
+        account: &Shard<P>,
+        sms: IncomingSms,
+    ) -> Result<Received, ReceiveError> {
+        let now = account.clock().now();
+        let at = sms.at.unwrap_or(now);
+        if at > now {
+            return Err(ReceiveError::ArrivesInFuture);
+        }
+        let stop = sms.body.trim().eq_ignore_ascii_case("STOP");
+        let batch =
+            Batch::incoming(&self.sequences.object_ids, &sms.sender, &sms.recipient, &sms.body, at);
+        let payload = account.write(|data| {
+            if stop {
+                data.blacklist.add(&sms.sender, at);
+            }
+            let position = data.messaging.insert(batch);
+            enqueue_incoming(data, &self.sequences, position, at)
+        });
+        let pass = self.run_now(account, EVENT_CAP).await;
+        Ok(Received { payload, blacklisted: stop, pass })
+    }
+}
