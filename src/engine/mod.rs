@@ -11,6 +11,7 @@
 
 pub mod callbacks;
 pub mod receive;
+pub mod records;
 pub mod run;
 pub mod sequences;
 pub mod snapshot;
@@ -30,6 +31,16 @@ use crate::webhooks::failures::FailureScripts;
 use crate::webhooks::{CallbackPolicy, Dispatcher};
 
 use self::sequences::Sequences;
+
+/// What [`crate::store::Shard::write`] asks for: proof that the caller is
+/// the engine. Its field is private to this module, so only the engine's
+/// modules can make one (they use [`WRITE`]); a handler cannot take an
+/// account's write lock, and `grep -rn "WriteKey(" src` shows the one
+/// place one is made.
+pub struct WriteKey(());
+
+/// The engine's key to accounts' write locks.
+const WRITE: WriteKey = WriteKey(());
 
 /// Everything the emulator holds, and every operation that changes it.
 pub struct Engine {
@@ -117,15 +128,36 @@ impl Engine {
         };
         match account {
             None => {
-                store.reset_all();
+                store.reset_all(&WRITE);
                 sequences.restart();
             }
-            Some(name) => store.find(name)?.reset(),
+            Some(name) => store.find(name)?.reset(&WRITE),
         }
         rules.clear(account);
         faults.remove_account(account);
         requests.clear(account);
         callbacks.reset(account);
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(accept_any_credentials: bool) -> Engine {
+        let config = ServeConfig { accept_any_credentials, ..ServeConfig::default() };
+        Engine::new(Fixtures::builtin(), &config, Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn a_full_reset_keeps_only_fixture_accounts() {
+        let engine = engine(true);
+        engine.store().authenticate_ip1(None, "new-key").unwrap();
+        let count = engine.store().list().len();
+        engine.reset(Scope::All).unwrap();
+        assert_eq!(engine.store().list().len(), count - 1);
+        assert!(engine.store().authenticate_ip1(None, "ip1-default-key").is_some());
+        assert!(engine.reset(Scope::Account("nobody")).is_none());
     }
 }

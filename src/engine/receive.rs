@@ -8,9 +8,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Engine;
 use super::callbacks::{CallbackFormat, enqueue_incoming};
 use super::run::Pass;
+use super::{Engine, WRITE};
 use crate::domain::message::Batch;
 use crate::store::Shard;
 
@@ -61,7 +61,7 @@ impl Engine {
         let stop = sms.body.trim().eq_ignore_ascii_case("STOP");
         let batch =
             Batch::incoming(&self.sequences.object_ids, &sms.sender, &sms.recipient, &sms.body, at);
-        let payload = account.write(|data| {
+        let payload = account.write(&WRITE, |data| {
             if stop {
                 data.blacklist.add(&sms.sender, at);
             }

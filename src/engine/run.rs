@@ -20,9 +20,9 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::Engine;
 use super::callbacks::{CallbackFormat, enqueue_report};
 use super::sequences::Sequences;
+use super::{Engine, WRITE};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
@@ -192,13 +192,13 @@ async fn run_until<P: CallbackFormat + Clone>(
     let dispatcher = &engine.callbacks;
     let timing = engine.store().timing();
     let mut steps = Pass::default();
-    account.write(|data| {
+    account.write(&WRITE, |data| {
         apply_due_steps(account.id(), data, until, timing, &engine.sequences, &mut steps, cap)
     });
 
     let mut callbacks = Pass::default();
     loop {
-        let slice = account.write(|data| {
+        let slice = account.write(&WRITE, |data| {
             let (due, ids) = data.schedule.pop_callbacks(until)?;
             Some((
                 due,
@@ -228,7 +228,7 @@ async fn run_until<P: CallbackFormat + Clone>(
         let records: Vec<AttemptRecord> =
             futures::future::join_all(attempts).await.into_iter().flatten().collect();
         let mut dropped = Vec::new();
-        account.write(|data| {
+        account.write(&WRITE, |data| {
             for record in &records {
                 if record.outcome == Outcome::Delivered {
                     data.callbacks.remove(&record.job_id);

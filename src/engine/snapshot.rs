@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::Engine;
 use super::run::plan_all_steps;
 use super::sequences::SavedSequences;
+use super::{Engine, WRITE};
 use crate::clock::ClockSettings;
 use crate::domain::account::{Ip1Profile, ViamobileProfile};
 use crate::faults::FaultView;
@@ -108,13 +108,13 @@ impl Engine {
         let mut highest_job = attempts.iter().map(|r| r.job_id).max().unwrap_or(0);
         let mut highest_bsms = 0;
         for account in &ip1 {
-            account.write(|data| {
+            account.write(&WRITE, |data| {
                 plan_all_steps(data, timing);
                 highest_job = highest_job.max(data.callbacks.keys().copied().max().unwrap_or(0));
             });
         }
         for account in &viamobile {
-            account.write(|data| {
+            account.write(&WRITE, |data| {
                 plan_all_steps(data, timing);
                 highest_job = highest_job.max(data.callbacks.keys().copied().max().unwrap_or(0));
                 highest_bsms = data

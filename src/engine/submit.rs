@@ -24,9 +24,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Engine;
 use super::callbacks::CallbackFormat;
 use super::run::schedule_new_batch;
+use super::{Engine, WRITE};
 use crate::config::UnregisteredSender;
 use crate::domain::account::{Ip1Profile, ViamobileProfile};
 use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
@@ -153,6 +153,9 @@ pub trait SendingAccount {
     fn can_pay(&self, cost: Cost, now: DateTime<Utc>) -> bool;
 
     fn pay(&mut self, cost: Cost, now: DateTime<Utc>);
+
+    /// Gives back money a cancelled send was charged.
+    fn refund(&mut self, money: Money);
 }
 
 /// One recipient of a send: how it was screened, what it costs, and its
@@ -207,7 +210,7 @@ impl Engine {
         });
         let store = self.store();
         let account_id = account.id();
-        account.write(|data| {
+        account.write(&WRITE, |data| {
             let admission = data.profile.admit(&sender, self.unregistered_sender)?;
             let (mut request, rendered) = prepared?;
             let rendered =
@@ -375,6 +378,10 @@ impl SendingAccount for Ip1Profile {
     fn pay(&mut self, cost: Cost, _: DateTime<Utc>) {
         self.balance = self.balance - cost.money;
     }
+
+    fn refund(&mut self, money: Money) {
+        self.balance = self.balance + money;
+    }
 }
 
 impl SendingAccount for ViamobileProfile {
@@ -420,5 +427,10 @@ impl SendingAccount for ViamobileProfile {
     fn pay(&mut self, cost: Cost, now: DateTime<Utc>) {
         self.credit = self.credit - cost.money;
         self.usage.record(viamobile_day(now), cost.parts);
+    }
+
+    /// The credit comes back; the parts stay counted, as they were sent.
+    fn refund(&mut self, money: Money) {
+        self.credit = self.credit + money;
     }
 }

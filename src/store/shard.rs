@@ -11,6 +11,7 @@ use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
 use crate::domain::blacklist::Blacklist;
 use crate::domain::landing::Landing;
+use crate::engine::WriteKey;
 use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
@@ -105,14 +106,15 @@ impl<P: Clone> Shard<P> {
         f(&self.lock())
     }
 
-    /// Like [`Shard::read`], for changes.
-    pub fn write<R>(&self, f: impl FnOnce(&mut ShardData<P>) -> R) -> R {
+    /// Like [`Shard::read`], for changes. Only the engine can call it: it
+    /// alone holds a [`WriteKey`].
+    pub fn write<R>(&self, _: &WriteKey, f: impl FnOnce(&mut ShardData<P>) -> R) -> R {
         f(&mut self.lock())
     }
 
     /// Forgets everything the account did: its profile is as first created
     /// and its clock starts again at the present, as it first was.
-    pub fn reset(&self) {
+    pub fn reset(&self, _: &WriteKey) {
         *self.lock() = ShardData::new(self.initial.clone());
         self.clock.restart(self.clock_settings);
     }

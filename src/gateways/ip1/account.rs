@@ -220,6 +220,6 @@ pub async fn update_child(
         }
     }
     let name = child_name(&mut body)?;
-    child.write(|data| data.profile.name = name);
+    state.engine.edit(&child, |data| data.profile.name = name);
     Ok(json(StatusCode::OK, &child_details(&child)))
 }

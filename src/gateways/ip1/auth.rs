@@ -7,6 +7,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use super::error::Ip1Error;
+use crate::domain::account::Ip1Profile;
+use crate::engine::Engine;
+use crate::engine::records::Records;
 use crate::http::{Credentials, credentials};
 use crate::state::AppState;
 use crate::store::Ip1Account;
@@ -17,6 +20,15 @@ pub struct Ip1Caller {
     pub account: Arc<Ip1Account>,
     /// The API key the request used (`/api/me/account` shows it).
     pub key: String,
+    engine: Arc<Engine>,
+}
+
+impl Ip1Caller {
+    /// Edits the caller's records through the engine
+    /// ([`Engine::edit`]); `edit` must not block.
+    pub fn edit<R>(&self, edit: impl FnOnce(Records<'_, Ip1Profile>) -> R) -> R {
+        self.engine.edit(&self.account, edit)
+    }
 }
 
 impl FromRequestParts<AppState> for Ip1Caller {
@@ -34,6 +46,6 @@ impl FromRequestParts<AppState> for Ip1Caller {
             .authenticate_ip1(account_id.as_deref(), &key)
             .ok_or(Ip1Error::Unauthorized)?;
         note_account(&parts.extensions, account.id());
-        Ok(Ip1Caller { account, key })
+        Ok(Ip1Caller { account, key, engine: state.engine.clone() })
     }
 }

@@ -16,8 +16,6 @@ use super::send_request::BatchRequest;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction};
-use crate::domain::money::Money;
-use crate::domain::status;
 use crate::engine::submit::{Mode, Submission};
 use crate::http::json;
 use crate::openapi::IP1_TAG;
@@ -146,30 +144,18 @@ pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Resp
 /// deleted: answered once more, then gone from every listing.
 #[utoipa::path(delete, path = "/v2/batches/{batch}", tag = IP1_TAG, params(("batch" = String, Path, description = "The batch id.")),
     responses((status = OK, description = "The cancelled or deleted batch.", body = BatchDocument)))]
-pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Ip1Caller,
+    Ip1Path(id): Ip1Path<String>,
+) -> Result<Response, Ip1Error> {
     let id = object_id(&id)?;
-    let now = caller.account.clock().now();
-    caller.account.write(|data| {
-        let batch = data.messaging.batch_mut(id).ok_or(Ip1Error::NotFound)?;
-        if batch.is_cancellable() {
-            let mut refund = Money::ZERO;
-            for message in batch.messages.iter_mut().filter(|m| !status::is_final(m.latest().code))
-            {
-                if message.price > Money::ZERO {
-                    refund = refund + message.price;
-                    message.price = Money::ZERO;
-                    message.push_status(status::REFUNDED, now);
-                }
-                message.push_status(status::CANCELED, now);
-            }
-            batch.canceled = true;
-            data.profile.balance = data.profile.balance + refund;
-        } else {
-            batch.deleted = true;
-        }
-        let owner = Owner { id: &data.profile.id, currency: data.profile.currency };
-        Ok(json(StatusCode::OK, &BatchDocument::full(batch, owner, now)))
-    })
+    state
+        .engine
+        .withdraw(&caller.account, id, |batch, profile, _, now| {
+            json(StatusCode::OK, &BatchDocument::full(batch, owner(profile), now))
+        })
+        .ok_or(Ip1Error::NotFound)
 }
 
 /// `GET /v2/batches/{batchId}/messages`: the batch's messages, each with

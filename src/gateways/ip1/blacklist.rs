@@ -51,7 +51,7 @@ pub async fn list(
 /// Adds a number; `201` when new, `200` when it was there already.
 fn add(caller: &Ip1Caller, msisdn: &str) -> Response {
     let now = caller.account.clock().now();
-    let (entry, new) = caller.account.write(|data| data.blacklist.add(msisdn, now));
+    let (entry, new) = caller.edit(|data| data.blacklist.add(msisdn, now));
     json(if new { StatusCode::CREATED } else { StatusCode::OK }, &entry)
 }
 
@@ -111,7 +111,6 @@ pub async fn delete(
     Ip1Path(raw): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
     let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
-    let entry =
-        caller.account.write(|data| data.blacklist.remove(&msisdn)).ok_or(Ip1Error::NotFound)?;
+    let entry = caller.edit(|data| data.blacklist.remove(&msisdn)).ok_or(Ip1Error::NotFound)?;
     Ok(json(StatusCode::OK, &entry))
 }

@@ -270,9 +270,9 @@ pub async fn create(
         }
     }
     let contacts = problems.into_result(contacts)?;
-    Ok(caller.account.write(|data| {
+    Ok(caller.edit(|data| {
         let created: Vec<ContactDocument> = if sync {
-            contacts.iter().map(|c| document(c, &data.profile.id, &data.blacklist, false)).collect()
+            contacts.iter().map(|c| document(c, &data.profile.id, data.blacklist, false)).collect()
         } else {
             Vec::new()
         };
@@ -306,7 +306,7 @@ async fn update(
         problems.add("properties", "The properties field is required.");
     }
     problems.into_result(())?;
-    caller.account.write(|data| {
+    caller.edit(|data| {
         let contact = data.contacts.get_mut(id).ok_or(Ip1Error::NotFound)?;
         if replace {
             contact.properties = properties.unwrap_or_default();
@@ -324,7 +324,7 @@ async fn update(
             }
         }
         let contact = data.contacts.get(id).ok_or(Ip1Error::NotFound)?;
-        Ok(json(StatusCode::OK, &document(contact, &data.profile.id, &data.blacklist, false)))
+        Ok(json(StatusCode::OK, &document(contact, &data.profile.id, data.blacklist, false)))
     })
 }
 
@@ -355,9 +355,9 @@ pub async fn patch(
     responses((status = OK, description = "The deleted contact.", body = ContactDocument)))]
 pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let id = contact_id(&id)?;
-    caller.account.write(|data| {
+    caller.edit(|data| {
         let contact = data.contacts.remove(id).ok_or(Ip1Error::NotFound)?;
-        Ok(json(StatusCode::OK, &document(&contact, &data.profile.id, &data.blacklist, false)))
+        Ok(json(StatusCode::OK, &document(&contact, &data.profile.id, data.blacklist, false)))
     })
 }
 
@@ -372,7 +372,7 @@ pub async fn delete_matching(
     let listing = Listing::from_query(query.as_deref())?;
     let filter = filter_of(&listing)?;
     let meta = meta_requested(&listing);
-    Ok(caller.account.write(|data| {
+    Ok(caller.edit(|data| {
         let blacklist = &data.blacklist;
         let doomed: Vec<ObjectId> = data
             .contacts
@@ -383,7 +383,7 @@ pub async fn delete_matching(
         let deleted: Vec<Contact> =
             doomed.into_iter().filter_map(|id| data.contacts.remove(id)).collect();
         let documents: Vec<ContactDocument> =
-            deleted.iter().map(|c| document(c, &data.profile.id, &data.blacklist, meta)).collect();
+            deleted.iter().map(|c| document(c, &data.profile.id, data.blacklist, meta)).collect();
         json(StatusCode::OK, &documents)
     }))
 }
@@ -425,7 +425,7 @@ pub async fn add_label(
             }
         })
         .collect();
-    caller.account.write(|data| {
+    caller.edit(|data| {
         for (index, id) in &ids {
             if id.is_none_or(|id| data.contacts.get(id).is_none()) && items[*index].is_string() {
                 problems
@@ -456,7 +456,7 @@ pub async fn remove_label(
     if label == IMPLICIT_LABEL {
         return Err(Ip1Error::field("labelName", "The label all cannot be removed."));
     }
-    Ok(caller.account.write(|data| {
+    Ok(caller.edit(|data| {
         for contact in data.contacts.iter_mut() {
             contact.labels.retain(|l| *l != label);
         }

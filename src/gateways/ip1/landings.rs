@@ -205,7 +205,7 @@ pub async fn create(
         elements,
     };
     let mut response = json(StatusCode::CREATED, &document(&landing));
-    caller.account.write(|data| data.landings.push(landing));
+    caller.edit(|data| data.landings.push(landing));
     if let Ok(location) = HeaderValue::from_str(&format!("/v2/landings/{id}")) {
         response.headers_mut().insert(LOCATION, location);
     }
@@ -228,7 +228,7 @@ pub async fn update(
     let name = name_of(&mut body, &mut problems);
     problems.into_result(())?;
     let now = caller.account.clock().now();
-    caller.account.write(|data| {
+    caller.edit(|data| {
         let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
         landing.name = name;
         landing.last_modified = now;
@@ -241,7 +241,7 @@ pub async fn update(
     responses((status = OK, description = "The deleted landing page.", body = LandingDocument)))]
 pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
-    caller.account.write(|data| {
+    caller.edit(|data| {
         let position = data.landings.iter().position(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
         let landing = data.landings.remove(position);
         Ok(json(StatusCode::OK, &document(&landing)))
@@ -273,7 +273,7 @@ pub async fn add_element(
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
     let now = caller.account.clock().now();
-    caller.account.write(|data| {
+    caller.edit(|data| {
         let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
         let element = check_element(
             body,
@@ -323,7 +323,7 @@ pub async fn update_element(
     let id = landing_id(&id)?;
     let element_id = ObjectId::parse(&element).ok_or(Ip1Error::NotFound)?;
     let now = caller.account.clock().now();
-    caller.account.write(|data| {
+    caller.edit(|data| {
         let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
         let position = landing
             .elements

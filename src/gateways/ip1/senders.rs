@@ -65,8 +65,7 @@ pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Res
 
 fn register(caller: &Ip1Caller, sender: String) -> Response {
     let now = caller.account.clock().now();
-    let created =
-        caller.account.write(|data| *data.profile.senders.entry(sender.clone()).or_insert(now));
+    let created = caller.edit(|data| *data.profile.senders.entry(sender.clone()).or_insert(now));
     json(StatusCode::OK, &SenderDocument { sender, created })
 }
 
@@ -105,9 +104,7 @@ pub async fn delete(
     Ip1Path(raw): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
     let sender = normalize_ip1_sender(&raw).map_err(|_| Ip1Error::NotFound)?;
-    let created = caller
-        .account
-        .write(|data| data.profile.senders.remove(&sender))
-        .ok_or(Ip1Error::NotFound)?;
+    let created =
+        caller.edit(|data| data.profile.senders.remove(&sender)).ok_or(Ip1Error::NotFound)?;
     Ok(json(StatusCode::OK, &SenderDocument { sender, created }))
 }

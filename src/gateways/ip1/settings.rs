@@ -95,7 +95,7 @@ pub async fn put(
             format!("{name} must be an absolute http(s) URL of at most 2047 characters."),
         ));
     }
-    caller.account.write(|data| data.profile.incoming_callback_url = Some(url.clone()));
+    caller.edit(|data| data.profile.incoming_callback_url = Some(url.clone()));
     Ok(answer(name, Some(&url)))
 }
 
@@ -107,6 +107,6 @@ pub async fn delete(
     Ip1Path(name): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
-    caller.account.write(|data| data.profile.incoming_callback_url = None);
+    caller.edit(|data| data.profile.incoming_callback_url = None);
     Ok(answer(name, None))
 }
