@@ -75,6 +75,7 @@ impl ClockView {
 
 impl AccountView {
     fn of(account: &AnyAccount) -> AccountView {
+        let (origin, clock) = (account.origin(), ClockView::of(account.clock()));
         match account {
             AnyAccount::Ip1(account) => account.read(|data| {
                 let p = &data.profile;
@@ -90,30 +91,26 @@ impl AccountView {
                     parent: p.parent.clone(),
                     virtual_number: p.virtual_number.clone(),
                     incoming_callback_url: p.incoming_callback_url.clone(),
-                    origin: account.origin(),
-                    clock: ClockView::of(account.clock()),
+                    origin,
+                    clock,
                 }
             }),
-            AnyAccount::Viamobile(account) => {
-                let clock = ClockView::of(account.clock());
-                let today = viamobile_day(clock.now);
-                account.read(|data| {
-                    let p = &data.profile;
-                    AccountView::Viamobile {
-                        id: p.username.clone(),
-                        username: p.username.clone(),
-                        password: p.password.clone(),
-                        senders: p.senders.iter().cloned().collect(),
-                        credit: p.credit,
-                        daily_limit: p.daily_limit,
-                        sent_today: p.usage.sent_on(today),
-                        sending_enabled: p.sending_enabled,
-                        msisdn_status_enabled: p.msisdn_status_enabled,
-                        origin: account.origin(),
-                        clock,
-                    }
-                })
-            }
+            AnyAccount::Viamobile(account) => account.read(|data| {
+                let p = &data.profile;
+                AccountView::Viamobile {
+                    id: p.username.clone(),
+                    username: p.username.clone(),
+                    password: p.password.clone(),
+                    senders: p.senders.iter().cloned().collect(),
+                    credit: p.credit,
+                    daily_limit: p.daily_limit,
+                    sent_today: p.usage.sent_on(viamobile_day(clock.now)),
+                    sending_enabled: p.sending_enabled,
+                    msisdn_status_enabled: p.msisdn_status_enabled,
+                    origin,
+                    clock,
+                }
+            }),
         }
     }
 }

@@ -12,7 +12,6 @@ use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
-use crate::store::AnyAccount;
 use crate::webhooks::CallbackJob;
 use crate::webhooks::failures::{FailureScript, FailureSpec};
 use crate::webhooks::journal::{AttemptRecord, Filter};
@@ -43,8 +42,7 @@ pub async fn redeliver(
             ControlError::new(StatusCode::NOT_FOUND, format!("no callback attempt {id:?}"))
         })?;
     let virtual_time = match state.engine.store().find(&record.account) {
-        Some(AnyAccount::Ip1(account)) => account.clock().now(),
-        Some(AnyAccount::Viamobile(account)) => account.clock().now(),
+        Some(account) => account.clock().now(),
         None => Utc::now(),
     };
     let job = CallbackJob {

@@ -58,15 +58,8 @@ struct ClockView {
     speed: f64,
 }
 
-fn clock_of(account: &AnyAccount) -> &Clock {
-    match account {
-        AnyAccount::Ip1(account) => account.clock(),
-        AnyAccount::Viamobile(account) => account.clock(),
-    }
-}
-
 fn view(account: &AnyAccount) -> ClockView {
-    let clock = clock_of(account);
+    let clock = account.clock();
     let settings = clock.settings();
     ClockView {
         account: account.id().to_owned(),
@@ -112,10 +105,7 @@ async fn move_and_run(
     cap: usize,
     move_clock: impl Fn(&Clock) -> Result<DateTime<Utc>, ControlError>,
 ) -> Result<(ClockView, Pass), ControlError> {
-    let pass = match account {
-        AnyAccount::Ip1(shard) => state.engine.move_clock(shard, cap, move_clock).await?,
-        AnyAccount::Viamobile(shard) => state.engine.move_clock(shard, cap, move_clock).await?,
-    };
+    let pass = state.engine.move_clock(account, cap, move_clock).await?;
     Ok((view(account), pass))
 }
 
@@ -257,7 +247,7 @@ pub async fn configure(
         speed: body.speed.unwrap_or(current.speed),
     };
     for target in &targets {
-        let clock = clock_of(target);
+        let clock = target.clock();
         clock.configure(settings(clock.settings()));
     }
     if account.is_none() {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
+use crate::domain::account::Gateway;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction};
 use crate::domain::time::serialize_iso;
@@ -19,7 +20,7 @@ use crate::http::json;
 use crate::openapi::CONTROL_TAG;
 use crate::requests::{RequestFilter, RequestRecord};
 use crate::state::AppState;
-use crate::store::{AnyAccount, participant_key};
+use crate::store::participant_key;
 
 /// Entries listed unless `limit` says otherwise.
 const DEFAULT_LIMIT: usize = 100;
@@ -72,7 +73,7 @@ pub async fn requests(
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     account: String,
-    gateway: &'static str,
+    gateway: Gateway,
     direction: Direction,
     batch_id: ObjectId,
     message_id: ObjectId,
@@ -120,7 +121,7 @@ impl MessageFilter {
 
 fn views<'a>(
     account: &str,
-    gateway: &'static str,
+    gateway: Gateway,
     batches: impl Iterator<Item = &'a Batch>,
 ) -> Vec<MessageView> {
     let mut out = Vec::new();
@@ -152,12 +153,8 @@ fn all_messages(state: &AppState, filter: &MessageFilter) -> Vec<MessageView> {
         if filter.account.as_ref().is_some_and(|a| a != account.id()) {
             continue;
         }
-        let found = match &account {
-            AnyAccount::Ip1(a) => a.read(|d| views(a.id(), "ip1", d.messaging.batches())),
-            AnyAccount::Viamobile(a) => {
-                a.read(|d| views(a.id(), "viamobile", d.messaging.batches()))
-            }
-        };
+        let gateway = account.gateway();
+        let found = account.read_messaging(|m| views(account.id(), gateway, m.batches()));
         all.extend(found);
     }
     all.sort_by(|a, b| b.created.cmp(&a.created).then(b.message_id.cmp(&a.message_id)));

@@ -9,6 +9,24 @@ use serde::{Deserialize, Serialize};
 use super::money::{Currency, Money};
 use super::sender::{normalize_ip1_sender, normalize_viamobile_sender};
 
+/// The two emulated gateways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Gateway {
+    Ip1,
+    Viamobile,
+}
+
+impl Gateway {
+    /// `ip1` or `viamobile`, as the control API and fault rules name them.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gateway::Ip1 => "ip1",
+            Gateway::Viamobile => "viamobile",
+        }
+    }
+}
+
 /// iP.1's two account types (§15.1), spelled as iP.1 answers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Ip1AccountType {

@@ -27,9 +27,9 @@ use crate::clock::{Clock, ClockMode};
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
 use crate::domain::time::serialize_iso;
-use crate::store::{Shard, ShardData};
+use crate::store::{AnyAccount, Shard, ShardData, on_shard};
 use crate::webhooks::CallbackJob;
-use crate::webhooks::journal::{AttemptRecord, Outcome};
+use crate::webhooks::journal::{AttemptRecord, CallbackOutcome};
 
 /// How often the realtime ticker looks for due work.
 const TICK: Duration = Duration::from_millis(20);
@@ -230,7 +230,7 @@ async fn run_until<P: CallbackFormat + Clone>(
         let mut dropped = Vec::new();
         account.write(&WRITE, |data| {
             for record in &records {
-                if record.outcome == Outcome::Delivered {
+                if record.outcome == CallbackOutcome::Delivered {
                     data.callbacks.remove(&record.job_id);
                     continue;
                 }
@@ -266,8 +266,7 @@ impl Engine {
     /// Runs what is due on the account's clock now, waiting for a pass
     /// already running for it; lists at most `cap` events.
     pub async fn run_now<P: CallbackFormat + Clone>(&self, account: &Shard<P>, cap: usize) -> Pass {
-        let runner = account.runner();
-        let _running = runner.lock().await;
+        let _turn = account.pass_lock().lock_owned().await;
         let until = account.clock().now();
         run_until(self, account, until, cap).await
     }
@@ -275,16 +274,17 @@ impl Engine {
     /// Moves the account's clock with `move_clock` (which returns the new
     /// time, or refuses) and runs what became due, in time order, before
     /// returning; lists at most `cap` events.
-    pub async fn move_clock<P: CallbackFormat + Clone, E>(
+    pub async fn move_clock<E>(
         &self,
-        account: &Shard<P>,
+        account: &AnyAccount,
         cap: usize,
         move_clock: impl FnOnce(&Clock) -> Result<DateTime<Utc>, E>,
     ) -> Result<Pass, E> {
-        let runner = account.runner();
-        let _running = runner.lock().await;
-        let until = move_clock(account.clock())?;
-        Ok(run_until(self, account, until, cap).await)
+        on_shard!(account, shard => {
+            let _turn = shard.pass_lock().lock_owned().await;
+            let until = move_clock(shard.clock())?;
+            Ok(run_until(self, shard, until, cap).await)
+        })
     }
 }
 
@@ -302,7 +302,7 @@ fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
     if !account.read(|data| data.schedule.next_due().is_some_and(|due| due <= now)) {
         return;
     }
-    let Ok(guard) = account.runner().try_lock_owned() else { return };
+    let Ok(guard) = account.pass_lock().try_lock_owned() else { return };
     let engine = engine.clone();
     tasks.spawn(async move {
         run_until(&engine, &account, now, 0).await;

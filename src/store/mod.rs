@@ -16,9 +16,9 @@ use dashmap::mapref::entry::Entry;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::clock::ClockSettings;
+use crate::clock::{Clock, ClockSettings};
 use crate::domain::account::{
-    AccountError, Ip1AccountSpec, Ip1Profile, NewAccountDefaults, ViamobileAccountSpec,
+    AccountError, Gateway, Ip1AccountSpec, Ip1Profile, NewAccountDefaults, ViamobileAccountSpec,
     ViamobileProfile,
 };
 use crate::domain::lifecycle::{MagicNumber, Timing};
@@ -43,12 +43,26 @@ pub struct StoreSettings {
     pub accept_any_credentials: bool,
 }
 
-/// Either kind of account, for the control API.
+/// An account of either gateway, for what does not depend on which: its
+/// id, clock, messages, reset, scheduler passes. What does is reached with
+/// [`on_shard!`] or by matching.
 #[derive(Clone)]
 pub enum AnyAccount {
     Ip1(Arc<Ip1Account>),
     Viamobile(Arc<ViamobileAccount>),
 }
+
+/// Evaluates `$body` with `$shard` bound to the account's shard, whichever
+/// gateway's it is (the body is compiled once per profile type).
+macro_rules! on_shard {
+    ($account:expr, $shard:ident => $body:expr) => {
+        match $account {
+            $crate::store::AnyAccount::Ip1($shard) => $body,
+            $crate::store::AnyAccount::Viamobile($shard) => $body,
+        }
+    };
+}
+pub(crate) use on_shard;
 
 /// Every account of both gateways.
 pub struct Store {
@@ -402,19 +416,34 @@ impl Store {
 }
 
 impl AnyAccount {
+    /// The iP.1 account id or the Viamobile username.
     pub fn id(&self) -> &str {
+        on_shard!(self, account => account.id())
+    }
+
+    pub fn gateway(&self) -> Gateway {
         match self {
-            AnyAccount::Ip1(account) => account.id(),
-            AnyAccount::Viamobile(account) => account.id(),
+            AnyAccount::Ip1(_) => Gateway::Ip1,
+            AnyAccount::Viamobile(_) => Gateway::Viamobile,
         }
+    }
+
+    pub fn origin(&self) -> Origin {
+        on_shard!(self, account => account.origin())
+    }
+
+    pub fn clock(&self) -> &Clock {
+        on_shard!(self, account => account.clock())
+    }
+
+    /// Runs `f` on the account's batches and messages under its lock.
+    pub fn read_messaging<R>(&self, f: impl FnOnce(&Messaging) -> R) -> R {
+        on_shard!(self, account => account.read(|data| f(&data.messaging)))
     }
 
     /// Forgets what this one account did; it keeps its credentials.
     pub fn reset(&self, key: &WriteKey) {
-        match self {
-            AnyAccount::Ip1(account) => account.reset(key),
-            AnyAccount::Viamobile(account) => account.reset(key),
-        }
+        on_shard!(self, account => account.reset(key))
     }
 }
 

@@ -64,9 +64,11 @@ pub struct Shard<P> {
     clock_settings: ClockSettings,
     clock: Clock,
     data: Mutex<ShardData<P>>,
-    /// Held while the scheduler works through this account's timetable, so
-    /// one account's steps and callbacks run one pass at a time.
-    runner: Arc<tokio::sync::Mutex<()>>,
+    /// Held while a scheduler pass works through this account's
+    /// timetable (across the awaits of its callback attempts, so it is an
+    /// async lock), so one account's steps and callbacks run one pass at
+    /// a time.
+    pass_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<P: Clone> Shard<P> {
@@ -78,7 +80,7 @@ impl<P: Clone> Shard<P> {
             clock_settings,
             clock: Clock::new(clock_settings),
             data: Mutex::new(ShardData::new(profile)),
-            runner: Arc::default(),
+            pass_lock: Arc::default(),
         }
     }
 
@@ -95,9 +97,9 @@ impl<P: Clone> Shard<P> {
         &self.clock
     }
 
-    /// The lock of the account's scheduler pass.
-    pub fn runner(&self) -> Arc<tokio::sync::Mutex<()>> {
-        self.runner.clone()
+    /// The lock a scheduler pass of this account holds.
+    pub fn pass_lock(&self) -> Arc<tokio::sync::Mutex<()>> {
+        self.pass_lock.clone()
     }
 
     /// Runs `f` on the account's data under its lock. `f` must not block

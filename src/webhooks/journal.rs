@@ -22,10 +22,10 @@ pub enum CallbackKind {
     ViamobileIncoming,
 }
 
+/// How a callback attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[schema(as = CallbackOutcome)]
 #[serde(rename_all = "camelCase")]
-pub enum Outcome {
+pub enum CallbackOutcome {
     /// The receiver answered what counts as received.
     Delivered,
     /// Will be retried (or was the last attempt before dropping).
@@ -70,7 +70,7 @@ pub struct AttemptRecord {
     pub virtual_time: DateTime<Utc>,
     #[serde(serialize_with = "serialize_iso")]
     pub wall_time: DateTime<Utc>,
-    pub outcome: Outcome,
+    pub outcome: CallbackOutcome,
     pub status: Option<u16>,
     pub response_excerpt: Option<String>,
     pub error: Option<String>,
@@ -103,7 +103,7 @@ impl AttemptRecord {
             attempt,
             virtual_time,
             wall_time: Utc::now(),
-            outcome: Outcome::Failed,
+            outcome: CallbackOutcome::Failed,
             status: None,
             response_excerpt: None,
             error: None,

@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Semaphore;
 
 use self::failures::{AttemptContext, FailureMode, FailureScripts};
-use self::journal::{AttemptRecord, CallbackKind, Journal, Outcome};
+use self::journal::{AttemptRecord, CallbackKind, CallbackOutcome, Journal};
 use crate::domain::id::ObjectId;
 
 /// Longest piece of a receiver's answer kept in the journal.
@@ -145,7 +145,7 @@ impl Dispatcher {
         };
         self.journal.record(AttemptRecord {
             wall_time,
-            outcome: if received { Outcome::Delivered } else { Outcome::Failed },
+            outcome: if received { CallbackOutcome::Delivered } else { CallbackOutcome::Failed },
             status,
             response_excerpt: excerpt,
             error,
@@ -164,7 +164,7 @@ impl Dispatcher {
         virtual_time: DateTime<Utc>,
     ) -> AttemptRecord {
         self.journal.record(AttemptRecord {
-            outcome: Outcome::Dropped,
+            outcome: CallbackOutcome::Dropped,
             error: Some(format!("dropped after {} attempts", job.attempts)),
             ..AttemptRecord::of(account, job, job.attempts, virtual_time)
         })
