@@ -179,6 +179,11 @@ impl Faults {
             .collect()
     }
 
+    /// True when there are no rules: calls need not be matched.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Removes one rule, or all; returns how many.
     pub fn remove(&self, id: Option<u64>) -> usize {
         let mut rules = self.lock();

@@ -30,6 +30,7 @@ use crate::domain::id::ObjectId;
 use crate::domain::money::Money;
 use crate::gateways::ip1::error::ProblemDetails;
 use crate::gateways::viamobile::error::ViaErrorEnvelope;
+use crate::http::surface::ErrorFormat;
 use crate::http::{JSON_UTF8, Surface};
 use crate::routes::{Documentation, Routes};
 
@@ -101,8 +102,10 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
     ControlErrorBody::schemas(&mut error_schemas);
     components.schemas.extend(error_schemas);
     for surface in [Surface::Ip1, Surface::Viamobile, Surface::Control] {
-        let name = error_response_name(surface);
-        components.responses.insert(name.to_owned(), RefOr::T(error_response(surface)));
+        let errors = surface.errors();
+        components
+            .responses
+            .insert(errors.response_name.to_owned(), RefOr::T(error_response(errors)));
     }
 
     for (path, item) in document.paths.paths.iter_mut() {
@@ -141,34 +144,25 @@ fn operation_id(method: &str, path: &str) -> String {
     std::iter::once(method).chain(words).collect::<Vec<_>>().join("_")
 }
 
-/// The name of a surface's error answer among the document's responses.
-fn error_response_name(surface: Surface) -> &'static str {
-    match surface {
-        Surface::Ip1 => "Ip1Problem",
-        Surface::Viamobile => "ViamobileError",
-        Surface::Control | Surface::Other => "ControlError",
-    }
-}
-
 /// The shape of a surface's error answer.
-fn error_response(surface: Surface) -> ApiResponse {
-    let (schema, description) = match surface {
-        Surface::Ip1 => (ProblemDetails::name(), "iP.1 problem details"),
-        Surface::Viamobile => (ViaErrorEnvelope::name(), "Viamobile error"),
-        Surface::Control | Surface::Other => (ControlErrorBody::name(), "control API error"),
-    };
-    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build();
-    ResponseBuilder::new().description(description).content("application/json", content).build()
+fn error_response(errors: &ErrorFormat) -> ApiResponse {
+    let schema = Ref::from_schema_name((errors.schema_name)());
+    let content = ContentBuilder::new().schema(Some(schema)).build();
+    ResponseBuilder::new()
+        .description(errors.description)
+        .content("application/json", content)
+        .build()
 }
 
 /// Adds the statuses every operation of a surface can answer, in its error
 /// format, and the surface's security requirement. An annotation's own
 /// entry for a status wins.
 fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
-    let name = error_response_name(surface);
+    let errors = surface.errors();
+    let name = errors.response_name;
     let (statuses, security): (&[&str], Vec<SecurityRequirement>) = match surface {
         Surface::Ip1 => (
-            &["400", "401", "404", "413", "415"],
+            errors.common_statuses,
             vec![
                 SecurityRequirement::new(IP1_BEARER, Vec::<String>::new()),
                 SecurityRequirement::new(IP1_BASIC, Vec::<String>::new()),
@@ -178,8 +172,9 @@ fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
         Surface::Viamobile if path.ends_with("/soap") => (&[], Vec::new()),
         // Viamobile's credentials are in the body, the query or HTTP Basic,
         // depending on the endpoint; its annotations say which.
-        Surface::Viamobile => (&["400", "401", "404", "413"], Vec::new()),
-        Surface::Control | Surface::Other => (&["400", "404", "413", "415", "422"], Vec::new()),
+        Surface::Viamobile | Surface::Control | Surface::Other => {
+            (errors.common_statuses, Vec::new())
+        }
     };
     for status in statuses {
         operation

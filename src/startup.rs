@@ -9,24 +9,22 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{Method, Uri};
 use axum::middleware;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::ServeConfig;
-use crate::control::error::ControlError;
 use crate::engine::snapshot::{self, SnapshotError};
 use crate::engine::{Engine, run};
 use crate::fixtures::{Fixtures, FixturesError, load_faults};
-use crate::gateways::calls::gateway_calls;
-use crate::gateways::ip1::error::Ip1Error;
-use crate::gateways::viamobile::error::ViaError;
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
+use crate::http::faults::{apply_faults, drop_marked_connections};
+use crate::http::journal::journal_calls;
 use crate::openapi;
 use crate::routes::Routes;
 use crate::state::{AppState, Shared};
@@ -147,34 +145,21 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), gateway_calls))
+        .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
+        .layer(middleware::from_fn_with_state(state.clone(), journal_calls))
+        .layer(middleware::from_fn(drop_marked_connections))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }
 
 /// Unknown routes answer 404 in the format of the surface they fall under.
 async fn not_found(uri: Uri) -> Response {
-    match Surface::of_path(uri.path()) {
-        Surface::Ip1 => Ip1Error::NotFound.into_response(),
-        Surface::Viamobile => ViaError::not_found().into_response(),
-        Surface::Control | Surface::Other => {
-            ControlError::new(StatusCode::NOT_FOUND, format!("no route for {}", uri.path()))
-                .into_response()
-        }
-    }
+    (Surface::of_path(uri.path()).errors().not_found)(uri.path())
 }
 
 /// Known routes with the wrong method answer 405 (axum adds `Allow`).
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    match Surface::of_path(uri.path()) {
-        Surface::Ip1 => Ip1Error::MethodNotAllowed.into_response(),
-        Surface::Viamobile => ViaError::method_not_allowed().into_response(),
-        Surface::Control | Surface::Other => ControlError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("{method} is not allowed on {}", uri.path()),
-        )
-        .into_response(),
-    }
+    (Surface::of_path(uri.path()).errors().method_not_allowed)(&method, uri.path())
 }
 
 /// Completes on Ctrl-C or SIGTERM (what `docker stop` sends).

@@ -4,12 +4,12 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::domain::account::AccountError;
-use crate::http::json;
+use crate::http::{SurfaceError, json};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{error}")]
@@ -46,6 +46,35 @@ pub struct ControlErrorBody {
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         json(self.status, &ControlErrorBody { error: self.error, detail: self.detail })
+    }
+}
+
+impl SurfaceError for ControlError {
+    fn not_found(path: &str) -> ControlError {
+        ControlError::new(StatusCode::NOT_FOUND, format!("no route for {path}"))
+    }
+
+    fn method_not_allowed(method: &Method, path: &str) -> ControlError {
+        ControlError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed on {path}"),
+        )
+    }
+
+    fn payload_too_large() -> ControlError {
+        ControlError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+    }
+
+    fn with_status(status: StatusCode) -> ControlError {
+        ControlError::new(status, status.canonical_reason().unwrap_or("error"))
+    }
+
+    const RESPONSE_NAME: &'static str = "ControlError";
+    const DESCRIPTION: &'static str = "control API error";
+    const COMMON_STATUSES: &'static [&'static str] = &["400", "404", "413", "415", "422"];
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <ControlErrorBody as utoipa::ToSchema>::name()
     }
 }
 

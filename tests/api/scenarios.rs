@@ -66,6 +66,30 @@ async fn faults_can_target_one_account() {
 }
 
 #[tokio::test]
+async fn faults_match_the_account_of_a_viamobile_token_and_journal_it() {
+    let app = spawn_app().await;
+    let (_, token) =
+        send(app.get(&format!("/token/create?username={VIA_USER}&password={VIA_PASSWORD}"))).await;
+    let jwt = token["response"]["jwt"].as_str().unwrap().to_owned();
+    add_fault(&app, json!({"account": VIA_USER, "times": 1, "action": "drop"})).await;
+    let dropped = app.get(&format!("/stats/limit?jwt={jwt}")).send().await;
+    assert!(dropped.is_err(), "the token's account was hit");
+    let (status, _) = send(app.get(&format!("/stats/limit?jwt={jwt}"))).await;
+    assert_eq!(status, 200, "the rule is spent, the token still valid");
+    let (_, journal) = send(app.get("/_mock/requests?path=/stats/limit")).await;
+    let calls: Vec<(Value, Value, Value)> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["account"].clone(), r["status"].clone(), r["fault"].clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        [(json!(VIA_USER), json!(200), Value::Null), (json!(VIA_USER), json!(0), json!("drop"))]
+    );
+}
+
+#[tokio::test]
 async fn a_delay_fault_holds_the_answer() {
     let app = spawn_app().await;
     add_fault(&app, json!({"path": "/api/me", "times": 1, "action": "delay", "delayMs": 300}))

@@ -4,15 +4,16 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderValue;
 use axum::http::request::Parts;
 
 use super::error::Ip1Error;
 use crate::domain::account::Ip1Profile;
 use crate::engine::Engine;
 use crate::engine::records::Records;
-use crate::http::{Credentials, credentials};
+use crate::http::{Credentials, credentials, credentials_of};
 use crate::state::AppState;
-use crate::store::Ip1Account;
+use crate::store::{Ip1Account, Store};
 use crate::telemetry::note_account;
 
 /// The authenticated caller of an iP.1 endpoint.
@@ -28,6 +29,16 @@ impl Ip1Caller {
     /// ([`Engine::edit`]); `edit` must not block.
     pub fn edit<R>(&self, edit: impl FnOnce(Records<'_, Ip1Profile>) -> R) -> R {
         self.engine.edit(&self.account, edit)
+    }
+}
+
+/// The account a call claims to act as, before it is authenticated (for
+/// fault rules, and the journal of calls that never were): the Basic
+/// user, or the account of a known Bearer key.
+pub fn claimed_account(store: &Store, authorization: Option<&HeaderValue>) -> Option<String> {
+    match credentials_of(authorization?)? {
+        Credentials::Basic { user, .. } => Some(user),
+        Credentials::Bearer(key) => store.ip1_account_of_key(&key),
     }
 }
 

@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::header::WWW_AUTHENTICATE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde::Serialize;
 
 use crate::engine::submit::SendRefusal;
-use crate::http::json;
+use crate::http::{SurfaceError, json};
 
 /// Validation messages by field name, as ASP.NET reports them.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
@@ -125,6 +125,32 @@ impl IntoResponse for Ip1Error {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+impl SurfaceError for Ip1Error {
+    fn not_found(_: &str) -> Ip1Error {
+        Ip1Error::NotFound
+    }
+
+    fn method_not_allowed(_: &Method, _: &str) -> Ip1Error {
+        Ip1Error::MethodNotAllowed
+    }
+
+    fn payload_too_large() -> Ip1Error {
+        Ip1Error::PayloadTooLarge
+    }
+
+    fn with_status(status: StatusCode) -> Ip1Error {
+        Ip1Error::Status(status)
+    }
+
+    const RESPONSE_NAME: &'static str = "Ip1Problem";
+    const DESCRIPTION: &'static str = "iP.1 problem details";
+    const COMMON_STATUSES: &'static [&'static str] = &["400", "401", "404", "413", "415"];
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <ProblemDetails as utoipa::ToSchema>::name()
     }
 }
 

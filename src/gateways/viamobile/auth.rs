@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::http::Extensions;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderValue};
 use serde_json::Value;
 
 use super::error::ViaError;
-use crate::http::{Credentials, credentials, query_value};
+use crate::http::{Credentials, credentials, credentials_of, query_value};
 use crate::state::AppState;
 use crate::store::ViamobileAccount;
 use crate::telemetry::note_account;
@@ -38,13 +38,44 @@ impl FromRequestParts<AppState> for BasicCaller {
 /// or HTTP Basic.
 pub struct GetCaller(pub Arc<ViamobileAccount>);
 
+/// The account of a call's token, verified before the handler ran (by the
+/// faults layer, to match rules), so it is verified once.
+#[derive(Clone)]
+pub struct VerifiedToken(pub Option<Arc<ViamobileAccount>>);
+
+/// The account a call's `?jwt=` was issued to, verified; `None` when the
+/// call has no token. The verified account is kept in the call's
+/// extensions for its handler.
+pub fn token_account(state: &AppState, parts: &mut Parts) -> Option<Option<Arc<ViamobileAccount>>> {
+    if let Some(VerifiedToken(account)) = parts.extensions.get::<VerifiedToken>() {
+        return Some(account.clone());
+    }
+    let token = query_value(parts.uri.query(), "jwt")?;
+    let account = super::token::verify(state, &token);
+    parts.extensions.insert(VerifiedToken(account.clone()));
+    Some(account)
+}
+
+/// The account a call claims to act as, before it is authenticated (for
+/// fault rules, and the journal of calls that never were): the Basic
+/// user, or the body's `username`. A token is left to [`token_account`].
+pub fn claimed_account(
+    authorization: Option<&HeaderValue>,
+    body: Option<&Value>,
+) -> Option<String> {
+    if let Some(Credentials::Basic { user, .. }) = authorization.and_then(credentials_of) {
+        return Some(user);
+    }
+    body?.get("username")?.as_str().map(str::to_owned)
+}
+
 impl FromRequestParts<AppState> for GetCaller {
     type Rejection = ViaError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ViaError> {
-        match query_value(parts.uri.query(), "jwt") {
-            Some(token) => {
-                let account = super::token::verify(state, &token).ok_or(ViaError::unauthorized())?;
+        match token_account(state, parts) {
+            Some(account) => {
+                let account = account.ok_or(ViaError::unauthorized())?;
                 note_account(&parts.extensions, account.id());
                 Ok(GetCaller(account))
             }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::error::ViaError;
+use crate::http::SurfaceError;
 
 /// A request body parsed as JSON, with Viamobile's errors for a body that
 /// is too large (413) or not JSON (400).

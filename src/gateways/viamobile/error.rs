@@ -5,12 +5,12 @@
 //! for malformed bodies, unknown routes or oversized requests, so those
 //! answers carry the HTTP status as their code.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::engine::submit::SendRefusal;
-use crate::http::json;
+use crate::http::{SurfaceError, json};
 
 /// A Viamobile error answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,26 +75,37 @@ impl ViaError {
     pub const fn bad_request() -> ViaError {
         ViaError::new(StatusCode::BAD_REQUEST, 400, "Bad request")
     }
+}
 
-    /// Any other status (a fault rule's), with the status as its code.
-    pub fn for_status(status: StatusCode) -> ViaError {
-        ViaError::new(
-            status,
-            u32::from(status.as_u16()),
-            status.canonical_reason().unwrap_or("Error"),
-        )
-    }
-
-    pub const fn not_found() -> ViaError {
+/// Codes 404, 405 and 413 are our own: Viamobile documents none.
+impl SurfaceError for ViaError {
+    fn not_found(_: &str) -> ViaError {
         ViaError::new(StatusCode::NOT_FOUND, 404, "Not found")
     }
 
-    pub const fn method_not_allowed() -> ViaError {
+    fn method_not_allowed(_: &Method, _: &str) -> ViaError {
         ViaError::new(StatusCode::METHOD_NOT_ALLOWED, 405, "Method not allowed")
     }
 
-    pub const fn payload_too_large() -> ViaError {
+    fn payload_too_large() -> ViaError {
         ViaError::new(StatusCode::PAYLOAD_TOO_LARGE, 413, "Request entity too large")
+    }
+
+    /// Any other status, with the status as its code.
+    fn with_status(status: StatusCode) -> ViaError {
+        ViaError {
+            status,
+            code: u32::from(status.as_u16()),
+            description: status.canonical_reason().unwrap_or("Error"),
+        }
+    }
+
+    const RESPONSE_NAME: &'static str = "ViamobileError";
+    const DESCRIPTION: &'static str = "Viamobile error";
+    const COMMON_STATUSES: &'static [&'static str] = &["400", "401", "404", "413"];
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <ViaErrorEnvelope as utoipa::ToSchema>::name()
     }
 }
 

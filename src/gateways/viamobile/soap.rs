@@ -28,7 +28,7 @@ use super::delivery::{Key, records};
 use super::error::ViaError;
 use super::send::{RecipientInput, SendInput, coding_of, execute};
 use crate::engine::submit::Mode;
-use crate::http::{Credentials, credentials};
+use crate::http::{Credentials, SurfaceError, credentials};
 use crate::openapi::VIAMOBILE_TAG;
 use crate::state::AppState;
 use crate::store::ViamobileAccount;

@@ -1,6 +1,13 @@
 //! HTTP pieces every part of the router shares: JSON answers, reading the
-//! `Authorization` header, and telling which emulated surface a path
-//! belongs to (for the 404/405 fallbacks).
+//! `Authorization` header, the surfaces and their error formats, and the
+//! layers every gateway call goes through (the request journal, fault
+//! rules, dropped connections).
+
+pub mod faults;
+pub mod journal;
+pub mod surface;
+
+pub use surface::{Surface, SurfaceError, VIAMOBILE_LEGACY_BASE};
 
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -35,7 +42,12 @@ pub enum Credentials {
 /// Reads `Authorization: Bearer <token>` or `Basic <base64(user:password)>`
 /// (scheme names in any case). Anything else counts as no credentials.
 pub fn credentials(headers: &HeaderMap) -> Option<Credentials> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    credentials_of(headers.get(AUTHORIZATION)?)
+}
+
+/// Reads the value of an `Authorization` header, as [`credentials`].
+pub fn credentials_of(authorization: &HeaderValue) -> Option<Credentials> {
+    let value = authorization.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
@@ -63,36 +75,8 @@ pub fn is_absolute_http_url(text: &str) -> bool {
     })
 }
 
-/// The parts of the router, each with its own error format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    Ip1,
-    Viamobile,
-    Control,
-    Other,
-}
-
 /// Viamobile's path roots, served both at `/` and under the legacy base.
 pub const VIAMOBILE_ROOTS: [&str; 6] = ["/json", "/get", "/token", "/stats", "/soap", "/hlr"];
-/// The legacy Viamobile base path.
-pub const VIAMOBILE_LEGACY_BASE: &str = "/bsms/rest/v2";
-
-impl Surface {
-    pub fn of_path(path: &str) -> Surface {
-        let under = |root: &str| {
-            path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        };
-        if under("/v2") || under("/api") || under("/me") {
-            Surface::Ip1
-        } else if under("/_mock") {
-            Surface::Control
-        } else if under(VIAMOBILE_LEGACY_BASE) || VIAMOBILE_ROOTS.iter().any(|root| under(root)) {
-            Surface::Viamobile
-        } else {
-            Surface::Other
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -115,16 +99,5 @@ mod tests {
         assert_eq!(credentials(&headers("Basic !!!")), None);
         assert_eq!(credentials(&headers("Bearer")), None);
         assert_eq!(credentials(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn paths_belong_to_their_surface() {
-        assert_eq!(Surface::of_path("/v2/batches"), Surface::Ip1);
-        assert_eq!(Surface::of_path("/api/me"), Surface::Ip1);
-        assert_eq!(Surface::of_path("/json/send"), Surface::Viamobile);
-        assert_eq!(Surface::of_path("/bsms/rest/v2/json/send"), Surface::Viamobile);
-        assert_eq!(Surface::of_path("/_mock/health"), Surface::Control);
-        assert_eq!(Surface::of_path("/v22"), Surface::Other);
-        assert_eq!(Surface::of_path("/"), Surface::Other);
     }
 }
