@@ -7,7 +7,7 @@
 //! factor; in `manual` mode it stands still until it is moved.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
@@ -136,6 +136,23 @@ impl Clock {
         self.lock().settings
     }
 
+    /// The wall-clock instant at which a realtime clock reaches `due`
+    /// (rounded up to the next microsecond of virtual time, so the clock
+    /// has reached it then); `None` for a manual clock, which gets there
+    /// only when moved, or for a time too far off to wait for.
+    pub fn deadline(&self, due: DateTime<Utc>) -> Option<Instant> {
+        let state = self.lock();
+        if state.settings.mode != ClockMode::Realtime {
+            return None;
+        }
+        let ahead = (due - state.anchor_virtual).num_microseconds()?;
+        if ahead <= 0 {
+            return Some(state.anchor_wall);
+        }
+        let wall = Duration::from_secs_f64((ahead + 1) as f64 / 1e6 / state.settings.speed);
+        state.anchor_wall.checked_add(wall)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -164,6 +181,19 @@ mod tests {
         assert_eq!(clock.set(later), Ok(later));
         clock.configure(ClockSettings { mode: ClockMode::Realtime, speed: 2.0 });
         assert!(clock.now() >= later);
+    }
+
+    #[test]
+    fn a_realtime_clock_reaches_a_due_time_at_its_deadline() {
+        let clock = Clock::new(ClockSettings { mode: ClockMode::Realtime, speed: 100.0 });
+        let due = clock.now() + TimeDelta::seconds(1);
+        let deadline = clock.deadline(due).unwrap();
+        let wait = deadline - Instant::now();
+        assert!(wait <= Duration::from_millis(10) && wait >= Duration::from_millis(9), "{wait:?}");
+        std::thread::sleep(wait);
+        assert!(clock.now() >= due);
+        let manual = Clock::new(ClockSettings { mode: ClockMode::Manual, speed: 1.0 });
+        assert_eq!(manual.deadline(due), None);
     }
 
     #[test]

@@ -9,6 +9,12 @@ use std::time::Duration;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
 
+/// `SMSMOCK_BENCH_SMOKE=1`: run every part once, small, to show the
+/// benchmark works (CI runs them so); the figures then mean nothing.
+pub fn smoke() -> bool {
+    std::env::var("SMSMOCK_BENCH_SMOKE").is_ok_and(|v| v == "1")
+}
+
 /// A running emulator, killed when dropped.
 pub struct Server {
     child: Child,

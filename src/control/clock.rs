@@ -247,8 +247,7 @@ pub async fn configure(
         speed: body.speed.unwrap_or(current.speed),
     };
     for target in &targets {
-        let clock = target.clock();
-        clock.configure(settings(clock.settings()));
+        state.engine.configure_clock(target, settings(target.clock().settings()));
     }
     if account.is_none() {
         state

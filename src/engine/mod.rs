@@ -16,6 +16,7 @@ pub mod run;
 pub mod sequences;
 pub mod snapshot;
 pub mod submit;
+pub mod wakeups;
 
 use chrono::TimeDelta;
 
@@ -31,6 +32,7 @@ use crate::webhooks::failures::FailureScripts;
 use crate::webhooks::{CallbackPolicy, Dispatcher};
 
 use self::sequences::Sequences;
+use self::wakeups::Wakeups;
 
 /// What [`crate::store::Shard::write`] asks for: proof that the caller is
 /// the engine. Its field is private to this module, so only the engine's
@@ -57,6 +59,8 @@ pub struct Engine {
     pub sequences: Sequences,
     /// What an unregistered iP.1 sender gets.
     pub unregistered_sender: UnregisteredSender,
+    /// When the realtime ticker must next run each account.
+    wakeups: Wakeups,
 }
 
 /// What a reset forgets.
@@ -102,6 +106,7 @@ impl Engine {
             ),
             sequences: Sequences::default(),
             unregistered_sender: config.unregistered_sender,
+            wakeups: Wakeups::default(),
         };
         for spec in faults {
             engine.faults.add(spec);
@@ -120,8 +125,16 @@ impl Engine {
     /// and the numbered sequences from their start. An account's reset
     /// keeps its credentials. `None` when the account is unknown.
     pub fn reset(&self, scope: Scope<'_>) -> Option<()> {
-        let Engine { store, rules, faults, requests, callbacks, sequences, unregistered_sender: _ } =
-            self;
+        let Engine {
+            store,
+            rules,
+            faults,
+            requests,
+            callbacks,
+            sequences,
+            unregistered_sender: _,
+            wakeups,
+        } = self;
         let account = match scope {
             Scope::All => None,
             Scope::Account(name) => Some(name),
@@ -130,6 +143,7 @@ impl Engine {
             None => {
                 store.reset_all(&WRITE);
                 sequences.restart();
+                wakeups.clear();
             }
             Some(name) => store.find(name)?.reset(&WRITE),
         }

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -23,7 +23,7 @@ use tokio_util::task::TaskTracker;
 use super::callbacks::{CallbackFormat, enqueue_report};
 use super::sequences::Sequences;
 use super::{Engine, WRITE};
-use crate::clock::{Clock, ClockMode};
+use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
 use crate::domain::time::serialize_iso;
@@ -31,8 +31,9 @@ use crate::store::{AnyAccount, Shard, ShardData, on_shard};
 use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::{AttemptRecord, CallbackOutcome};
 
-/// How often the realtime ticker looks for due work.
-const TICK: Duration = Duration::from_millis(20);
+/// How long the ticker waits at least before looking again at an account
+/// it was woken for too early.
+const NOT_BEFORE: Duration = Duration::from_millis(1);
 
 /// Something a scheduler pass did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -266,9 +267,12 @@ impl Engine {
     /// Runs what is due on the account's clock now, waiting for a pass
     /// already running for it; lists at most `cap` events.
     pub async fn run_now<P: CallbackFormat + Clone>(&self, account: &Shard<P>, cap: usize) -> Pass {
-        let _turn = account.pass_lock().lock_owned().await;
+        let turn = account.pass_lock().lock_owned().await;
         let until = account.clock().now();
-        run_until(self, account, until, cap).await
+        let pass = run_until(self, account, until, cap).await;
+        drop(turn);
+        self.wake(account);
+        pass
     }
 
     /// Moves the account's clock with `move_clock` (which returns the new
@@ -281,15 +285,48 @@ impl Engine {
         move_clock: impl FnOnce(&Clock) -> Result<DateTime<Utc>, E>,
     ) -> Result<Pass, E> {
         on_shard!(account, shard => {
-            let _turn = shard.pass_lock().lock_owned().await;
+            let turn = shard.pass_lock().lock_owned().await;
             let until = move_clock(shard.clock())?;
-            Ok(run_until(self, shard, until, cap).await)
+            let pass = run_until(self, shard, until, cap).await;
+            drop(turn);
+            self.wake(shard);
+            Ok(pass)
         })
+    }
+
+    /// Switches an account's clock's mode and speed (without a jump in
+    /// time), and wakes it for what its new pace makes due.
+    pub fn configure_clock(&self, account: &AnyAccount, settings: ClockSettings) {
+        on_shard!(account, shard => {
+            shard.clock().configure(settings);
+            shard.registration().clear();
+            self.wake(shard);
+        })
+    }
+
+    /// Registers when the ticker must next run the account: the wall-clock
+    /// deadline of its next due step or callback attempt, on a realtime
+    /// clock. Called after every change to its timetable or its clock,
+    /// once its pass lock is released.
+    pub fn wake<P>(&self, account: &Shard<P>) {
+        self.wake_no_sooner_than(account, None);
+    }
+
+    fn wake_no_sooner_than<P>(&self, account: &Shard<P>, earliest: Option<Instant>) {
+        let clock = account.clock();
+        if clock.settings().mode != ClockMode::Realtime {
+            return;
+        }
+        let Some(due) = account.read(|data| data.schedule.next_due()) else { return };
+        let Some(at) = clock.deadline(due) else { return };
+        let at = earliest.map_or(at, |earliest| at.max(earliest));
+        self.wakeups.register(account.id(), account.registration(), at);
     }
 }
 
-/// Runs a pass for an account if anything is due on its (realtime) clock
-/// and no pass is running for it already.
+/// Runs a pass for an account whose deadline came, if anything is due on
+/// its (realtime) clock and no pass is running for it already (that pass
+/// wakes it again when it ends).
 fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
     engine: &Arc<Engine>,
     account: Arc<Shard<P>>,
@@ -300,32 +337,45 @@ fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
     }
     let now = account.clock().now();
     if !account.read(|data| data.schedule.next_due().is_some_and(|due| due <= now)) {
+        // Woken a hair early (rounding) or for what has changed since:
+        // wait again, at least a moment, so the ticker never spins.
+        engine.wake_no_sooner_than(&account, Some(Instant::now() + NOT_BEFORE));
         return;
     }
-    let Ok(guard) = account.pass_lock().try_lock_owned() else { return };
+    let Ok(turn) = account.pass_lock().try_lock_owned() else { return };
     let engine = engine.clone();
     tasks.spawn(async move {
         run_until(&engine, &account, now, 0).await;
-        drop(guard);
+        drop(turn);
+        engine.wake(&account);
     });
 }
 
-/// The background task of realtime mode: every tick, runs a pass for each
-/// account with due work. Stops when `stop` is cancelled; passes it
-/// started are tracked by `tasks`.
+/// The background task of realtime mode: sleeps until the earliest
+/// deadline an account is registered for (or until an earlier one is
+/// registered), then runs a pass for each account whose deadline came.
+/// Stops when `stop` is cancelled; passes it started are tracked by
+/// `tasks`.
 pub async fn ticker(engine: Arc<Engine>, stop: CancellationToken, tasks: TaskTracker) {
-    let mut interval = tokio::time::interval(TICK);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let next = engine.wakeups.next();
+        let sleep = async move {
+            match next {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             () = stop.cancelled() => break,
-            _ = interval.tick() => {}
+            () = engine.wakeups.earlier() => continue,
+            () = sleep => {}
         }
-        for account in engine.store().ip1_list() {
-            tick_account(&engine, account, &tasks);
-        }
-        for account in engine.store().viamobile_list() {
-            tick_account(&engine, account, &tasks);
+        for (at, name) in engine.wakeups.take_due(Instant::now()) {
+            let Some(account) = engine.store().find(&name) else { continue };
+            on_shard!(&account, shard => {
+                shard.registration().expire(at);
+                tick_account(&engine, shard.clone(), &tasks);
+            });
         }
     }
 }

@@ -59,8 +59,16 @@ pub enum SnapshotError {
 impl Engine {
     /// Everything, as it is now.
     pub fn export(&self) -> Snapshot {
-        let Engine { store, rules, faults, requests, callbacks, sequences, unregistered_sender: _ } =
-            self;
+        let Engine {
+            store,
+            rules,
+            faults,
+            requests,
+            callbacks,
+            sequences,
+            unregistered_sender: _,
+            wakeups: _,
+        } = self;
         let (ip1_accounts, viamobile_accounts) = store.snapshot();
         let mut requests = requests.all();
         requests.reverse();
@@ -98,8 +106,16 @@ impl Engine {
         if version != VERSION {
             return Err(format!("snapshot version {version} is not {VERSION}"));
         }
-        let Engine { store, rules, faults, requests, callbacks, sequences, unregistered_sender: _ } =
-            self;
+        let Engine {
+            store,
+            rules,
+            faults,
+            requests,
+            callbacks,
+            sequences,
+            unregistered_sender: _,
+            wakeups,
+        } = self;
         if let Some(saved) = &saved_sequences {
             sequences.load(saved)?;
         }
@@ -126,6 +142,13 @@ impl Engine {
         }
         if saved_sequences.is_none() {
             sequences.follow(highest_bsms, highest_job);
+        }
+        wakeups.clear();
+        for account in &ip1 {
+            self.wake(account);
+        }
+        for account in &viamobile {
+            self.wake(account);
         }
         rules.replace(saved_rules);
         faults.replace(saved_faults);

@@ -210,7 +210,7 @@ impl Engine {
         });
         let store = self.store();
         let account_id = account.id();
-        account.write(&WRITE, |data| {
+        let answer = account.write(&WRITE, |data| {
             let admission = data.profile.admit(&sender, self.unregistered_sender)?;
             let (mut request, rendered) = prepared?;
             let rendered =
@@ -334,7 +334,11 @@ impl Engine {
                 now,
             };
             Ok(render_answer(&receipt))
-        })
+        });
+        if mode == Mode::Send && answer.is_ok() {
+            self.wake(account);
+        }
+        answer
     }
 }
 

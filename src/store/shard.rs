@@ -12,6 +12,7 @@ use crate::clock::{Clock, ClockSettings};
 use crate::domain::blacklist::Blacklist;
 use crate::domain::landing::Landing;
 use crate::engine::WriteKey;
+use crate::engine::wakeups::Registration;
 use crate::webhooks::CallbackJob;
 
 /// Where an account came from; a full reset keeps only fixture accounts.
@@ -69,6 +70,8 @@ pub struct Shard<P> {
     /// async lock), so one account's steps and callbacks run one pass at
     /// a time.
     pass_lock: Arc<tokio::sync::Mutex<()>>,
+    /// When the realtime ticker is to run this account next.
+    registration: Registration,
 }
 
 impl<P: Clone> Shard<P> {
@@ -81,9 +84,20 @@ impl<P: Clone> Shard<P> {
             clock: Clock::new(clock_settings),
             data: Mutex::new(ShardData::new(profile)),
             pass_lock: Arc::default(),
+            registration: Registration::default(),
         }
     }
 
+    /// Forgets everything the account did: its profile is as first created
+    /// and its clock starts again at the present, as it first was.
+    pub fn reset(&self, _: &WriteKey) {
+        *self.lock() = ShardData::new(self.initial.clone());
+        self.clock.restart(self.clock_settings);
+        self.registration.clear();
+    }
+}
+
+impl<P> Shard<P> {
     /// The iP.1 account id or the Viamobile username.
     pub fn id(&self) -> &str {
         &self.id
@@ -95,6 +109,11 @@ impl<P: Clone> Shard<P> {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// The deadline the ticker is to wake this account at.
+    pub fn registration(&self) -> &Registration {
+        &self.registration
     }
 
     /// The lock a scheduler pass of this account holds.
@@ -112,13 +131,6 @@ impl<P: Clone> Shard<P> {
     /// alone holds a [`WriteKey`].
     pub fn write<R>(&self, _: &WriteKey, f: impl FnOnce(&mut ShardData<P>) -> R) -> R {
         f(&mut self.lock())
-    }
-
-    /// Forgets everything the account did: its profile is as first created
-    /// and its clock starts again at the present, as it first was.
-    pub fn reset(&self, _: &WriteKey) {
-        *self.lock() = ShardData::new(self.initial.clone());
-        self.clock.restart(self.clock_settings);
     }
 
     fn lock(&self) -> MutexGuard<'_, ShardData<P>> {

@@ -488,6 +488,58 @@ async fn realtime_mode_with_a_high_speed_moves_messages_on_its_own() {
     assert_eq!(codes(&received_json(&server).await), [101, 102, 201]);
 }
 
+/// Waits (up to 5 s of wall time) until `server` has received `count`
+/// reports; a realtime clock moves them on its own.
+async fn await_reports(server: &MockServer, count: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let received = received_json(server).await;
+        if received.len() >= count {
+            return received;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} of {count} within 5 s", received.len());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn switching_a_manual_clock_to_realtime_moves_what_was_waiting() {
+    let app = spawn_manual_app().await;
+    let server = receiver(200).await;
+    send_id(&app, &with_reports(&server, json!(["46701234567"]))).await;
+    let realtime = json!({"account": IP1_ACCOUNT, "mode": "realtime", "speed": 1000});
+    assert_eq!(send(app.put("/_mock/clock").json(&realtime)).await.0, 200);
+    assert_eq!(codes(&await_reports(&server, 3).await), [101, 102, 201]);
+}
+
+#[tokio::test]
+async fn a_failed_report_is_retried_on_its_own_in_realtime() {
+    // Ten virtual minutes between attempts are 0.6 s of wall time.
+    let app = spawn_app_with(|config| config.clock_speed = 1000.0).await;
+    let script = json!({"account": IP1_ACCOUNT, "failFirst": 1, "mode": "beforeSend"});
+    assert_eq!(send(app.post("/_mock/callbacks/failures").json(&script)).await.0, 201);
+    let server = receiver(200).await;
+    send_id(&app, &with_reports(&server, json!(["46701234567"]))).await;
+    let mut reports = codes(&await_reports(&server, 3).await);
+    reports.sort_unstable();
+    assert_eq!(reports, [101, 102, 201], "every first attempt failed, every retry came");
+}
+
+#[tokio::test]
+async fn an_imported_snapshot_moves_on_in_realtime() {
+    let manual = spawn_manual_app().await;
+    let server = receiver(200).await;
+    send_id(&manual, &with_reports(&server, json!(["46701234567"]))).await;
+    let (_, mut snapshot) = send(manual.get("/_mock/state")).await;
+    for account in snapshot["ip1Accounts"].as_array_mut().unwrap() {
+        account["clock"] = json!({"mode": "realtime", "speed": 1000.0});
+    }
+    let app = spawn_app().await;
+    let (status, body) = send(app.put("/_mock/state").json(&snapshot)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(codes(&await_reports(&server, 3).await), [101, 102, 201]);
+}
+
 #[tokio::test]
 async fn the_clock_api_reads_sets_and_configures_clocks() {
     let app = spawn_manual_app().await;
