@@ -28,6 +28,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::control::error::ControlErrorBody;
 use crate::domain::id::ObjectId;
 use crate::domain::money::Money;
+use crate::domain::msisdn::Msisdn;
 use crate::gateways::ip1::error::ProblemDetails;
 use crate::gateways::viamobile::error::ViaErrorEnvelope;
 use crate::http::surface::ErrorFormat;
@@ -230,6 +231,19 @@ impl PartialSchema for ObjectId {
 }
 
 impl ToSchema for ObjectId {}
+
+/// MSISDNs are digits, country code first.
+impl PartialSchema for Msisdn {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9]+$"))
+            .examples(["46701234567"])
+            .into()
+    }
+}
+
+impl ToSchema for Msisdn {}
 
 /// Amounts are JSON numbers in the account's currency.
 impl PartialSchema for Money {

@@ -14,6 +14,7 @@ use super::error::{ControlError, ControlErrorBody, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockMode};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, ViamobileAccountSpec};
 use crate::domain::money::{Currency, Money};
+use crate::domain::msisdn::Msisdn;
 use crate::domain::time::viamobile_day;
 use crate::engine::Scope;
 use crate::http::json;
@@ -37,7 +38,7 @@ enum AccountView {
         balance: Money,
         senders: Vec<String>,
         parent: Option<String>,
-        virtual_number: Option<String>,
+        virtual_number: Option<Msisdn>,
         incoming_callback_url: Option<String>,
         origin: Origin,
         clock: ClockView,

@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::error::{ControlError, ControlJson};
-use crate::domain::blacklist::normalize_msisdn;
+use crate::domain::msisdn::Msisdn;
 use crate::domain::time::parse_iso;
 use crate::engine::receive::{IncomingSms, Received};
 use crate::engine::run::Pass;
@@ -62,11 +62,11 @@ pub async fn inject(
     if inbound.gateway.as_deref().is_some_and(|g| g != "ip1" && g != "viamobile") {
         return Err(ControlError::bad_request("gateway is \"ip1\" or \"viamobile\""));
     }
-    let sender = normalize_msisdn(&inbound.sender).ok_or_else(|| {
+    let sender = Msisdn::plausible(&inbound.sender).map_err(|_| {
         ControlError::bad_request(format!("sender {:?} is not an MSISDN", inbound.sender))
     })?;
     let recipient = match inbound.recipient.as_deref() {
-        Some(raw) => Some(normalize_msisdn(raw).ok_or_else(|| {
+        Some(raw) => Some(Msisdn::plausible(raw).map_err(|_| {
             ControlError::bad_request(format!("recipient {raw:?} is not an MSISDN"))
         })?),
         None => None,

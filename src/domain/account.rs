@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::money::{Currency, Money};
+use super::msisdn::Msisdn;
 use super::sender::{normalize_ip1_sender, normalize_viamobile_sender};
 
 /// The two emulated gateways.
@@ -55,7 +56,7 @@ pub struct Ip1Profile {
     /// The parent's account id, for sub-accounts.
     pub parent: Option<String>,
     /// The account's virtual number, which incoming SMS are sent to.
-    pub virtual_number: Option<String>,
+    pub virtual_number: Option<Msisdn>,
     /// The `IncomingCallbackUrl` setting (§13); `None` = off.
     pub incoming_callback_url: Option<String>,
 }
@@ -257,11 +258,9 @@ impl Ip1AccountSpec {
             senders.insert(normalized, now);
         }
         let virtual_number = match self.virtual_number {
-            Some(raw) => {
-                Some(crate::domain::blacklist::normalize_msisdn(&raw).ok_or_else(|| {
-                    AccountError::Invalid(format!("virtualNumber {raw:?} is not an MSISDN"))
-                })?)
-            }
+            Some(raw) => Some(Msisdn::plausible(&raw).map_err(|_| {
+                AccountError::Invalid(format!("virtualNumber {raw:?} is not an MSISDN"))
+            })?),
             None => None,
         };
         if let Some(url) = &self.incoming_callback_url {

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::phone::{is_plausible_msisdn, strip_international_prefix};
+use super::msisdn::Msisdn;
 use super::time::serialize_iso;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlacklistEntry {
-    pub msisdn: String,
+    pub msisdn: Msisdn,
     #[serde(serialize_with = "serialize_iso")]
     pub created: DateTime<Utc>,
 }
@@ -21,15 +21,7 @@ pub struct BlacklistEntry {
 #[serde(from = "Vec<BlacklistEntry>", into = "Vec<BlacklistEntry>")]
 pub struct Blacklist {
     entries: Vec<BlacklistEntry>,
-    index: HashMap<String, usize>,
-}
-
-/// The MSISDN of a number as given (a leading `+` or `00` and spaces are
-/// dropped), or `None` when it is not a plausible number.
-pub fn normalize_msisdn(raw: &str) -> Option<String> {
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let digits = strip_international_prefix(&compact);
-    is_plausible_msisdn(digits).then(|| digits.to_owned())
+    index: HashMap<Msisdn, usize>,
 }
 
 impl From<Vec<BlacklistEntry>> for Blacklist {
@@ -63,12 +55,12 @@ impl Blacklist {
 
     /// Adds a number; adding one already there keeps the first entry.
     /// Returns the entry and whether it is new.
-    pub fn add(&mut self, msisdn: &str, at: DateTime<Utc>) -> (BlacklistEntry, bool) {
+    pub fn add(&mut self, msisdn: &Msisdn, at: DateTime<Utc>) -> (BlacklistEntry, bool) {
         if let Some(entry) = self.get(msisdn) {
             return (entry.clone(), false);
         }
-        let entry = BlacklistEntry { msisdn: msisdn.to_owned(), created: at };
-        self.index.insert(msisdn.to_owned(), self.entries.len());
+        let entry = BlacklistEntry { msisdn: msisdn.clone(), created: at };
+        self.index.insert(msisdn.clone(), self.entries.len());
         self.entries.push(entry.clone());
         (entry, true)
     }
@@ -93,24 +85,19 @@ mod tests {
     fn adding_is_idempotent_and_removing_keeps_the_order() {
         let mut blacklist = Blacklist::default();
         let first = Utc::now();
-        let (entry, new) = blacklist.add("46701234567", first);
+        let number = |text| Msisdn::exact(text).unwrap();
+        let (entry, new) = blacklist.add(&number("46701234567"), first);
         assert!(new);
-        let (again, new) = blacklist.add("46701234567", first + chrono::TimeDelta::days(1));
+        let (again, new) =
+            blacklist.add(&number("46701234567"), first + chrono::TimeDelta::days(1));
         assert!(!new);
         assert_eq!(again.created, entry.created);
-        blacklist.add("46701234568", first);
-        blacklist.add("46701234569", first);
+        blacklist.add(&number("46701234568"), first);
+        blacklist.add(&number("46701234569"), first);
         assert!(blacklist.remove("46701234568").is_some());
         assert!(blacklist.remove("46701234568").is_none());
         let numbers: Vec<_> = blacklist.entries().iter().map(|e| e.msisdn.as_str()).collect();
         assert_eq!(numbers, ["46701234567", "46701234569"]);
         assert!(blacklist.contains("46701234569"));
-    }
-
-    #[test]
-    fn numbers_are_normalised() {
-        assert_eq!(normalize_msisdn("+46 70 123 45 67"), Some("46701234567".into()));
-        assert_eq!(normalize_msisdn("0046701234567"), Some("46701234567".into()));
-        assert_eq!(normalize_msisdn("12ab"), None);
     }
 }

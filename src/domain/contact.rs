@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value};
 
 use super::id::ObjectId;
-use super::phone::is_plausible_msisdn;
+use super::msisdn::Msisdn;
 
 /// The label every contact has without it being stored.
 pub const IMPLICIT_LABEL: &str = "all";
@@ -56,7 +56,7 @@ impl Contact {
             let digits = phone.trim_start_matches('+');
             let possible =
                 (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
-            let valid = is_plausible_msisdn(digits);
+            let valid = Msisdn::exact(digits).is_ok_and(|msisdn| msisdn.is_plausible());
             let entries = [
                 ("isPossiblePhoneNumber", possible.to_string()),
                 ("isValidPhoneNumber", valid.to_string()),

@@ -12,6 +12,7 @@ use super::encoding::{Datacoding, segment};
 use super::id::{ObjectId, ObjectIds};
 use super::lifecycle::{Fate, Outcome};
 use super::money::Money;
+use super::msisdn::Msisdn;
 use super::status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -48,7 +49,7 @@ pub struct DeliveryWindow {
 /// One message: kept small, since a batch may hold 100,000 of them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Message {
-    pub recipient: Box<str>,
+    pub recipient: Msisdn,
     /// The text after templating; shared by every message of a batch that
     /// is not templated.
     pub body: Arc<str>,
@@ -131,8 +132,8 @@ impl Batch {
     /// received at `at`: a batch of one message, direction `mo`, status 201.
     pub fn incoming(
         ids: &ObjectIds,
-        sender: &str,
-        recipient: &str,
+        sender: &Msisdn,
+        recipient: &Msisdn,
         body: &str,
         at: DateTime<Utc>,
     ) -> Batch {
@@ -141,7 +142,7 @@ impl Batch {
             id: ids.next(at),
             first_message_id: ids.next(at),
             created: at,
-            sender: sender.to_owned(),
+            sender: sender.to_string(),
             body: body.to_owned(),
             direction: Direction::Mo,
             sms_type: SmsType::Sms,
@@ -155,7 +156,7 @@ impl Batch {
             canceled: false,
             deleted: false,
             messages: vec![Message {
-                recipient: recipient.into(),
+                recipient: recipient.clone(),
                 body: Arc::from(body),
                 segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
                 datacoding: segmentation.datacoding,

@@ -13,13 +13,14 @@ use super::id::ObjectIds;
 use super::lifecycle::Fate;
 use super::message::{Batch, DeliveryWindow, Direction, Message, SmsType, StatusEvent};
 use super::money::Money;
+use super::msisdn::Msisdn;
 use super::status;
 use super::template::{Template, Values};
 
 /// One recipient of a send request.
 #[derive(Debug, Clone)]
 pub struct Recipient {
-    pub msisdn: String,
+    pub msisdn: Msisdn,
     /// Placeholder values, for the templating form.
     pub values: Option<Values>,
     /// A text of its own, replacing the body (Viamobile's per-recipient text).
@@ -29,8 +30,8 @@ pub struct Recipient {
 }
 
 impl Recipient {
-    pub fn new(msisdn: impl Into<String>) -> Recipient {
-        Recipient { msisdn: msisdn.into(), values: None, text: None, client_id: None }
+    pub fn new(msisdn: Msisdn) -> Recipient {
+        Recipient { msisdn, values: None, text: None, client_id: None }
     }
 }
 
@@ -156,7 +157,7 @@ pub fn new_message(
         statuses.push(StatusEvent { code: fate.code, at: now });
     }
     Message {
-        recipient: recipient.msisdn.as_str().into(),
+        recipient: recipient.msisdn.clone(),
         body: body.clone(),
         segments: segmentation.segments.min(u32::from(u16::MAX)) as u16,
         datacoding: segmentation.datacoding,
@@ -204,7 +205,10 @@ mod tests {
     fn request(recipients: &[&str], body: &str) -> SendRequest {
         SendRequest {
             sender: "Acme".into(),
-            recipients: recipients.iter().map(|r| Recipient::new(*r)).collect(),
+            recipients: recipients
+                .iter()
+                .map(|r| Recipient::new(Msisdn::exact(r).unwrap()))
+                .collect(),
             body: body.into(),
             template_defaults: None,
             sms_type: SmsType::Sms,

@@ -12,14 +12,15 @@ use super::callbacks::{CallbackFormat, enqueue_incoming};
 use super::run::Pass;
 use super::{Engine, WRITE};
 use crate::domain::message::Batch;
+use crate::domain::msisdn::Msisdn;
 use crate::store::Shard;
 
 /// An SMS from a handset to an account's number.
 pub struct IncomingSms {
     /// The handset's MSISDN.
-    pub sender: String,
+    pub sender: Msisdn,
     /// The account's number it was sent to.
-    pub recipient: String,
+    pub recipient: Msisdn,
     pub body: String,
     /// When it arrived (virtual time); now when not given.
     pub at: Option<DateTime<Utc>>,

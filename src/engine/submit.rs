@@ -33,7 +33,6 @@ use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
 use crate::domain::message::Batch;
 use crate::domain::money::{Currency, Money};
 use crate::domain::network::operator_code;
-use crate::domain::phone::is_plausible_msisdn;
 use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, SendRequest, new_message, render};
 use crate::domain::sender::normalize_viamobile_sender;
@@ -220,9 +219,9 @@ impl Engine {
 
             let mut screened = Vec::with_capacity(recipients.len());
             for (index, recipient) in recipients.iter().enumerate() {
-                let msisdn = recipient.msisdn.as_str();
+                let msisdn = &recipient.msisdn;
                 let reachable = data.profile.reaches(msisdn);
-                let screening = if !is_plausible_msisdn(msisdn) {
+                let screening = if !msisdn.is_plausible() {
                     Screening::Implausible
                 } else if !reachable {
                     Screening::Unreachable

@@ -12,7 +12,7 @@ use super::error::Ip1Error;
 use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::BlacklistEntry;
-use crate::domain::blacklist::normalize_msisdn;
+use crate::domain::msisdn::Msisdn;
 use crate::http::json;
 use crate::openapi::IP1_TAG;
 
@@ -49,9 +49,8 @@ pub async fn list(
 }
 
 /// Adds a number; `201` when new, `200` when it was there already.
-fn add(caller: &Ip1Caller, msisdn: &str) -> Response {
-    let now = caller.account.clock().now();
-    let (entry, new) = caller.edit(|data| data.blacklist.add(msisdn, now));
+fn add(caller: &Ip1Caller, msisdn: &Msisdn) -> Response {
+    let (entry, new) = caller.edit(|data| data.blacklist.add(msisdn, data.now));
     json(if new { StatusCode::CREATED } else { StatusCode::OK }, &entry)
 }
 
@@ -73,7 +72,7 @@ pub async fn create(
         Some(_) => return Err(Ip1Error::field("msisdn", type_mismatch("System.String"))),
         None => return Err(Ip1Error::field("msisdn", "The msisdn field is required.")),
     };
-    let msisdn = normalize_msisdn(&raw).ok_or_else(|| invalid_number("msisdn", &raw))?;
+    let msisdn = Msisdn::plausible(&raw).map_err(|_| invalid_number("msisdn", &raw))?;
     Ok(add(&caller, &msisdn))
 }
 
@@ -84,7 +83,7 @@ pub async fn create(
         (status = OK, description = "It was there already.", body = BlacklistEntry),
     ))]
 pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
-    let msisdn = normalize_msisdn(&raw).ok_or_else(|| invalid_number("msisdn", &raw))?;
+    let msisdn = Msisdn::plausible(&raw).map_err(|_| invalid_number("msisdn", &raw))?;
     let response = add(&caller, &msisdn);
     // PUT answers 200 both times.
     let mut response = response;
@@ -96,7 +95,7 @@ pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Res
 #[utoipa::path(get, path = "/v2/blacklist/{msisdn}", tag = IP1_TAG, params(("msisdn" = String, Path, pattern = r"^(\+|00)?[1-9][0-9]{7,14}$", description = "The phone number.")),
     responses((status = OK, description = "The entry.", body = BlacklistEntry)))]
 pub async fn get(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Response, Ip1Error> {
-    let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
+    let msisdn = Msisdn::plausible(&raw).map_err(|_| Ip1Error::NotFound)?;
     caller.account.read(|data| {
         let entry = data.blacklist.get(&msisdn).ok_or(Ip1Error::NotFound)?;
         Ok(json(StatusCode::OK, entry))
@@ -110,7 +109,7 @@ pub async fn delete(
     caller: Ip1Caller,
     Ip1Path(raw): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
-    let msisdn = normalize_msisdn(&raw).ok_or(Ip1Error::NotFound)?;
+    let msisdn = Msisdn::plausible(&raw).map_err(|_| Ip1Error::NotFound)?;
     let entry = caller.edit(|data| data.blacklist.remove(&msisdn)).ok_or(Ip1Error::NotFound)?;
     Ok(json(StatusCode::OK, &entry))
 }

@@ -8,6 +8,7 @@ use super::error::Ip1Error;
 use super::json::{Problems, Properties, parse_enum, type_mismatch};
 use crate::domain::encoding::Datacoding;
 use crate::domain::message::{DeliveryWindow, SmsType};
+use crate::domain::msisdn::{MAX_DIGITS, Msisdn};
 use crate::domain::send::{Recipient, SendRequest};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::template::Values;
@@ -20,8 +21,6 @@ pub const MAX_BODY_LENGTH: usize = 2000;
 pub const MAX_REFERENCE_LENGTH: usize = 40;
 /// Longest `deliveryReportUrl`.
 pub const MAX_URL_LENGTH: usize = 2047;
-/// Longest recipient MSISDN.
-pub const MAX_RECIPIENT_LENGTH: usize = 15;
 
 const TYPES: [(&str, i64, SmsType); 2] = [("flash", 0, SmsType::Flash), ("sms", 1, SmsType::Sms)];
 const DATACODINGS: [(&str, i64, Datacoding); 2] =
@@ -262,14 +261,15 @@ pub fn parse(body: Value) -> Result<SendRequest, Ip1Error> {
 }
 
 /// Checks one recipient: digits only, at most 15 (§3.5).
-fn check_msisdn(msisdn: &str, field: &str, problems: &mut Problems) {
-    let digits = msisdn.bytes().all(|b| b.is_ascii_digit());
-    if msisdn.is_empty() || !digits || msisdn.len() > MAX_RECIPIENT_LENGTH {
+fn check_msisdn(msisdn: &str, field: &str, problems: &mut Problems) -> Option<Msisdn> {
+    let checked = Msisdn::exact(msisdn).ok();
+    if checked.is_none() {
         problems.add(
             field,
-            format!("Invalid recipient {msisdn:?}: a recipient is 1 to {MAX_RECIPIENT_LENGTH} digits, country code first, without +"),
+            format!("Invalid recipient {msisdn:?}: a recipient is 1 to {MAX_DIGITS} digits, country code first, without +"),
         );
     }
+    checked
 }
 
 /// Recipients as an array of MSISDNs, or as the templating object keyed by
@@ -290,8 +290,7 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
                             return None;
                         }
                     };
-                    check_msisdn(&msisdn, &field, problems);
-                    Some(Recipient::new(msisdn))
+                    check_msisdn(&msisdn, &field, problems).map(Recipient::new)
                 })
                 .collect();
             (recipients, None)
@@ -315,8 +314,10 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
                 if key == "default" {
                     defaults = values;
                 } else {
-                    check_msisdn(&key, &field, problems);
-                    recipients.push(Recipient { values: Some(values), ..Recipient::new(key) });
+                    if let Some(msisdn) = check_msisdn(&key, &field, problems) {
+                        recipients
+                            .push(Recipient { values: Some(values), ..Recipient::new(msisdn) });
+                    }
                 }
             }
             (recipients, Some(defaults))

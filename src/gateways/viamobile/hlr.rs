@@ -13,8 +13,8 @@ use super::answer::Answer;
 use super::auth::GetCaller;
 use super::error::ViaError;
 use crate::domain::lifecycle::{MagicNumber, Outcome};
+use crate::domain::msisdn::Msisdn;
 use crate::domain::network::operator_code;
-use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
 use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
@@ -49,21 +49,21 @@ fn look_up(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
     let raw = query_value(query.as_deref(), "msisdn").ok_or(ViaError::bad_request())?;
-    let digits = strip_international_prefix(&raw).to_owned();
-    let status = if !is_plausible_msisdn(&digits) {
-        "INVALID-NUMBER"
-    } else {
-        match MagicNumber::fate_for(state.engine.store().magic_numbers(), &digits)
+    let number = Msisdn::lenient(&raw).ok();
+    let status = match number.as_ref().filter(|number| number.is_plausible()) {
+        None => "INVALID-NUMBER",
+        Some(number) => match MagicNumber::fate_for(state.engine.store().magic_numbers(), number)
             .map(|f| f.outcome)
         {
             Some(Outcome::Undeliverable | Outcome::Expired | Outcome::Pending) => "ABSENT-NUMBER",
             Some(Outcome::RecipientRejected | Outcome::SenderRejected) => "INVALID-NUMBER",
             Some(Outcome::Blacklisted) => "CALL-BARRED",
             Some(Outcome::Delivered) | None => "VALID",
-        }
+        },
     };
-    let msisdn: Value = digits.parse::<u64>().map(Value::from).unwrap_or(Value::String(raw));
-    let body = HlrStatus { hlr_status: status, msisdn, mccmnc: operator_code(&digits) };
+    let mccmnc = number.as_deref().map_or(0, operator_code);
+    let msisdn = number.and_then(|n| n.parse::<u64>().ok()).map_or(Value::String(raw), Value::from);
+    let body = HlrStatus { hlr_status: status, msisdn, mccmnc };
     Ok(Answer::new(body).into_response())
 }
 

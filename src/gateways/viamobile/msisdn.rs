@@ -16,7 +16,7 @@ use super::auth::body_caller;
 use super::body::ViaBody;
 use super::error::ViaError;
 use super::msisdn_text;
-use crate::domain::phone::{is_plausible_msisdn, strip_international_prefix};
+use crate::domain::msisdn::Msisdn;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ pub async fn status(
         .iter()
         .map(|value| {
             let msisdn = msisdn_text(value).ok_or(ViaError::bad_request())?;
-            let active = is_plausible_msisdn(strip_international_prefix(&msisdn));
+            let active = Msisdn::lenient(&msisdn).is_ok_and(|number| number.is_plausible());
             let status = if active { "ACTIVE" } else { "INVALID" };
             Ok(MsisdnStatus { msisdn, status })
         })

@@ -26,7 +26,7 @@ use super::msisdn_text;
 use crate::domain::account::ViamobileProfile;
 use crate::domain::encoding::Datacoding;
 use crate::domain::message::{DeliveryWindow, SmsType};
-use crate::domain::phone::strip_international_prefix;
+use crate::domain::msisdn::Msisdn;
 use crate::domain::send::{Recipient, SendRequest};
 use crate::engine::submit::{Mode, Receipt, Screening, Submission};
 use crate::http::query_value;
@@ -183,11 +183,7 @@ fn request_of(
         .iter()
         .map(|r| {
             let raw = msisdn_text(&r.msisdn).ok_or(ViaError::unknown_prefix())?;
-            let digits = strip_international_prefix(&raw).to_owned();
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(ViaError::unknown_prefix());
-            }
-            Ok(digits)
+            Msisdn::lenient(&raw).map_err(|_| ViaError::unknown_prefix())
         })
         .collect::<Result<Vec<_>, _>>()?;
     let delivery_windows =
@@ -249,7 +245,7 @@ fn answer(receipt: &Receipt<'_, ViamobileProfile>) -> Answer<SendAnswer> {
                 id: recipient.client_id,
                 msisdn: msisdn
                     .parse::<u64>()
-                    .map_or_else(|_| Value::from(msisdn.clone()), Value::from),
+                    .map_or_else(|_| Value::from(msisdn.as_str()), Value::from),
                 status: match screened.screening {
                     Screening::Accepted => "ok",
                     Screening::Implausible => "error",
