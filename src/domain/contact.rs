@@ -54,9 +54,9 @@ impl Contact {
         let mut metadata = BTreeMap::new();
         if let Some(phone) = self.property("phoneNumber") {
             let digits = phone.trim_start_matches('+');
-            let possible =
-                (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
-            let valid = Msisdn::exact(digits).is_ok_and(|msisdn| msisdn.is_plausible());
+            let msisdn = Msisdn::exact(digits).ok();
+            let possible = msisdn.as_ref().is_some_and(Msisdn::is_possible);
+            let valid = msisdn.as_ref().is_some_and(Msisdn::is_plausible);
             let entries = [
                 ("isPossiblePhoneNumber", possible.to_string()),
                 ("isValidPhoneNumber", valid.to_string()),
@@ -81,20 +81,9 @@ pub fn check_property(name: &str, value: &str) -> Result<String, String> {
     }
     let length = value.chars().count();
     match name {
-        "phoneNumber" => {
-            let compact: String =
-                value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-            let digits = compact.strip_prefix('+').unwrap_or(&compact);
-            if (7..=15).contains(&digits.len())
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && !digits.starts_with('0')
-            {
-                Ok(format!("+{digits}"))
-            } else {
-                Err("phoneNumber must be a phone number in E.164 format, e.g. +46701234567."
-                    .to_owned())
-            }
-        }
+        "phoneNumber" => Msisdn::e164(value).map(|msisdn| format!("+{msisdn}")).map_err(|_| {
+            "phoneNumber must be a phone number in E.164 format, e.g. +46701234567.".to_owned()
+        }),
         "email" if length > MAX_EMAIL || !is_email(value) => {
             Err(format!("email must be an e-mail address of at most {MAX_EMAIL} characters."))
         }

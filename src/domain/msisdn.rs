@@ -58,6 +58,16 @@ impl Msisdn {
         if msisdn.is_plausible() { Ok(msisdn) } else { Err(MsisdnError::Implausible) }
     }
 
+    /// A contact's phone number as written in E.164: spaces, dashes and
+    /// brackets dropped, a leading `+` optional; it must be a possible
+    /// number (7 to 15 digits, not starting with 0).
+    pub fn e164(text: &str) -> Result<Msisdn, MsisdnError> {
+        let compact: String =
+            text.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+        let msisdn = Msisdn::exact(compact.strip_prefix('+').unwrap_or(&compact))?;
+        if msisdn.is_possible() { Ok(msisdn) } else { Err(MsisdnError::Implausible) }
+    }
+
     fn digits(text: &str) -> Result<Msisdn, MsisdnError> {
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(MsisdnError::NotDigits);
@@ -69,6 +79,12 @@ impl Msisdn {
     /// route.
     pub fn is_plausible(&self) -> bool {
         (8..=MAX_DIGITS).contains(&self.0.len()) && !self.0.starts_with('0')
+    }
+
+    /// 7 to 15 digits not starting with 0: a number that could exist
+    /// somewhere (E.164's possible numbers; plausible ones are longer).
+    pub fn is_possible(&self) -> bool {
+        (7..=MAX_DIGITS).contains(&self.0.len()) && !self.0.starts_with('0')
     }
 
     pub fn as_str(&self) -> &str {
@@ -127,5 +143,13 @@ mod tests {
         assert_eq!(Msisdn::plausible("12ab"), Err(MsisdnError::NotDigits));
         assert!(Msisdn::exact("123456789012345").unwrap().is_plausible());
         assert!(!Msisdn::exact("1234567").unwrap().is_plausible());
+    }
+
+    #[test]
+    fn e164_numbers_drop_their_punctuation_and_may_be_short() {
+        assert_eq!(Msisdn::e164("+46 (70) 123-45-67").unwrap().as_str(), "46701234567");
+        assert_eq!(Msisdn::e164("1234567").unwrap().as_str(), "1234567");
+        assert_eq!(Msisdn::e164("123456"), Err(MsisdnError::Implausible));
+        assert_eq!(Msisdn::e164("+0701234567"), Err(MsisdnError::Implausible));
     }
 }
