@@ -5,6 +5,7 @@
 
 pub mod faults;
 pub mod journal;
+pub mod lenient;
 pub mod surface;
 
 pub use surface::{Surface, SurfaceError, VIAMOBILE_LEGACY_BASE};

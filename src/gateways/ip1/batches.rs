@@ -42,7 +42,7 @@ pub async fn send(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
-    let request = send_request::parse(body)?;
+    let request = send_request::parse(&body)?;
     let submission: Submission<Ip1Error> =
         Submission { sender: request.sender.clone(), request: Ok(request) };
     let stored = state.engine.submit(&caller.account, submission, Mode::Send, |receipt| {

@@ -71,6 +71,25 @@ pub fn type_mismatch(type_name: &str) -> String {
     format!("The JSON value could not be converted to {type_name}.")
 }
 
+/// An iP.1 enum's names and integer codes, as its .NET type declares them.
+pub trait Codes: Copy + 'static {
+    const CODES: &'static [(&'static str, i64, Self)];
+}
+
+/// An enum as iP.1 reads it: a name in any case, or its integer code as a
+/// number or digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coded<T>(pub T);
+
+impl<'de, T: Codes> serde::Deserialize<'de> for Coded<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Coded<T>, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        parse_enum(&value, T::CODES)
+            .map(Coded)
+            .ok_or_else(|| serde::de::Error::custom(format!("{value} is not a known name or code")))
+    }
+}
+
 /// Reads an enum given as a name (any case) or as its integer code.
 pub fn parse_enum<T: Copy>(value: &Value, names: &[(&str, i64, T)]) -> Option<T> {
     match value {

@@ -1,11 +1,17 @@
 //! The body of `POST /v2/batches` (§3.3–3.6): every field, every documented
 //! limit, and every failing field reported at once in the problem-details
 //! `errors` map. Nothing is created when anything fails.
+//!
+//! [`BatchRequest`] is both what the OpenAPI document shows and what the
+//! body is read into ([`crate::http::lenient`]): property names in any
+//! case, enums as names in any case or as codes, recipients as numbers or
+//! strings; [`BatchRequest::check`] then applies iP.1's rules.
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::error::Ip1Error;
-use super::json::{Problems, Properties, parse_enum, type_mismatch};
+use super::json::{Coded, Codes, Problems, type_mismatch};
 use crate::domain::encoding::Datacoding;
 use crate::domain::message::{DeliveryWindow, SmsType};
 use crate::domain::msisdn::{MAX_DIGITS, Msisdn};
@@ -13,6 +19,7 @@ use crate::domain::send::{Recipient, SendRequest};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::template::Values;
 use crate::domain::time::parse_iso;
+use crate::http::lenient::{Field, from_value};
 use crate::openapi::IntegerOrString;
 
 /// Longest `body`, in UTF-16 code units as .NET counts string length.
@@ -22,11 +29,24 @@ pub const MAX_REFERENCE_LENGTH: usize = 40;
 /// Longest `deliveryReportUrl`.
 pub const MAX_URL_LENGTH: usize = 2047;
 
-const TYPES: [(&str, i64, SmsType); 2] = [("flash", 0, SmsType::Flash), ("sms", 1, SmsType::Sms)];
-const DATACODINGS: [(&str, i64, Datacoding); 2] =
-    [("gsm", 0, Datacoding::Gsm), ("ucs", 2, Datacoding::Ucs)];
-/// Priority as the number or the sample app's enum names.
-const PRIORITIES: [(&str, i64, u8); 2] = [("normal", 1, 1), ("high", 2, 2)];
+impl Codes for SmsType {
+    const CODES: &'static [(&'static str, i64, SmsType)] =
+        &[("flash", 0, SmsType::Flash), ("sms", 1, SmsType::Sms)];
+}
+
+impl Codes for Datacoding {
+    const CODES: &'static [(&'static str, i64, Datacoding)] =
+        &[("gsm", 0, Datacoding::Gsm), ("ucs", 2, Datacoding::Ucs)];
+}
+
+/// A priority: 1 or 2, or the sample app's enum names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priority(u8);
+
+impl Codes for Priority {
+    const CODES: &'static [(&'static str, i64, Priority)] =
+        &[("normal", 1, Priority(1)), ("high", 2, Priority(2))];
+}
 
 fn required(field: &str) -> String {
     format!("The {field} field is required.")
@@ -36,10 +56,8 @@ fn utf16_length(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-/// The documented shape of a send request, for the OpenAPI document.
-/// [`parse`] reads it as leniently as iP.1 does: property names in any
-/// case, enums as names or codes, recipients as numbers too.
-#[derive(utoipa::ToSchema)]
+/// A send request (§3.3).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(examples(json!({
     "sender": "Acme",
@@ -48,216 +66,261 @@ fn utf16_length(text: &str) -> usize {
     "reference": "order-1",
     "tags": ["otp"]
 })))]
-#[allow(dead_code)]
 pub struct BatchRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
-    #[schema(pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
-    sender: String,
-    recipients: RecipientsRequest,
+    #[schema(value_type = String, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
+    sender: Field<String>,
+    #[schema(value_type = RecipientsRequest)]
+    recipients: Field<RecipientsRequest>,
     /// The text; `{placeholders}` are filled per recipient.
-    #[schema(min_length = 1, max_length = 2000)]
-    body: String,
+    #[schema(value_type = String, min_length = 1, max_length = 2000)]
+    body: Field<String>,
     /// `sms` (default) or `flash`.
     #[serde(rename = "type")]
-    sms_type: Option<SmsType>,
+    #[schema(value_type = Option<SmsType>)]
+    sms_type: Field<Coded<SmsType>>,
     /// `ucs` (default: the smallest coding that fits) or `gsm`.
-    datacoding: Option<Datacoding>,
+    #[schema(value_type = Option<Datacoding>)]
+    datacoding: Field<Coded<Datacoding>>,
     /// 1 (normal, default) or 2 (high).
-    #[schema(minimum = 1, maximum = 2)]
-    priority: Option<u8>,
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 2)]
+    priority: Field<Coded<Priority>>,
     /// When messages may be delivered.
-    delivery_windows: Option<Vec<WindowRequest>>,
+    #[schema(value_type = Option<Vec<WindowRequest>>)]
+    delivery_windows: Field<Vec<Value>>,
     /// An absolute http(s) URL for delivery reports.
-    #[schema(max_length = 2047)]
-    delivery_report_url: Option<String>,
-    #[schema(max_length = 40)]
-    reference: Option<String>,
-    tags: Option<Vec<String>>,
+    #[schema(value_type = Option<String>, max_length = 2047)]
+    delivery_report_url: Field<String>,
+    #[schema(value_type = Option<String>, max_length = 40)]
+    reference: Field<String>,
+    #[schema(value_type = Option<Vec<String>>)]
+    tags: Field<Vec<Value>>,
 }
 
 /// MSISDNs (country code first, no `+`, at most 15 digits), or for
 /// templating an object keyed by MSISDN with each recipient's placeholder
 /// values (and a `default` entry for all).
-#[derive(utoipa::ToSchema)]
+#[derive(Debug, utoipa::ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
 pub enum RecipientsRequest {
-    List(Vec<IntegerOrString>),
-    Templated(
-        std::collections::BTreeMap<String, Option<std::collections::BTreeMap<String, String>>>,
-    ),
+    #[schema(value_type = Vec<IntegerOrString>)]
+    List(Vec<Value>),
+    #[schema(value_type = BTreeMap<String, Option<BTreeMap<String, String>>>)]
+    Templated(Map<String, Value>),
 }
 
-/// A delivery window of a send request.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+impl<'de> Deserialize<'de> for RecipientsRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<RecipientsRequest, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Array(items) => Ok(RecipientsRequest::List(items)),
+            Value::Object(map) => Ok(RecipientsRequest::Templated(map)),
+            _ => Err(serde::de::Error::custom("recipients are an array or an object")),
+        }
+    }
+}
+
+/// A delivery window of a send request: ISO-8601 times, with or without
+/// an offset (none is UTC).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct WindowRequest {
-    opens: chrono::DateTime<chrono::Utc>,
-    closes: chrono::DateTime<chrono::Utc>,
+    #[schema(value_type = chrono::DateTime<chrono::Utc>)]
+    opens: Field<String>,
+    #[schema(value_type = chrono::DateTime<chrono::Utc>)]
+    closes: Field<String>,
 }
 
-/// Parses and checks a send request.
-pub fn parse(body: Value) -> Result<SendRequest, Ip1Error> {
-    let mut properties =
-        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("BatchRequest")))?;
-    let mut problems = Problems::default();
+/// Reads and checks a send request.
+pub fn parse(body: &Value) -> Result<SendRequest, Ip1Error> {
+    if !body.is_object() {
+        return Err(Ip1Error::field("$", type_mismatch("BatchRequest")));
+    }
+    let request: BatchRequest =
+        from_value(body).map_err(|err| Ip1Error::field("$", err.to_string()))?;
+    request.check()
+}
 
-    let sender = match properties.take("sender") {
-        None => {
-            problems.add("Sender", required("Sender"));
-            String::new()
-        }
-        Some(Value::String(text)) => normalize_ip1_sender(text.trim()).unwrap_or_else(|err| {
-            problems.add("Sender", err.to_string());
-            String::new()
-        }),
-        Some(_) => {
-            problems.add("Sender", type_mismatch("System.String"));
-            String::new()
-        }
-    };
+impl BatchRequest {
+    /// Applies iP.1's rules, reporting every failing field at once.
+    pub fn check(self) -> Result<SendRequest, Ip1Error> {
+        let mut problems = Problems::default();
 
-    let (recipients, template_defaults) = match properties.take("recipients") {
-        None => {
-            problems.add("Recipients", required("Recipients"));
-            (Vec::new(), None)
-        }
-        Some(value) => parse_recipients(value, &mut problems),
-    };
-
-    let body = match properties.take("body") {
-        Some(Value::String(text)) if text.trim().is_empty() => {
-            problems.add("Body", required("Body"));
-            String::new()
-        }
-        Some(Value::String(text)) => {
-            if utf16_length(&text) > MAX_BODY_LENGTH {
-                problems.add(
-                    "Body",
-                    format!("The field Body must be a string with a maximum length of {MAX_BODY_LENGTH}."),
-                );
+        let sender = match self.sender {
+            Field::Given(text) => normalize_ip1_sender(text.trim()).unwrap_or_else(|err| {
+                problems.add("Sender", err.to_string());
+                String::new()
+            }),
+            Field::Invalid(_) => {
+                problems.add("Sender", type_mismatch("System.String"));
+                String::new()
             }
-            text
-        }
-        None => {
-            problems.add("Body", required("Body"));
-            String::new()
-        }
-        Some(_) => {
-            problems.add("Body", type_mismatch("System.String"));
-            String::new()
-        }
-    };
+            Field::Absent | Field::Null => {
+                problems.add("Sender", required("Sender"));
+                String::new()
+            }
+        };
 
-    let sms_type = properties.take("type").map_or(SmsType::Sms, |value| {
-        parse_enum(&value, &TYPES).unwrap_or_else(|| {
-            problems
-                .add("Type", format!("The value {value} is not valid for Type: use sms or flash."));
-            SmsType::Sms
-        })
-    });
-    let datacoding = properties.take("datacoding").map_or(Datacoding::Ucs, |value| {
-        parse_enum(&value, &DATACODINGS).unwrap_or_else(|| {
-            problems.add(
-                "Datacoding",
-                format!("The value {value} is not valid for Datacoding: use gsm or ucs."),
-            );
-            Datacoding::Ucs
-        })
-    });
-    let priority = properties.take("priority").map_or(1, |value| {
-        parse_enum(&value, &PRIORITIES).unwrap_or_else(|| {
-            problems.add("Priority", "The field Priority must be between 1 and 2.");
-            1
-        })
-    });
+        let (recipients, template_defaults) = match self.recipients {
+            Field::Given(recipients) => check_recipients(recipients, &mut problems),
+            Field::Invalid(_) => {
+                problems.add(
+                    "Recipients",
+                    type_mismatch("Recipients (an array of MSISDNs or an object keyed by MSISDN)"),
+                );
+                (Vec::new(), None)
+            }
+            Field::Absent | Field::Null => {
+                problems.add("Recipients", required("Recipients"));
+                (Vec::new(), None)
+            }
+        };
 
-    let delivery_windows = if properties.has("deliveryWindows") {
-        match properties.take("deliveryWindows") {
-            None => {
+        let body = match self.body {
+            Field::Given(text) if text.trim().is_empty() => {
+                problems.add("Body", required("Body"));
+                String::new()
+            }
+            Field::Given(text) => {
+                if utf16_length(&text) > MAX_BODY_LENGTH {
+                    problems.add(
+                        "Body",
+                        format!("The field Body must be a string with a maximum length of {MAX_BODY_LENGTH}."),
+                    );
+                }
+                text
+            }
+            Field::Invalid(_) => {
+                problems.add("Body", type_mismatch("System.String"));
+                String::new()
+            }
+            Field::Absent | Field::Null => {
+                problems.add("Body", required("Body"));
+                String::new()
+            }
+        };
+
+        let sms_type = match self.sms_type {
+            Field::Given(Coded(sms_type)) => sms_type,
+            Field::Invalid(value) => {
+                problems.add(
+                    "Type",
+                    format!("The value {value} is not valid for Type: use sms or flash."),
+                );
+                SmsType::Sms
+            }
+            Field::Absent | Field::Null => SmsType::Sms,
+        };
+        let datacoding = match self.datacoding {
+            Field::Given(Coded(datacoding)) => datacoding,
+            Field::Invalid(value) => {
+                problems.add(
+                    "Datacoding",
+                    format!("The value {value} is not valid for Datacoding: use gsm or ucs."),
+                );
+                Datacoding::Ucs
+            }
+            Field::Absent | Field::Null => Datacoding::Ucs,
+        };
+        let priority = match self.priority {
+            Field::Given(Coded(Priority(priority))) => priority,
+            Field::Invalid(_) => {
+                problems.add("Priority", "The field Priority must be between 1 and 2.");
+                1
+            }
+            Field::Absent | Field::Null => 1,
+        };
+
+        let delivery_windows = match self.delivery_windows {
+            Field::Absent => Vec::new(),
+            Field::Null => {
                 problems.add("DeliveryWindows", "Can not explicitly be set to null");
                 Vec::new()
             }
-            Some(value) => parse_windows(value, &mut problems),
-        }
-    } else {
-        Vec::new()
-    };
-
-    let delivery_report_url = match properties.take("deliveryReportUrl") {
-        None => None,
-        Some(Value::String(url)) => {
-            if utf16_length(&url) > MAX_URL_LENGTH {
-                problems.add(
-                    "DeliveryReportUrl",
-                    format!("The field DeliveryReportUrl must be a string with a maximum length of {MAX_URL_LENGTH}."),
-                );
-            } else if !crate::http::is_absolute_http_url(&url) {
-                problems.add(
-                    "DeliveryReportUrl",
-                    "The DeliveryReportUrl field is not a valid fully-qualified http, https, or ftp URL.",
-                );
+            Field::Invalid(_) => {
+                problems.add("DeliveryWindows", type_mismatch("a list of delivery windows"));
+                Vec::new()
             }
-            Some(url)
-        }
-        Some(_) => {
-            problems.add("DeliveryReportUrl", type_mismatch("System.String"));
-            None
-        }
-    };
+            Field::Given(items) => check_windows(items, &mut problems),
+        };
 
-    let reference = match properties.take("reference") {
-        None => None,
-        Some(Value::String(text)) => {
-            if text.trim().is_empty() || utf16_length(&text) > MAX_REFERENCE_LENGTH {
-                problems.add(
-                    "Reference",
-                    format!(
-                        "The field Reference must be a non-blank string with a minimum length of 1 and a maximum length of {MAX_REFERENCE_LENGTH}."
-                    ),
-                );
-            }
-            Some(text)
-        }
-        Some(_) => {
-            problems.add("Reference", type_mismatch("System.String"));
-            None
-        }
-    };
-
-    let tags = match properties.take("tags") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(index, item)| match item {
-                Value::String(tag) => Some(tag),
-                _ => {
-                    problems.add(format!("Tags[{index}]"), type_mismatch("System.String"));
-                    None
+        let delivery_report_url = match self.delivery_report_url {
+            Field::Given(url) => {
+                if utf16_length(&url) > MAX_URL_LENGTH {
+                    problems.add(
+                        "DeliveryReportUrl",
+                        format!("The field DeliveryReportUrl must be a string with a maximum length of {MAX_URL_LENGTH}."),
+                    );
+                } else if !crate::http::is_absolute_http_url(&url) {
+                    problems.add(
+                        "DeliveryReportUrl",
+                        "The DeliveryReportUrl field is not a valid fully-qualified http, https, or ftp URL.",
+                    );
                 }
-            })
-            .collect(),
-        Some(_) => {
-            problems.add("Tags", type_mismatch("System.Collections.Generic.List`1[System.String]"));
-            Vec::new()
-        }
-    };
+                Some(url)
+            }
+            Field::Invalid(_) => {
+                problems.add("DeliveryReportUrl", type_mismatch("System.String"));
+                None
+            }
+            Field::Absent | Field::Null => None,
+        };
 
-    problems.into_result(SendRequest {
-        sender,
-        recipients,
-        body,
-        template_defaults,
-        sms_type,
-        datacoding,
-        priority,
-        delivery_windows,
-        delivery_report_url,
-        reference,
-        tags,
-        fixed_coding: None,
-    })
+        let reference = match self.reference {
+            Field::Given(text) => {
+                if text.trim().is_empty() || utf16_length(&text) > MAX_REFERENCE_LENGTH {
+                    problems.add(
+                        "Reference",
+                        format!(
+                            "The field Reference must be a non-blank string with a minimum length of 1 and a maximum length of {MAX_REFERENCE_LENGTH}."
+                        ),
+                    );
+                }
+                Some(text)
+            }
+            Field::Invalid(_) => {
+                problems.add("Reference", type_mismatch("System.String"));
+                None
+            }
+            Field::Absent | Field::Null => None,
+        };
+
+        let tags = match self.tags {
+            Field::Given(items) => items
+                .into_iter()
+                .enumerate()
+                .filter_map(|(index, item)| match item {
+                    Value::String(tag) => Some(tag),
+                    _ => {
+                        problems.add(format!("Tags[{index}]"), type_mismatch("System.String"));
+                        None
+                    }
+                })
+                .collect(),
+            Field::Invalid(_) => {
+                problems
+                    .add("Tags", type_mismatch("System.Collections.Generic.List`1[System.String]"));
+                Vec::new()
+            }
+            Field::Absent | Field::Null => Vec::new(),
+        };
+
+        problems.into_result(SendRequest {
+            sender,
+            recipients,
+            body,
+            template_defaults,
+            sms_type,
+            datacoding,
+            priority,
+            delivery_windows,
+            delivery_report_url,
+            reference,
+            tags,
+            fixed_coding: None,
+        })
+    }
 }
 
 /// Checks one recipient: digits only, at most 15 (§3.5).
@@ -272,11 +335,15 @@ fn check_msisdn(msisdn: &str, field: &str, problems: &mut Problems) -> Option<Ms
     checked
 }
 
-/// Recipients as an array of MSISDNs, or as the templating object keyed by
-/// MSISDN with an optional `default` entry (§3.5, §3.6).
-fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, Option<Values>) {
-    let (recipients, defaults) = match value {
-        Value::Array(items) => {
+/// Recipients as an array of MSISDNs (strings, or numbers), or as the
+/// templating object keyed by MSISDN with an optional `default` entry
+/// (§3.5, §3.6).
+fn check_recipients(
+    recipients: RecipientsRequest,
+    problems: &mut Problems,
+) -> (Vec<Recipient>, Option<Values>) {
+    let (recipients, defaults) = match recipients {
+        RecipientsRequest::List(items) => {
             let recipients = items
                 .into_iter()
                 .enumerate()
@@ -295,7 +362,7 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
                 .collect();
             (recipients, None)
         }
-        Value::Object(map) => {
+        RecipientsRequest::Templated(map) => {
             let mut defaults = Values::new();
             let mut recipients = Vec::with_capacity(map.len());
             for (key, entry) in map {
@@ -313,21 +380,11 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
                 }
                 if key == "default" {
                     defaults = values;
-                } else {
-                    if let Some(msisdn) = check_msisdn(&key, &field, problems) {
-                        recipients
-                            .push(Recipient { values: Some(values), ..Recipient::new(msisdn) });
-                    }
+                } else if let Some(msisdn) = check_msisdn(&key, &field, problems) {
+                    recipients.push(Recipient { values: Some(values), ..Recipient::new(msisdn) });
                 }
             }
             (recipients, Some(defaults))
-        }
-        _ => {
-            problems.add(
-                "Recipients",
-                type_mismatch("Recipients (an array of MSISDNs or an object keyed by MSISDN)"),
-            );
-            return (Vec::new(), None);
         }
     };
     if recipients.is_empty() {
@@ -337,20 +394,20 @@ fn parse_recipients(value: Value, problems: &mut Problems) -> (Vec<Recipient>, O
 }
 
 /// Delivery windows: `{opens, closes}` ISO-8601 pairs, closing after opening.
-fn parse_windows(value: Value, problems: &mut Problems) -> Vec<DeliveryWindow> {
-    let Value::Array(items) = value else {
-        problems.add("DeliveryWindows", type_mismatch("a list of delivery windows"));
-        return Vec::new();
-    };
+fn check_windows(items: Vec<Value>, problems: &mut Problems) -> Vec<DeliveryWindow> {
     let mut windows = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
+        let item_was_object = item.is_object();
         let field = format!("DeliveryWindows[{index}]");
-        let Some(mut window) = Properties::of(item) else {
-            problems.add(field, type_mismatch("DeliveryWindow"));
-            continue;
+        let window = match Field::<WindowRequest>::of(item) {
+            Field::Given(window) if item_was_object => window,
+            _ => {
+                problems.add(field, type_mismatch("DeliveryWindow"));
+                continue;
+            }
         };
-        let mut time = |name: &str, problems: &mut Problems| {
-            let parsed = window.take(name).and_then(|v| v.as_str().and_then(parse_iso));
+        let mut time = |name: &str, value: Field<String>| {
+            let parsed = value.given().as_deref().and_then(parse_iso);
             if parsed.is_none() {
                 problems.add(
                     format!("{field}.{name}"),
@@ -359,8 +416,8 @@ fn parse_windows(value: Value, problems: &mut Problems) -> Vec<DeliveryWindow> {
             }
             parsed
         };
-        let opens = time("Opens", problems);
-        let closes = time("Closes", problems);
+        let opens = time("Opens", window.opens);
+        let closes = time("Closes", window.closes);
         if let (Some(opens), Some(closes)) = (opens, closes) {
             if closes <= opens {
                 problems.add(field, "A delivery window must close after it opens.");
