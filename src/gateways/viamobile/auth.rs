@@ -90,10 +90,10 @@ impl FromRequestParts<AppState> for GetCaller {
 pub fn body_caller(
     state: &AppState,
     extensions: &Extensions,
-    body: &Value,
+    username: Option<&str>,
+    password: Option<&str>,
 ) -> Result<Arc<ViamobileAccount>, ViaError> {
-    let field = |name: &str| body.get(name).and_then(Value::as_str);
-    let (Some(username), Some(password)) = (field("username"), field("password")) else {
+    let (Some(username), Some(password)) = (username, password) else {
         return Err(ViaError::unauthorized());
     };
     let account = state

@@ -7,13 +7,13 @@ use axum::http::Extensions;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Bratislava;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::answer::Answer;
-use super::auth::{GetCaller, body_caller};
-use super::body::ViaBody;
+use super::auth::GetCaller;
+use super::body::{ListOrById, ViaBody, WithCredentials, read_authenticated};
 use super::error::ViaError;
 use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
@@ -85,34 +85,39 @@ pub struct Deliveries {
     delivery: Vec<DeliveryRecord>,
 }
 
-/// The body of `POST /json/delivery`, for the OpenAPI document.
-#[derive(ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
+/// The body of `POST /json/delivery`.
+#[derive(Deserialize, ToSchema)]
 pub struct DeliveryRequest {
-    username: String,
-    password: String,
-    deliveries: DeliveryKeys,
+    #[schema(value_type = String)]
+    username: Option<Value>,
+    #[schema(value_type = String)]
+    password: Option<Value>,
+    #[schema(value_type = DeliveryKeys)]
+    deliveries: Option<DeliveryKeys>,
 }
 
-/// `{"id": ...}` and/or `{"bsmsId": ...}` items, as an array or an object
-/// keyed by id.
-#[derive(ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum DeliveryKeys {
-    List(Vec<DeliveryKey>),
-    ById(std::collections::BTreeMap<String, DeliveryKey>),
+impl WithCredentials for DeliveryRequest {
+    fn username(&self) -> Option<&Value> {
+        self.username.as_ref()
+    }
+
+    fn password(&self) -> Option<&Value> {
+        self.password.as_ref()
+    }
 }
 
-#[derive(ToSchema)]
+/// The messages to look up, as an array or an object keyed by id.
+pub type DeliveryKeys = ListOrById<DeliveryKey>;
+
+/// A message to look up: by the client's `id` (every message with it) or
+/// by `bsmsId`; numbers or strings of digits.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
 pub struct DeliveryKey {
     #[schema(value_type = Option<IntegerOrString>)]
-    id: Option<i64>,
+    id: Option<Value>,
     #[schema(value_type = Option<IntegerOrString>)]
-    bsms_id: Option<u64>,
+    bsms_id: Option<Value>,
 }
 
 /// The current delivery record of a message.
@@ -167,24 +172,20 @@ pub async fn pull(
     extensions: Extensions,
     ViaBody(body): ViaBody,
 ) -> Result<Response, ViaError> {
-    let account = body_caller(&state, &extensions, &body)?;
-    let items: Vec<&Value> = match body.get("deliveries") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(Value::Object(map)) => map.values().collect(),
-        _ => return Err(ViaError::bad_request()),
+    let (account, request) = read_authenticated::<DeliveryRequest>(&state, &extensions, &body)?;
+    let Some(ListOrById(items)) = request.deliveries else {
+        return Err(ViaError::bad_request());
     };
     let mut keys = Vec::with_capacity(items.len());
     for item in items {
-        let id = item.get("id").filter(|v| !v.is_null());
-        let bsms_id = item.get("bsmsId").filter(|v| !v.is_null());
-        match (bsms_id, id) {
+        match (item.bsms_id, item.id) {
             (Some(bsms), _) => keys.push(Key::Bsms(
-                number(bsms)
+                number(&bsms)
                     .and_then(|n| u64::try_from(n).ok())
                     .ok_or(ViaError::id_not_integer())?,
             )),
             (None, Some(id)) => {
-                keys.push(Key::Client(number(id).ok_or(ViaError::id_not_integer())?))
+                keys.push(Key::Client(number(&id).ok_or(ViaError::id_not_integer())?))
             }
             (None, None) => return Err(ViaError::bad_request()),
         }

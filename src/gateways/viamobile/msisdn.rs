@@ -7,13 +7,12 @@
 use axum::extract::State;
 use axum::http::Extensions;
 use axum::response::Response;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::answer::Answer;
-use super::auth::body_caller;
-use super::body::ViaBody;
+use super::body::{ViaBody, WithCredentials, read_authenticated};
 use super::error::ViaError;
 use super::msisdn_text;
 use crate::domain::msisdn::Msisdn;
@@ -28,11 +27,12 @@ pub async fn status(
     extensions: Extensions,
     ViaBody(body): ViaBody,
 ) -> Result<Response, ViaError> {
-    let account = body_caller(&state, &extensions, &body)?;
+    let (account, request) = read_authenticated::<MsisdnStatusRequest>(&state, &extensions, &body)?;
     if !account.read(|data| data.profile.msisdn_status_enabled) {
         return Err(ViaError::msisdn_status_not_permitted());
     }
-    let msisdns = body.get("msisdns").and_then(Value::as_array).ok_or(ViaError::bad_request())?;
+    let msisdns =
+        request.msisdns.as_ref().and_then(Value::as_array).ok_or(ViaError::bad_request())?;
     let statuses = msisdns
         .iter()
         .map(|value| {
@@ -58,13 +58,25 @@ pub struct MsisdnStatus {
     status: &'static str,
 }
 
-/// The body of `POST /json/msisdnstatus`, for the OpenAPI document.
-#[derive(ToSchema)]
-#[allow(dead_code)]
+/// The body of `POST /json/msisdnstatus`.
+#[derive(Deserialize, ToSchema)]
 pub struct MsisdnStatusRequest {
-    username: String,
-    password: String,
-    /// Numbers or strings.
+    #[schema(value_type = String)]
+    username: Option<Value>,
+    #[schema(value_type = String)]
+    password: Option<Value>,
+    /// Numbers or strings; anything else answers 400, after the account's
+    /// permission is checked.
     #[schema(value_type = Vec<IntegerOrString>)]
-    msisdns: Vec<String>,
+    msisdns: Option<Value>,
+}
+
+impl WithCredentials for MsisdnStatusRequest {
+    fn username(&self) -> Option<&Value> {
+        self.username.as_ref()
+    }
+
+    fn password(&self) -> Option<&Value> {
+        self.password.as_ref()
+    }
 }

@@ -14,13 +14,13 @@ use axum::http::Extensions;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Europe::Bratislava;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::answer::Answer;
-use super::auth::{GetCaller, body_caller};
-use super::body::ViaBody;
+use super::auth::GetCaller;
+use super::body::{ListOrById, Text, ViaBody, WithCredentials, read_authenticated};
 use super::error::{ViaError, ViaErrorEnvelope};
 use super::msisdn_text;
 use crate::domain::account::ViamobileProfile;
@@ -53,14 +53,6 @@ pub(super) struct RecipientInput {
     pub(super) text: Option<String>,
 }
 
-fn text_of(value: Option<&Value>) -> Option<String> {
-    match value? {
-        Value::String(text) => Some(text.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
-}
-
 pub(super) fn coding_of(value: Option<&str>) -> Result<Datacoding, ViaError> {
     match value.map(|t| t.trim().to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("gsm") => Ok(Datacoding::Gsm),
@@ -69,46 +61,116 @@ pub(super) fn coding_of(value: Option<&str>) -> Result<Datacoding, ViaError> {
     }
 }
 
-/// Reads the JSON body: `recipients` as an array or an object keyed by id.
-fn parse_json(body: &Value) -> Result<SendInput, ViaError> {
-    let message = body.get("message").filter(|m| !m.is_null());
-    if message.is_some_and(|m| !m.is_object()) {
-        return Err(ViaError::bad_request());
+/// The body of `POST /json/send` and `/json/validate`.
+#[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({
+    "username": "test",
+    "password": "test",
+    "message": {"sender": "InfoSMS", "text": "Your code is 123456"},
+    "recipients": [{"msisdn": 421900000000_u64, "id": 1}]
+})))]
+pub struct JsonSendRequest {
+    #[schema(value_type = String)]
+    username: Option<Value>,
+    #[schema(value_type = String)]
+    password: Option<Value>,
+    message: Option<MessageRequest>,
+    #[schema(value_type = Recipients)]
+    recipients: Option<Recipients>,
+}
+
+impl WithCredentials for JsonSendRequest {
+    fn username(&self) -> Option<&Value> {
+        self.username.as_ref()
     }
-    let field = |name: &str| message.and_then(|m| m.get(name));
-    let recipients: Vec<&Value> = match body.get("recipients") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(Value::Object(map)) => map.values().collect(),
-        _ => return Err(ViaError::bad_request()),
-    };
-    let recipients = recipients
-        .into_iter()
-        .map(|r| {
-            let r = r.as_object().ok_or(ViaError::bad_request())?;
-            Ok(RecipientInput {
-                msisdn: r.get("msisdn").cloned().unwrap_or(Value::Null),
-                id: r.get("id").filter(|v| !v.is_null()).cloned(),
-                text: text_of(r.get("text")).filter(|t| !t.is_empty()),
-            })
+
+    fn password(&self) -> Option<&Value> {
+        self.password.as_ref()
+    }
+}
+
+/// The message of a send: what its recipients share.
+#[derive(Deserialize, ToSchema)]
+pub struct MessageRequest {
+    /// One of the account's senders; `InfoSMS` when none is given.
+    #[schema(value_type = Option<String>)]
+    sender: Option<Text>,
+    /// The text for recipients without their own; at most 480 characters.
+    #[schema(value_type = Option<String>)]
+    text: Option<Text>,
+    /// `gsm` (default) or `utf8`; a value that is not a string counts as none.
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<String>)]
+    coding: Option<Value>,
+    /// `true` or 1 for a flash SMS.
+    #[schema(value_type = Option<bool>)]
+    flash: Option<Flash>,
+    /// `YYYY-MM-DD HH:mm:ss`, Bratislava time.
+    #[schema(value_type = Option<String>)]
+    time_to_send: Option<Text>,
+}
+
+/// Whether a message is a flash SMS: `true`/`false`, 1 (or any other
+/// number for no), or the string `"1"` (any other string for no).
+pub struct Flash(bool);
+
+impl<'de> Deserialize<'de> for Flash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Flash, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Bool(flag) => Ok(Flash(flag)),
+            Value::Number(number) if number.is_u64() => Ok(Flash(number.as_u64() == Some(1))),
+            Value::String(text) => Ok(Flash(text == "1")),
+            other => Err(serde::de::Error::custom(format!("{other} is not a flash flag"))),
+        }
+    }
+}
+
+/// The recipients of a send, as an array or an object keyed by id.
+pub type Recipients = ListOrById<RecipientRequest>;
+
+/// One recipient of a send.
+#[derive(Deserialize, ToSchema)]
+pub struct RecipientRequest {
+    /// A number or a string.
+    #[schema(value_type = IntegerOrString)]
+    msisdn: Option<Value>,
+    /// The client's id: an integer or a string of digits.
+    #[schema(value_type = Option<IntegerOrString>)]
+    id: Option<Value>,
+    /// Its own text, instead of the message's.
+    #[schema(value_type = Option<String>)]
+    text: Option<Text>,
+}
+
+impl JsonSendRequest {
+    /// The request as the checks take it; 400 without recipients or with a
+    /// `type` that is not a coding.
+    fn into_input(self) -> Result<SendInput, ViaError> {
+        let Some(ListOrById(recipients)) = self.recipients else {
+            return Err(ViaError::bad_request());
+        };
+        let message = self.message;
+        let text = |field: Option<Text>| field.map(|Text(text)| text);
+        let (sender, body, coding, flash, time_to_send) = match message {
+            Some(m) => (text(m.sender), text(m.text), m.coding, m.flash, text(m.time_to_send)),
+            None => (None, None, None, None, None),
+        };
+        Ok(SendInput {
+            sender: sender.unwrap_or_default(),
+            coding: coding_of(coding.as_ref().and_then(Value::as_str))?,
+            flash: flash.is_some_and(|Flash(flag)| flag),
+            time_to_send: time_to_send.filter(|t| !t.trim().is_empty()),
+            text: body.filter(|t| !t.is_empty()),
+            recipients: recipients
+                .into_iter()
+                .map(|r| RecipientInput {
+                    msisdn: r.msisdn.unwrap_or(Value::Null),
+                    id: r.id,
+                    text: text(r.text).filter(|t| !t.is_empty()),
+                })
+                .collect(),
         })
-        .collect::<Result<Vec<_>, ViaError>>()?;
-    let flash = match field("flash") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
-        Some(value) => value
-            .as_u64()
-            .map(|n| n == 1)
-            .or_else(|| value.as_str().map(|s| s == "1"))
-            .ok_or(ViaError::bad_request())?,
-    };
-    Ok(SendInput {
-        sender: text_of(field("sender")).unwrap_or_default(),
-        coding: coding_of(field("type").and_then(Value::as_str))?,
-        flash,
-        time_to_send: text_of(field("time_to_send")).filter(|t| !t.trim().is_empty()),
-        text: text_of(field("text")).filter(|t| !t.is_empty()),
-        recipients,
-    })
+    }
 }
 
 /// Reads `GET /get/send` parameters: `id`, `msisdn`, `text`, `sender`,
@@ -286,60 +348,6 @@ pub struct RecipientStatus {
     pub price: Option<f64>,
 }
 
-/// The body of `POST /json/send` and `/json/validate`, for the OpenAPI
-/// document; [`parse_json`] reads it.
-#[derive(ToSchema)]
-#[schema(examples(json!({
-    "username": "test",
-    "password": "test",
-    "message": {"sender": "InfoSMS", "text": "Your code is 123456"},
-    "recipients": [{"msisdn": 421900000000_u64, "id": 1}]
-})))]
-#[allow(dead_code)]
-pub struct JsonSendRequest {
-    username: String,
-    password: String,
-    message: Option<MessageRequest>,
-    recipients: Recipients,
-}
-
-/// Recipients as an array, or as an object keyed by id.
-#[derive(ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum Recipients {
-    List(Vec<RecipientRequest>),
-    ById(std::collections::BTreeMap<String, RecipientRequest>),
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct MessageRequest {
-    sender: Option<String>,
-    /// The text for recipients without their own; at most 480 characters.
-    text: Option<String>,
-    /// `gsm` (default) or `utf8`.
-    #[serde(rename = "type")]
-    coding: Option<String>,
-    /// `true` or 1 for a flash SMS.
-    #[schema(value_type = Option<bool>)]
-    flash: Option<Value>,
-    /// `YYYY-MM-DD HH:mm:ss`, Bratislava time.
-    time_to_send: Option<String>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct RecipientRequest {
-    /// A number or a string.
-    #[schema(value_type = IntegerOrString)]
-    msisdn: Value,
-    /// The client's id: an integer or a string of digits.
-    #[schema(value_type = Option<IntegerOrString>)]
-    id: Option<Value>,
-    text: Option<String>,
-}
-
 /// A JSON send request: authenticated, parsed, and sent or validated.
 fn json_send(
     state: &AppState,
@@ -347,9 +355,8 @@ fn json_send(
     body: &Value,
     mode: Mode,
 ) -> Result<Response, ViaError> {
-    let account = body_caller(state, extensions, body)?;
-    let input = parse_json(body)?;
-    Ok(execute(state, &account, input, mode)?.into_response())
+    let (account, request) = read_authenticated::<JsonSendRequest>(state, extensions, body)?;
+    Ok(execute(state, &account, request.into_input()?, mode)?.into_response())
 }
 
 /// `POST /json/send`.
