@@ -189,6 +189,11 @@ impl<T> Field<T> {
         }
     }
 
+    /// True when the field was sent as a value of another type.
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Field::Invalid(_))
+    }
+
     /// True when the field was not sent, or sent as `null`.
     pub fn is_missing(&self) -> bool {
         matches!(self, Field::Absent | Field::Null)

@@ -14,10 +14,11 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, read_object, type_mismatch};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
 use crate::http::json;
+use crate::http::lenient::Field;
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 use crate::store::{Ip1Account, Origin};
@@ -102,31 +103,34 @@ fn child_details(account: &Ip1Account) -> AccountDetails {
     })
 }
 
-/// Reads a child's `Name`: required, not blank, at most 100 characters.
-/// The body of the sub-account calls, for the OpenAPI document; read in
-/// any case by [`child_name`].
-#[derive(utoipa::ToSchema)]
+/// The body of the sub-account calls.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
-#[allow(dead_code)]
 struct ChildRequest {
     /// Only on PUT: must be the id from the path.
     #[serde(rename = "ID")]
-    id: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    name: String,
+    #[schema(value_type = Option<String>)]
+    id: Field<Value>,
+    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    name: Field<String>,
 }
 
-fn child_name(body: &mut Properties) -> Result<String, Ip1Error> {
-    match body.take("Name") {
-        Some(Value::String(name)) if !name.trim().is_empty() && name.chars().count() <= 100 => {
-            Ok(name)
+impl ChildRequest {
+    /// The `Name`: required, not blank, at most 100 characters.
+    fn name(self) -> Result<String, Ip1Error> {
+        match self.name {
+            Field::Given(name) if !name.trim().is_empty() && name.chars().count() <= 100 => {
+                Ok(name)
+            }
+            Field::Given(_) => Err(Ip1Error::field(
+                "Name",
+                "The field Name must be 1 to 100 characters and not blank.",
+            )),
+            Field::Invalid(_) => Err(Ip1Error::field("Name", type_mismatch("System.String"))),
+            Field::Absent | Field::Null => {
+                Err(Ip1Error::field("Name", "The Name field is required."))
+            }
         }
-        Some(Value::String(_)) => Err(Ip1Error::field(
-            "Name",
-            "The field Name must be 1 to 100 characters and not blank.",
-        )),
-        Some(_) => Err(Ip1Error::field("Name", type_mismatch("System.String"))),
-        None => Err(Ip1Error::field("Name", "The Name field is required.")),
     }
 }
 
@@ -158,9 +162,7 @@ pub async fn create_child(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
-    let mut body =
-        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Account")))?;
-    let name = child_name(&mut body)?;
+    let name = read_object::<ChildRequest>(&body, "Account")?.name()?;
     let (organization, account_type, currency) = caller.account.read(|data| {
         (data.profile.organization.clone(), data.profile.account_type, data.profile.currency)
     });
@@ -209,9 +211,8 @@ pub async fn update_child(
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let child = child_of(&state, &caller, &id)?;
-    let mut body =
-        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Account")))?;
-    if let Some(given) = body.take("ID") {
+    let body: ChildRequest = read_object(&body, "Account")?;
+    if let Field::Given(given) = &body.id {
         if given.as_str() != Some(id.as_str()) {
             return Err(Ip1Error::field(
                 "ID",
@@ -219,7 +220,7 @@ pub async fn update_child(
             ));
         }
     }
-    let name = child_name(&mut body)?;
+    let name = body.name()?;
     state.engine.edit(&child, |data| data.profile.name = name);
     Ok(json(StatusCode::OK, &child_details(&child)))
 }

@@ -9,20 +9,25 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, StringOrNumber, read_object, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::BlacklistEntry;
 use crate::domain::msisdn::Msisdn;
 use crate::http::json;
+use crate::http::lenient::Field;
 use crate::openapi::IP1_TAG;
 
-/// The body of `POST /v2/blacklist`, for the OpenAPI document.
-#[derive(utoipa::ToSchema)]
+/// The body of `POST /v2/blacklist`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[schema(examples(json!({"msisdn": "46700000001"})))]
-#[allow(dead_code)]
 struct BlacklistRequest {
-    /// The phone number (`phone` is read too).
-    msisdn: String,
+    /// The phone number, as a string or a number; a leading `+` or `00`
+    /// and spaces are dropped.
+    #[schema(value_type = String)]
+    msisdn: Field<StringOrNumber>,
+    /// The same, for clients that call it so; `msisdn` wins.
+    #[schema(value_type = Option<String>)]
+    phone: Field<StringOrNumber>,
 }
 
 fn invalid_number(field: &str, raw: &str) -> Ip1Error {
@@ -64,13 +69,14 @@ pub async fn create(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
-    let mut body = Properties::of(body)
-        .ok_or_else(|| Ip1Error::field("$", type_mismatch("BlacklistEntry")))?;
-    let raw = match body.take("msisdn").or_else(|| body.take("phone")) {
-        Some(Value::String(text)) => text,
-        Some(Value::Number(number)) => number.to_string(),
-        Some(_) => return Err(Ip1Error::field("msisdn", type_mismatch("System.String"))),
-        None => return Err(Ip1Error::field("msisdn", "The msisdn field is required.")),
+    let body: BlacklistRequest = read_object(&body, "BlacklistEntry")?;
+    let number = if body.msisdn.is_missing() { body.phone } else { body.msisdn };
+    let raw = match number {
+        Field::Given(StringOrNumber(text)) => text,
+        Field::Invalid(_) => return Err(Ip1Error::field("msisdn", type_mismatch("System.String"))),
+        Field::Absent | Field::Null => {
+            return Err(Ip1Error::field("msisdn", "The msisdn field is required."));
+        }
     };
     let msisdn = Msisdn::plausible(&raw).map_err(|_| invalid_number("msisdn", &raw))?;
     Ok(add(&caller, &msisdn))

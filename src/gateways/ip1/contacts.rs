@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Problems, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Problems, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::Blacklist;
 use crate::domain::contact::ContactsSummary;
@@ -26,6 +26,7 @@ use crate::domain::contact::{
 };
 use crate::domain::id::ObjectId;
 use crate::http::json;
+use crate::http::lenient::{Field, from_value};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 
@@ -45,19 +46,23 @@ struct ContactDocument<'a> {
     labels: Vec<&'a str>,
 }
 
-/// A contact as the import, PUT and PATCH calls take it, for the OpenAPI
-/// document. Known properties: `firstName`, `lastName` (100), `email`
-/// (50, an address), `phoneNumber` (E.164); others up to 1000 characters.
-#[derive(utoipa::ToSchema)]
+/// A contact as the import, PUT and PATCH calls take it. Known
+/// properties: `firstName`, `lastName` (100), `email` (50, an address),
+/// `phoneNumber` (E.164); others up to 1000 characters.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[schema(examples(json!({
     "properties": {"firstName": "Ada", "phoneNumber": "+46700000002"},
     "labels": ["customers"]
 })))]
-#[allow(dead_code)]
 struct ContactRequest {
+    /// Only on PUT and PATCH, and then the contact's own id.
+    #[schema(value_type = Option<String>)]
+    id: Field<Value>,
     /// Property name → value (`null` removes it, on PATCH).
-    properties: Option<BTreeMap<String, Option<String>>>,
-    labels: Option<Vec<String>>,
+    #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
+    properties: Field<Map<String, Value>>,
+    #[schema(value_type = Option<Vec<String>>)]
+    labels: Field<Vec<Value>>,
 }
 
 /// The filters of the contact listing, for the OpenAPI document; besides
@@ -128,14 +133,17 @@ struct ContactInput {
 /// Reads `properties` (names → string values; `null` allowed only when
 /// `allow_null`, for PATCH), `labels` and `id` of one contact body.
 fn read_contact(value: Value, at: &str, allow_null: bool, problems: &mut Problems) -> ContactInput {
-    let Some(mut body) = Properties::of(value) else {
-        problems.add(at.trim_end_matches('.'), type_mismatch("Contact"));
-        return ContactInput::default();
+    let body = match value.is_object().then(|| from_value::<ContactRequest>(&value)) {
+        Some(Ok(body)) => body,
+        _ => {
+            problems.add(at.trim_end_matches('.'), type_mismatch("Contact"));
+            return ContactInput::default();
+        }
     };
-    let id = body.take("id").and_then(|v| v.as_str().map(str::to_owned));
-    let properties = match body.take("properties") {
-        None => None,
-        Some(Value::Object(map)) => {
+    let id = body.id.given().and_then(|v| v.as_str().map(str::to_owned));
+    let properties = match body.properties {
+        Field::Absent | Field::Null => None,
+        Field::Given(map) => {
             let mut checked = Map::new();
             for (name, value) in map {
                 let field = format!("{at}properties.{name}");
@@ -154,14 +162,14 @@ fn read_contact(value: Value, at: &str, allow_null: bool, problems: &mut Problem
             }
             Some(checked)
         }
-        Some(_) => {
+        Field::Invalid(_) => {
             problems.add(format!("{at}properties"), type_mismatch("a map of strings"));
             None
         }
     };
-    let labels = match body.take("labels") {
-        None => None,
-        Some(Value::Array(items)) => {
+    let labels = match body.labels {
+        Field::Absent | Field::Null => None,
+        Field::Given(items) => {
             let mut labels = Vec::new();
             for (index, item) in items.into_iter().enumerate() {
                 let field = format!("{at}labels[{index}]");
@@ -176,7 +184,7 @@ fn read_contact(value: Value, at: &str, allow_null: bool, problems: &mut Problem
             }
             Some(labels)
         }
-        Some(_) => {
+        Field::Invalid(_) => {
             problems.add(format!("{at}labels"), type_mismatch("a list of strings"));
             None
         }

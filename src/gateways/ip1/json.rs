@@ -1,13 +1,14 @@
 //! Reading iP.1 request bodies the way real clients send them: JSON
-//! property names in any case (the official samples send PascalCase) and
-//! enums as strings in any case or as their integer codes (§2.3).
-
-use std::collections::HashMap;
+//! property names in any case (the official samples send PascalCase, see
+//! [`crate::http::lenient`]), enums as strings in any case or as their
+//! integer codes (§2.3), and every failing field reported at once.
 
 use axum::extract::{FromRequest, FromRequestParts};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{FieldErrors, Ip1Error};
+use crate::http::lenient::from_value;
 
 /// A JSON body whose rejections (not JSON, wrong Content-Type, too large)
 /// answer in iP.1's problem-details format.
@@ -21,28 +22,27 @@ pub struct Ip1Json<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(Ip1Error))]
 pub struct Ip1Path<T>(pub T);
 
-/// A JSON object's properties by lower-cased name.
-pub struct Properties(HashMap<String, Value>);
+/// Reads a JSON body into its request type, property names in any case
+/// ([`crate::http::lenient`]); a body that is not a JSON object answers
+/// 400 under `$`, naming the .NET type as ASP.NET does.
+pub fn read_object<T: DeserializeOwned>(body: &Value, type_name: &str) -> Result<T, Ip1Error> {
+    if !body.is_object() {
+        return Err(Ip1Error::field("$", type_mismatch(type_name)));
+    }
+    from_value(body).map_err(|err| Ip1Error::field("$", err.to_string()))
+}
 
-impl Properties {
-    /// `None` when the value is not an object.
-    pub fn of(value: Value) -> Option<Properties> {
-        match value {
-            Value::Object(map) => Some(Properties(
-                map.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect(),
-            )),
-            _ => None,
+/// A text sent as a JSON string or number (a phone number, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringOrNumber(pub String);
+
+impl<'de> serde::Deserialize<'de> for StringOrNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::String(text) => Ok(StringOrNumber(text)),
+            Value::Number(number) => Ok(StringOrNumber(number.to_string())),
+            other => Err(serde::de::Error::custom(format!("{other} is not a string or a number"))),
         }
-    }
-
-    /// Takes a property by name (any case); JSON `null` counts as absent.
-    pub fn take(&mut self, name: &str) -> Option<Value> {
-        self.0.remove(&name.to_ascii_lowercase()).filter(|v| !v.is_null())
-    }
-
-    /// True when the property was sent, even as `null`.
-    pub fn has(&self, name: &str) -> bool {
-        self.0.contains_key(&name.to_ascii_lowercase())
     }
 }
 
@@ -110,17 +110,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn property_names_are_matched_in_any_case() {
-        let mut properties =
-            Properties::of(json!({"Sender": "Acme", "BODY": "hi", "tags": null})).unwrap();
-        assert_eq!(properties.take("sender"), Some(json!("Acme")));
-        assert_eq!(properties.take("body"), Some(json!("hi")));
-        assert!(properties.has("tags"));
-        assert_eq!(properties.take("tags"), None);
-        assert!(Properties::of(json!([1])).is_none());
-    }
 
     #[test]
     fn enums_are_names_in_any_case_or_codes() {

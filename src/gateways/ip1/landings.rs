@@ -14,12 +14,13 @@ use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Problems, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Problems, read_object, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::id::{ObjectId, ObjectIds};
-use crate::domain::landing::{Landing, MAX_NAME, check_element, short_slug};
+use crate::domain::landing::{Landing, MAX_NAME, short_slug};
 use crate::domain::time::serialize_iso;
 use crate::http::json;
+use crate::http::lenient::{Field, from_value};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 
@@ -41,38 +42,99 @@ struct LandingDocument<'a> {
 }
 
 /// An element of a landing page: an `id`, a `type` and the fields of its
-/// type. Fields other than these are kept as given.
-#[derive(utoipa::ToSchema)]
+/// type, each checked for its type. Fields other than these are kept as
+/// given.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-#[allow(dead_code)]
 struct Element {
-    /// Given by the emulator when absent.
-    id: Option<String>,
+    /// Given by the emulator when absent (or not an id).
+    #[schema(value_type = Option<String>)]
+    id: Field<Value>,
     /// e.g. `Title`, `Text`, `Image`.
     #[serde(rename = "type")]
-    kind: String,
-    order: Option<u64>,
-    level: Option<u64>,
-    content: Option<String>,
-    background_color: Option<String>,
-    foreground_color: Option<String>,
-    padding: Option<String>,
-    margin: Option<String>,
-    text_alignment: Option<String>,
-    font: Option<String>,
-    bold: Option<bool>,
-    italic: Option<bool>,
-    underline: Option<bool>,
+    #[schema(value_type = String)]
+    kind: Field<String>,
+    /// The element's place on the page; its position by default.
+    #[schema(value_type = Option<u64>)]
+    order: Field<u64>,
+    #[schema(value_type = Option<u64>)]
+    level: Field<u64>,
+    #[schema(value_type = Option<String>)]
+    content: Field<String>,
+    #[schema(value_type = Option<String>)]
+    background_color: Field<String>,
+    #[schema(value_type = Option<String>)]
+    foreground_color: Field<String>,
+    #[schema(value_type = Option<String>)]
+    padding: Field<String>,
+    #[schema(value_type = Option<String>)]
+    margin: Field<String>,
+    #[schema(value_type = Option<String>)]
+    text_alignment: Field<String>,
+    #[schema(value_type = Option<String>)]
+    font: Field<String>,
+    #[schema(value_type = Option<bool>)]
+    bold: Field<bool>,
+    #[schema(value_type = Option<bool>)]
+    italic: Field<bool>,
+    #[schema(value_type = Option<bool>)]
+    underline: Field<bool>,
 }
 
-/// The body of `POST` and `PUT /v2/landings`, for the OpenAPI document.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+/// Checks an element; returns it as given, with an `id` (the given one
+/// when it is an ObjectId, else `id`) and an `order` (default
+/// `position`). Problems come back as (field, message).
+fn check_element(
+    value: Value,
+    id: ObjectId,
+    position: usize,
+) -> Result<Map<String, Value>, Vec<(String, String)>> {
+    let typed = value.is_object().then(|| from_value::<Element>(&value)).and_then(Result::ok);
+    let (Some(typed), Value::Object(mut element)) = (typed, value) else {
+        return Err(vec![(String::new(), "An element must be a JSON object.".to_owned())]);
+    };
+    let mut problems = Vec::new();
+    if !matches!(&typed.kind, Field::Given(kind) if !kind.trim().is_empty()) {
+        problems
+            .push(("type".to_owned(), "The type field is required (e.g. \"Title\").".to_owned()));
+    }
+    let typed_fields = [
+        ("order", typed.order.is_invalid()),
+        ("level", typed.level.is_invalid()),
+        ("content", typed.content.is_invalid()),
+        ("backgroundColor", typed.background_color.is_invalid()),
+        ("foregroundColor", typed.foreground_color.is_invalid()),
+        ("padding", typed.padding.is_invalid()),
+        ("margin", typed.margin.is_invalid()),
+        ("textAlignment", typed.text_alignment.is_invalid()),
+        ("font", typed.font.is_invalid()),
+        ("bold", typed.bold.is_invalid()),
+        ("italic", typed.italic.is_invalid()),
+        ("underline", typed.underline.is_invalid()),
+    ];
+    for (name, _) in typed_fields.iter().filter(|(_, invalid)| *invalid) {
+        problems.push((name.to_string(), format!("The field {name} has the wrong type.")));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let given_id = typed.id.given();
+    let id = given_id.as_ref().and_then(Value::as_str).and_then(ObjectId::parse).unwrap_or(id);
+    element.insert("id".to_owned(), Value::String(id.to_string()));
+    if typed.order.is_missing() {
+        element.insert("order".to_owned(), Value::from(position));
+    }
+    Ok(element)
+}
+
+/// The body of `POST` and `PUT /v2/landings`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct LandingRequest {
-    #[schema(min_length = 1, max_length = 200)]
-    name: String,
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    name: Field<String>,
     /// Only on POST; PUT keeps the elements.
-    elements: Option<Vec<Element>>,
+    #[schema(value_type = Option<Vec<Element>>)]
+    elements: Field<Vec<Value>>,
 }
 
 fn document(landing: &Landing) -> LandingDocument<'_> {
@@ -91,25 +153,21 @@ fn landing_id(text: &str) -> Result<ObjectId, Ip1Error> {
     ObjectId::parse(text).ok_or(Ip1Error::NotFound)
 }
 
-fn name_of(body: &mut Properties, problems: &mut Problems) -> String {
-    match body.take("name") {
-        Some(Value::String(name))
-            if !name.trim().is_empty() && name.chars().count() <= MAX_NAME =>
-        {
-            name
-        }
-        Some(Value::String(_)) => {
+fn name_of(name: Field<String>, problems: &mut Problems) -> String {
+    match name {
+        Field::Given(name) if !name.trim().is_empty() && name.chars().count() <= MAX_NAME => name,
+        Field::Given(_) => {
             problems.add(
                 "name",
                 format!("The field name must be 1 to {MAX_NAME} characters and not blank."),
             );
             String::new()
         }
-        Some(_) => {
+        Field::Invalid(_) => {
             problems.add("name", type_mismatch("System.String"));
             String::new()
         }
-        None => {
+        Field::Absent | Field::Null => {
             problems.add("name", "The name field is required.");
             String::new()
         }
@@ -117,15 +175,15 @@ fn name_of(body: &mut Properties, problems: &mut Problems) -> String {
 }
 
 fn check_elements(
-    value: Option<Value>,
+    elements: Field<Vec<Value>>,
     ids: &ObjectIds,
     now: DateTime<Utc>,
     problems: &mut Problems,
 ) -> Vec<Map<String, Value>> {
-    let items = match value {
-        None => return Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
+    let items = match elements {
+        Field::Absent | Field::Null => return Vec::new(),
+        Field::Given(items) => items,
+        Field::Invalid(_) => {
             problems.add("elements", type_mismatch("a list of elements"));
             return Vec::new();
         }
@@ -186,13 +244,12 @@ pub async fn create(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
-    let mut body =
-        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Landing")))?;
+    let body: LandingRequest = read_object(&body, "Landing")?;
     let now = caller.account.clock().now();
     let mut problems = Problems::default();
-    let name = name_of(&mut body, &mut problems);
+    let name = name_of(body.name, &mut problems);
     let ids = &state.engine.sequences.object_ids;
-    let elements = check_elements(body.take("elements"), ids, now, &mut problems);
+    let elements = check_elements(body.elements, ids, now, &mut problems);
     problems.into_result(())?;
     let id = ids.next(now);
     let landing = Landing {
@@ -222,10 +279,9 @@ pub async fn update(
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
-    let mut body =
-        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Landing")))?;
+    let body: LandingRequest = read_object(&body, "Landing")?;
     let mut problems = Problems::default();
-    let name = name_of(&mut body, &mut problems);
+    let name = name_of(body.name, &mut problems);
     problems.into_result(())?;
     let now = caller.account.clock().now();
     caller.edit(|data| {
@@ -339,4 +395,26 @@ pub async fn update_element(
         landing.last_modified = now;
         Ok(json(StatusCode::OK, &updated))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn elements_get_an_id_and_an_order_and_typed_fields_are_checked() {
+        let id = ObjectIds::default().next(Utc::now());
+        let element =
+            check_element(json!({"type": "Title", "content": "Hi", "bold": true, "x": 1}), id, 3)
+                .unwrap();
+        assert_eq!(element["id"], id.to_string());
+        assert_eq!(element["order"], 3);
+        assert_eq!(element["x"], 1, "other fields are kept");
+        assert!(check_element(json!({"content": "Hi"}), id, 0).is_err());
+        let wrong = check_element(json!({"type": "Title", "bold": "yes"}), id, 0).unwrap_err();
+        assert_eq!(wrong, [("bold".to_owned(), "The field bold has the wrong type.".to_owned())]);
+        assert!(check_element(json!("Title"), id, 0).is_err());
+    }
 }

@@ -11,10 +11,11 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Properties, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, read_object, type_mismatch};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::time::serialize_iso;
 use crate::http::json;
+use crate::http::lenient::Field;
 use crate::openapi::IP1_TAG;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -24,13 +25,12 @@ struct SenderDocument {
     created: DateTime<Utc>,
 }
 
-/// The body of `PUT /v2/me/senders`, for the OpenAPI document.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+/// The body of `PUT /v2/me/senders`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct SenderRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
-    #[schema(pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
-    sender: String,
+    #[schema(value_type = String, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
+    sender: Field<String>,
 }
 
 fn checked(raw: &str) -> Result<String, Ip1Error> {
@@ -85,12 +85,13 @@ pub async fn put_body(
     caller: Ip1Caller,
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
-    let mut body =
-        Properties::of(body).ok_or_else(|| Ip1Error::field("$", type_mismatch("Sender")))?;
-    let raw = match body.take("sender") {
-        Some(Value::String(text)) => text,
-        Some(_) => return Err(Ip1Error::field("sender", type_mismatch("System.String"))),
-        None => return Err(Ip1Error::field("sender", "The sender field is required.")),
+    let body: SenderRequest = read_object(&body, "Sender")?;
+    let raw = match body.sender {
+        Field::Given(text) => text,
+        Field::Invalid(_) => return Err(Ip1Error::field("sender", type_mismatch("System.String"))),
+        Field::Absent | Field::Null => {
+            return Err(Ip1Error::field("sender", "The sender field is required."));
+        }
     };
     let sender = checked(&raw)?;
     Ok(register(&caller, sender))

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Properties};
+use super::json::{Ip1Json, Ip1Path};
+use crate::http::lenient::{Field, from_value};
 use crate::http::{is_absolute_http_url, json};
 use crate::openapi::IP1_TAG;
 
@@ -38,15 +39,41 @@ struct Settings {
     incoming_callback_url: Option<String>,
 }
 
-/// The body of a setting's PUT, for the OpenAPI document.
+/// The body of a setting's PUT: the value as a JSON string, or in an
+/// object (`value` in any case).
 #[derive(utoipa::ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
 enum SettingValue {
     /// The value as a JSON string.
     Plain(String),
     /// The value in an object.
     Wrapped { value: String },
+}
+
+impl<'de> serde::Deserialize<'de> for SettingValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Wrapped {
+            value: Field<String>,
+        }
+        let body = Value::deserialize(deserializer)?;
+        let value = match &body {
+            Value::String(value) => return Ok(SettingValue::Plain(value.clone())),
+            Value::Object(_) => from_value::<Wrapped>(&body).ok().and_then(|w| w.value.given()),
+            _ => None,
+        };
+        value
+            .map(|value| SettingValue::Wrapped { value })
+            .ok_or_else(|| serde::de::Error::custom("expected a string, or {\"value\": \"...\"}"))
+    }
+}
+
+impl SettingValue {
+    fn read(body: &Value) -> Option<String> {
+        match from_value(body).ok()? {
+            SettingValue::Plain(value) | SettingValue::Wrapped { value } => Some(value),
+        }
+    }
 }
 
 fn answer(name: &str, value: Option<&str>) -> Response {
@@ -80,13 +107,7 @@ pub async fn put(
     Ip1Json(body): Ip1Json<Value>,
 ) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
-    let value = match body {
-        Value::String(text) => Some(text),
-        other => Properties::of(other)
-            .and_then(|mut p| p.take("value"))
-            .and_then(|v| v.as_str().map(str::to_owned)),
-    };
-    let url = value.ok_or_else(|| {
+    let url = SettingValue::read(&body).ok_or_else(|| {
         Ip1Error::field("value", "The value must be a string, or {\"value\": \"...\"}.")
     })?;
     if !is_absolute_http_url(&url) || url.len() > 2047 {
