@@ -31,7 +31,6 @@ struct AllClocks {
 /// One clock, or all of them.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)]
 enum Clocks {
     One(ClockView),
     All(AllClocks),
@@ -86,15 +85,17 @@ pub async fn get(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
 ) -> Result<Response, ControlError> {
-    if let Some(name) = query.account.as_deref() {
-        let account =
-            state.engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?;
-        return Ok(json(StatusCode::OK, &view(&account)));
-    }
-    let defaults = state.engine.store().new_account_clock();
-    let accounts: Vec<ClockView> = state.engine.store().list().iter().map(view).collect();
-    let body = AllClocks { new_accounts: defaults, accounts };
-    Ok(json(StatusCode::OK, &body))
+    let store = state.engine.store();
+    let clocks = match query.account.as_deref() {
+        Some(name) => {
+            Clocks::One(view(&store.find(name).ok_or_else(|| ControlError::unknown_account(name))?))
+        }
+        None => Clocks::All(AllClocks {
+            new_accounts: store.new_account_clock(),
+            accounts: store.list().iter().map(view).collect(),
+        }),
+    };
+    Ok(json(StatusCode::OK, &clocks))
 }
 
 /// Moves one account's clock with `move_clock` (which returns the new

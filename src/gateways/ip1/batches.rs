@@ -58,26 +58,51 @@ pub async fn send(
     Ok(response)
 }
 
-/// The filters of `GET /v2/batches`, as the OpenAPI document shows them.
+/// The filters of `GET /v2/batches`, as read from the query (repeated or
+/// comma-separated values both count).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-struct BatchFilters {
+struct BatchFilters<'a> {
     /// Batches with any of these tags.
-    tags: Option<String>,
-    /// Batches with exactly this reference.
-    reference: Option<String>,
+    #[param(value_type = Option<String>)]
+    tags: Vec<&'a str>,
+    /// Batches with exactly this reference (or one of these).
+    #[param(value_type = Option<String>)]
+    reference: Vec<&'a str>,
     /// `mt` (sent) or `mo` (received).
-    direction: Option<String>,
+    #[param(value_type = Option<String>)]
+    direction: Option<Direction>,
 }
 
-/// True when a batch passes the list filters: any of `tags`, exactly
-/// `reference`, and `direction`.
-fn matches(batch: &Batch, tags: &[&str], reference: &[&str], direction: Option<Direction>) -> bool {
-    (tags.is_empty() || batch.tags.iter().any(|t| tags.contains(&t.as_str())))
-        && (reference.is_empty()
-            || batch.reference.as_deref().is_some_and(|r| reference.contains(&r)))
-        && direction.is_none_or(|d| batch.direction == d)
+impl<'a> BatchFilters<'a> {
+    fn read(listing: &'a Listing) -> Result<BatchFilters<'a>, Ip1Error> {
+        let direction = match listing.filter("direction").first().map(|d| d.to_ascii_lowercase()) {
+            None => None,
+            Some(d) if d == "mt" || d == "0" => Some(Direction::Mt),
+            Some(d) if d == "mo" || d == "1" => Some(Direction::Mo),
+            Some(other) => {
+                return Err(Ip1Error::field(
+                    "Direction",
+                    format!("The value '{other}' is not valid for Direction."),
+                ));
+            }
+        };
+        Ok(BatchFilters {
+            tags: listing.filter("tags"),
+            reference: listing.filter("reference"),
+            direction,
+        })
+    }
+
+    /// True when a batch passes: any of `tags`, exactly `reference`, and
+    /// `direction`.
+    fn matches(&self, batch: &Batch) -> bool {
+        let BatchFilters { tags, reference, direction } = self;
+        (tags.is_empty() || batch.tags.iter().any(|t| tags.contains(&t.as_str())))
+            && (reference.is_empty()
+                || batch.reference.as_deref().is_some_and(|r| reference.contains(&r)))
+            && direction.is_none_or(|d| batch.direction == d)
+    }
 }
 
 /// `GET /v2/batches`: the account's batches, oldest first, without
@@ -90,23 +115,11 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let listing = Listing::from_query(query.as_deref())?;
-    let direction = match listing.filter("direction").first().map(|d| d.to_ascii_lowercase()) {
-        None => None,
-        Some(d) if d == "mt" || d == "0" => Some(Direction::Mt),
-        Some(d) if d == "mo" || d == "1" => Some(Direction::Mo),
-        Some(other) => {
-            return Err(Ip1Error::field(
-                "Direction",
-                format!("The value '{other}' is not valid for Direction."),
-            ));
-        }
-    };
-    let tags = listing.filter("tags");
-    let reference = listing.filter("reference");
+    let filters = BatchFilters::read(&listing)?;
     let now = caller.account.clock().now();
     Ok(caller.account.read(|data| {
         let batches: Vec<&Batch> =
-            data.messaging.batches().filter(|b| matches(b, &tags, &reference, direction)).collect();
+            data.messaging.batches().filter(|b| filters.matches(b)).collect();
         let page: Vec<BatchDocument> = listing
             .page(batches.len())
             .into_iter()

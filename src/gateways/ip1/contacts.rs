@@ -65,16 +65,30 @@ struct ContactRequest {
     labels: Field<Vec<Value>>,
 }
 
-/// The filters of the contact listing, for the OpenAPI document; besides
-/// these, `properties[name]=value` and `metadata[property.key]=value`.
+/// The query of the contact calls, as read from it; the listing also
+/// takes `properties[name]=value` and `metadata[property.key]=value`
+/// filters ([`filter_of`]).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 struct ContactFilters {
-    /// Contacts with this label (repeat for all of several).
-    labels: Option<String>,
-    /// Adds each contact's derived metadata.
-    meta: Option<bool>,
+    /// Contacts with these labels, all of them (repeat or comma-separate).
+    #[param(value_type = Option<String>)]
+    labels: Vec<String>,
+    /// Adds each contact's derived metadata (`?meta`, `?meta=true`; off
+    /// with `false` or `0`).
+    #[param(value_type = Option<bool>)]
+    meta: bool,
+}
+
+impl ContactFilters {
+    fn read(listing: &Listing) -> ContactFilters {
+        ContactFilters {
+            labels: listing.filter("labels").into_iter().map(str::to_owned).collect(),
+            meta: listing.pairs().iter().any(|(name, value)| {
+                name.eq_ignore_ascii_case("meta") && !matches!(value.as_str(), "false" | "0")
+            }),
+        }
+    }
 }
 
 fn document<'a>(
@@ -92,19 +106,10 @@ fn document<'a>(
     }
 }
 
-/// `?meta`, `?meta=true`: on; `?meta=false`, `?meta=0` or absent: off.
-fn meta_requested(listing: &Listing) -> bool {
-    listing.pairs().iter().any(|(name, value)| {
-        name.eq_ignore_ascii_case("meta") && !matches!(value.as_str(), "false" | "0")
-    })
-}
-
-/// Reads `labels=`, `properties[key]=` and `metadata[property.key]=`.
-fn filter_of(listing: &Listing) -> Result<ContactFilter, Ip1Error> {
-    let mut filter = ContactFilter {
-        labels: listing.filter("labels").into_iter().map(str::to_owned).collect(),
-        ..ContactFilter::default()
-    };
+/// The filter of `labels` and the query's `properties[key]=` and
+/// `metadata[property.key]=`.
+fn filter_of(listing: &Listing, labels: Vec<String>) -> Result<ContactFilter, Ip1Error> {
+    let mut filter = ContactFilter { labels, ..ContactFilter::default() };
     for (name, value) in listing.pairs() {
         if let Some(key) = name.strip_prefix("properties[").and_then(|k| k.strip_suffix(']')) {
             filter.properties.push((key.to_owned(), value.clone()));
@@ -201,8 +206,8 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let listing = Listing::from_query(query.as_deref())?;
-    let filter = filter_of(&listing)?;
-    let meta = meta_requested(&listing);
+    let ContactFilters { labels, meta } = ContactFilters::read(&listing);
+    let filter = filter_of(&listing, labels)?;
     Ok(caller.account.read(|data| {
         let blocked = |msisdn: &str| data.blacklist.contains(msisdn);
         let matching: Vec<&Contact> =
@@ -225,7 +230,7 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let id = contact_id(&id)?;
-    let meta = meta_requested(&Listing::from_query(query.as_deref())?);
+    let meta = ContactFilters::read(&Listing::from_query(query.as_deref())?).meta;
     caller.account.read(|data| {
         let contact = data.contacts.get(id).ok_or(Ip1Error::NotFound)?;
         Ok(json(StatusCode::OK, &document(contact, &data.profile.id, &data.blacklist, meta)))
@@ -378,8 +383,8 @@ pub async fn delete_matching(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let listing = Listing::from_query(query.as_deref())?;
-    let filter = filter_of(&listing)?;
-    let meta = meta_requested(&listing);
+    let ContactFilters { labels, meta } = ContactFilters::read(&listing);
+    let filter = filter_of(&listing, labels)?;
     Ok(caller.edit(|data| {
         let blacklist = &data.blacklist;
         let doomed: Vec<ObjectId> = data

@@ -16,25 +16,38 @@ pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 1000;
 const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
-/// The paging parameters of every v2 collection, as the OpenAPI document
-/// shows them; [`Listing::from_query`] reads them.
-#[derive(utoipa::IntoParams)]
+/// The paging parameters of every v2 collection, as [`Listing::from_query`]
+/// reads them (names in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 pub struct Page {
     /// Offset of the first item (default 0; below 0 counts as 0).
-    start: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    start: usize,
     /// Items per page (default 50; clamped to 1..=1000).
-    limit: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    limit: usize,
     /// `ASC` or `DESC`, in any case (default `ASC`).
-    order: Option<String>,
+    #[param(value_type = Option<String>)]
+    order: Order,
+}
+
+/// The order of a page: the collection's natural order, or reversed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page { start: 0, limit: DEFAULT_LIMIT, order: Order::Ascending }
+    }
 }
 
 /// The query of a collection request: paging plus the caller's filters.
 pub struct Listing {
-    start: usize,
-    limit: usize,
-    descending: bool,
+    page: Page,
     pairs: Vec<(String, String)>,
 }
 
@@ -46,22 +59,22 @@ impl Listing {
     pub fn from_query(query: Option<&str>) -> Result<Listing, Ip1Error> {
         let pairs: Vec<(String, String)> =
             url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
-        let mut listing =
-            Listing { start: 0, limit: DEFAULT_LIMIT, descending: false, pairs: Vec::new() };
+        let mut listing = Listing { page: Page::default(), pairs: Vec::new() };
+        let page = &mut listing.page;
         for (name, value) in &pairs {
             match name.to_ascii_lowercase().as_str() {
                 "start" => {
                     let start: i64 = value.trim().parse().map_err(|_| invalid("Start", value))?;
-                    listing.start = start.max(0) as usize;
+                    page.start = start.max(0) as usize;
                 }
                 "limit" => {
                     let limit: i64 = value.trim().parse().map_err(|_| invalid("Limit", value))?;
-                    listing.limit = limit.clamp(1, MAX_LIMIT as i64) as usize;
+                    page.limit = limit.clamp(1, MAX_LIMIT as i64) as usize;
                 }
                 "order" => {
-                    listing.descending = match value.trim().to_ascii_uppercase().as_str() {
-                        "ASC" => false,
-                        "DESC" => true,
+                    page.order = match value.trim().to_ascii_uppercase().as_str() {
+                        "ASC" => Order::Ascending,
+                        "DESC" => Order::Descending,
                         _ => return Err(invalid("Order", value)),
                     };
                 }
@@ -91,9 +104,10 @@ impl Listing {
     /// Positions (into a collection of `total` items in natural order) of
     /// the items on the requested page, in the requested order.
     pub fn page(&self, total: usize) -> Vec<usize> {
-        let end = total.min(self.start.saturating_add(self.limit));
-        let positions = self.start.min(total)..end;
-        if self.descending {
+        let Page { start, limit, order } = self.page;
+        let end = total.min(start.saturating_add(limit));
+        let positions = start.min(total)..end;
+        if order == Order::Descending {
             positions.map(|i| total - 1 - i).collect()
         } else {
             positions.collect()
@@ -122,8 +136,12 @@ impl Listing {
     fn url(&self, base: &str, start: usize) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("start", &start.to_string());
-        query.append_pair("limit", &self.limit.to_string());
-        query.append_pair("order", if self.descending { "DESC" } else { "ASC" });
+        query.append_pair("limit", &self.page.limit.to_string());
+        let order = match self.page.order {
+            Order::Ascending => "ASC",
+            Order::Descending => "DESC",
+        };
+        query.append_pair("order", order);
         for (name, value) in &self.pairs {
             query.append_pair(name, value);
         }
@@ -131,13 +149,14 @@ impl Listing {
     }
 
     fn link(&self, base: &str, total: usize) -> String {
-        let last = if total == 0 { 0 } else { (total - 1) / self.limit * self.limit };
-        let mut links = vec![(self.start, "self"), (0, "first")];
-        if self.start > 0 {
-            links.push((self.start.saturating_sub(self.limit), "prev"));
+        let Page { start, limit, .. } = self.page;
+        let last = if total == 0 { 0 } else { (total - 1) / limit * limit };
+        let mut links = vec![(start, "self"), (0, "first")];
+        if start > 0 {
+            links.push((start.saturating_sub(limit), "prev"));
         }
-        if self.start + self.limit < total {
-            links.push((self.start + self.limit, "next"));
+        if start + limit < total {
+            links.push((start + limit, "next"));
         }
         links.push((last, "last"));
         links
@@ -154,11 +173,11 @@ mod tests {
 
     #[test]
     fn defaults_clamps_and_errors() {
-        let listing = Listing::from_query(None).unwrap();
-        assert_eq!((listing.start, listing.limit, listing.descending), (0, 50, false));
-        let listing = Listing::from_query(Some("start=-5&limit=100000&order=desc")).unwrap();
-        assert_eq!((listing.start, listing.limit, listing.descending), (0, 1000, true));
-        assert_eq!(Listing::from_query(Some("limit=0")).unwrap().limit, 1);
+        let page = |query| Listing::from_query(query).unwrap().page;
+        assert_eq!(page(None), Page { start: 0, limit: 50, order: Order::Ascending });
+        let clamped = page(Some("start=-5&LIMIT=100000&order=desc"));
+        assert_eq!(clamped, Page { start: 0, limit: 1000, order: Order::Descending });
+        assert_eq!(page(Some("limit=0")).limit, 1);
         assert!(Listing::from_query(Some("start=x")).is_err());
         assert!(Listing::from_query(Some("order=up")).is_err());
     }

@@ -27,14 +27,21 @@ struct Claims {
     exp: i64,
 }
 
-/// The query of `/token/create`, for the OpenAPI document; read with
-/// [`query_value`], so a repeated parameter's first value counts.
+/// The query of `/token/create`; a repeated parameter's first value
+/// counts.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 pub struct Login {
-    username: String,
-    password: String,
+    #[param(value_type = String)]
+    username: Option<String>,
+    #[param(value_type = String)]
+    password: Option<String>,
+}
+
+impl Login {
+    fn read(query: Option<&str>) -> Login {
+        Login { username: query_value(query, "username"), password: query_value(query, "password") }
+    }
 }
 
 /// `GET /token/create?username=&password=`.
@@ -45,9 +52,9 @@ pub async fn create(
     extensions: Extensions,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
-    let username = query_value(query.as_deref(), "username");
-    let password = query_value(query.as_deref(), "password");
-    let (Some(username), Some(password)) = (username, password) else {
+    let Login { username: Some(username), password: Some(password) } =
+        Login::read(query.as_deref())
+    else {
         return Err(ViaError::unauthorized());
     };
     let account = state
