@@ -6,6 +6,9 @@
 //! `Customer`), and times each import and 20 filtered page reads.
 //! Targets (issue): an import of 1,000 in under 50 ms; a page in under 20 ms.
 
+// A failing unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Instant;
@@ -20,8 +23,11 @@ async fn main() {
     let base = &server.base;
     let client = reqwest::Client::new();
 
+    // A smoke run imports 2,000 contacts and reads 2 pages.
+    let (calls, pages_read) = if common::smoke() { (2, 2) } else { (100, 20) };
+    let customers = calls * 500;
     let mut imports = Vec::new();
-    for call in 0..100 {
+    for call in 0..calls {
         let contacts: Vec<Value> = (0..1000)
             .map(|i| {
                 let n = call * 1000 + i;
@@ -46,13 +52,14 @@ async fn main() {
         imports.push(started.elapsed());
         assert_eq!(response.status(), 202);
     }
-    println!("import of 1,000 contacts per call (100 calls): {}", summary(imports));
+    println!("import of 1,000 contacts per call ({calls} calls): {}", summary(imports));
 
     let mut pages = Vec::new();
-    for page in 0..20 {
+    for page in 0..pages_read {
         let started = Instant::now();
+        let start = page * customers / pages_read;
         let response = client
-            .get(format!("{base}/v2/contacts?labels=Customer&limit=50&start={}", page * 2500))
+            .get(format!("{base}/v2/contacts?labels=Customer&limit=50&start={start}"))
             .bearer_auth("ip1-default-key")
             .send()
             .await
@@ -60,8 +67,8 @@ async fn main() {
         let total = response.headers()["x-total-count"].to_str().unwrap().to_owned();
         let list: Value = response.json().await.unwrap();
         pages.push(started.elapsed());
-        assert_eq!(total, "50000");
+        assert_eq!(total, customers.to_string());
         assert_eq!(list.as_array().unwrap().len(), 50);
     }
-    println!("a page of 50 filtered by label over 100,000 contacts: {}", summary(pages));
+    println!("a page of 50 filtered by label over {} contacts: {}", calls * 1000, summary(pages));
 }

@@ -15,6 +15,9 @@
 //! With `SMSMOCK_BENCH_SMOKE=1` (CI) it does the same with 100 accounts,
 //! one idle second and 10 batches, to show it runs.
 
+// A failing unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -6,6 +6,9 @@
 //! the idle resident memory (VmRSS) of a running emulator.
 //! Budget (DESIGN.md): at most 5 ms to the first answer, at most 10 MiB idle.
 
+// A failing unwrap is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::{Read, Write};
@@ -15,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use common::{free_port, rss_kib};
 
-const RUNS: usize = 20;
+/// Start-ups measured (2 in a smoke run).
+fn runs() -> usize {
+    if common::smoke() { 2 } else { 20 }
+}
 
 fn health_answers(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
@@ -56,14 +62,15 @@ fn idle_rss_kib() -> u64 {
 }
 
 fn main() {
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| time_to_first_answer()).collect();
+    let runs = runs();
+    let mut times: Vec<Duration> = (0..runs).map(|_| time_to_first_answer()).collect();
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "start-up to first answered request over {RUNS} runs: min {:.2} ms, median {:.2} ms, max {:.2} ms",
+        "start-up to first answered request over {runs} runs: min {:.2} ms, median {:.2} ms, max {:.2} ms",
         ms(times[0]),
-        ms(times[RUNS / 2]),
-        ms(times[RUNS - 1])
+        ms(times[runs / 2]),
+        ms(times[runs - 1])
     );
     let rss = idle_rss_kib();
     println!("idle resident memory: {rss} KiB ({:.1} MiB)", rss as f64 / 1024.0);

@@ -36,9 +36,9 @@ use self::wakeups::Wakeups;
 
 /// What [`crate::store::Shard::write`] asks for: proof that the caller is
 /// the engine. Its field is private to this module, so only the engine's
-/// modules can make one (they use [`WRITE`]); a handler cannot take an
-/// account's write lock, and `grep -rn "WriteKey(" src` shows the one
-/// place one is made.
+/// modules can make one (they use the constant `WRITE`); a handler cannot
+/// take an account's write lock, and `grep -rn "WriteKey(" src` shows the
+/// one place one is made.
 pub struct WriteKey(());
 
 /// The engine's key to accounts' write locks.

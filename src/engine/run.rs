@@ -2,14 +2,16 @@
 //! due on their account's virtual clock, and runs the callback attempts
 //! those changes cause, with retries.
 //!
-//! [`run_until`] is the one step function: the control API's clock calls
-//! run it (and answer with what happened), and in realtime mode the
-//! background [`ticker`] runs it for every account whose next event is
-//! due. A pass first applies every due status change in time order (fast,
-//! under the account's lock), then makes the due callback attempts slice
-//! by slice in time order: attempts due at the same moment run side by
-//! side, except those of one message, which keep their order. No lock is
-//! held while a request is in flight.
+//! One step function, `run_until`, makes a pass over an account: the
+//! control API's clock calls ([`Engine::move_clock`]) and an incoming SMS
+//! ([`Engine::run_now`]) run it and answer with what happened, and in
+//! realtime mode the background [`ticker`] runs it for each account whose
+//! deadline came ([`super::wakeups`]). A pass first applies every due
+//! status change in time order (fast, under the account's lock), then
+//! makes the due callback attempts slice by slice in time order: attempts
+//! due at the same moment run side by side, except those of one message,
+//! which keep their order. No lock is held while a request is in flight;
+//! the account's pass lock (an async lock) keeps its passes one at a time.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -45,7 +45,7 @@ pub struct StoreSettings {
 
 /// An account of either gateway, for what does not depend on which: its
 /// id, clock, messages, reset, scheduler passes. What does is reached with
-/// [`on_shard!`] or by matching.
+/// the crate's `on_shard!` macro or by matching.
 #[derive(Clone)]
 pub enum AnyAccount {
     Ip1(Arc<Ip1Account>),

@@ -1,6 +1,9 @@
 //! Black-box tests: every test starts its own emulator on port 0 and talks
 //! to it over HTTP, as a client would.
 
+// A failing unwrap is a failing test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod auth;

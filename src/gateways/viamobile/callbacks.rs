@@ -27,6 +27,7 @@ pub fn incoming_hash(
     gtw: u32,
     message: &str,
 ) -> String {
+    #[expect(clippy::expect_used, reason = "HMAC takes keys of any length")]
     let mut mac =
         Hmac::<Sha1>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(format!("{id}{msisdn}{address}{gtw}{message}").as_bytes());
