@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::Removed;
@@ -12,7 +11,6 @@ use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
-use crate::webhooks::CallbackJob;
 use crate::webhooks::failures::{FailureScript, FailureSpec};
 use crate::webhooks::journal::{AttemptRecord, Filter};
 
@@ -37,30 +35,13 @@ pub async fn redeliver(
     State(state): State<AppState>,
     ControlPath(id): ControlPath<String>,
 ) -> Result<Response, ControlError> {
-    let record =
-        id.parse().ok().and_then(|id| state.engine.callbacks.journal.get(id)).ok_or_else(|| {
-            ControlError::new(StatusCode::NOT_FOUND, format!("no callback attempt {id:?}"))
-        })?;
-    let virtual_time = match state.engine.store().find(&record.account) {
-        Some(account) => account.clock().now(),
-        None => Utc::now(),
+    let attempt = match id.parse() {
+        Ok(id) => state.engine.redeliver(id).await,
+        Err(_) => None,
     };
-    let job = CallbackJob {
-        id: record.job_id,
-        kind: record.kind,
-        url: record.url.clone(),
-        payload: record.payload.clone(),
-        batch_id: record.batch_id,
-        message_id: record.message_id,
-        code: record.code,
-        reference: None,
-        attempts: record.attempt,
-    };
-    let attempt = state
-        .engine
-        .callbacks
-        .attempt(&record.account, &job, record.attempt.max(1), virtual_time, true)
-        .await;
+    let attempt = attempt.ok_or_else(|| {
+        ControlError::new(StatusCode::NOT_FOUND, format!("no callback attempt {id:?}"))
+    })?;
     Ok(json(StatusCode::OK, &attempt))
 }
 

@@ -16,7 +16,7 @@ use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::status;
 use crate::store::ShardData;
 use crate::webhooks::CallbackJob;
-use crate::webhooks::journal::CallbackKind;
+use crate::webhooks::journal::{AttemptRecord, CallbackKind};
 
 /// One callback's destination and JSON body.
 pub struct Callback {
@@ -44,6 +44,32 @@ pub trait CallbackFormat {
 
     /// The push of an incoming SMS, stored as the one message of `batch`.
     fn incoming(&self, batch: &Batch, sequences: &Sequences) -> IncomingCallback;
+}
+
+impl super::Engine {
+    /// Sends a journaled callback attempt once more, now (on its account's
+    /// clock), without failure scripts or retries; journals and returns
+    /// the new attempt. `None` when the journal has no such attempt.
+    pub async fn redeliver(&self, attempt_id: u64) -> Option<AttemptRecord> {
+        let record = self.callbacks.journal.get(attempt_id)?;
+        let virtual_time = match self.store().find(&record.account) {
+            Some(account) => account.clock().now(),
+            None => Utc::now(),
+        };
+        let job = CallbackJob {
+            id: record.job_id,
+            kind: record.kind,
+            url: record.url.clone(),
+            payload: record.payload.clone(),
+            batch_id: record.batch_id,
+            message_id: record.message_id,
+            code: record.code,
+            reference: None,
+            attempts: record.attempt,
+        };
+        let attempt = record.attempt.max(1);
+        Some(self.callbacks.attempt(&record.account, &job, attempt, virtual_time, true).await)
+    }
 }
 
 /// Queues a callback for message `index` of the batch at `position`; its
