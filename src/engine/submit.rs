@@ -34,11 +34,11 @@ use crate::domain::message::Batch;
 use crate::domain::money::{Currency, Money};
 use crate::domain::network::operator_code;
 use crate::domain::pricing::message_price;
-use crate::domain::send::{Recipient, SendRequest, new_message, render};
+use crate::domain::send::{Recipient, Rendered, SendRequest, new_message, render};
 use crate::domain::sender::normalize_viamobile_sender;
 use crate::domain::status;
 use crate::domain::time::viamobile_day;
-use crate::store::Shard;
+use crate::store::{Shard, ShardData};
 
 /// Whether a submission is sent or only checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,9 +185,9 @@ pub struct Receipt<'a, P> {
 
 impl Engine {
     /// Checks a send and, in [`Mode::Send`], stores, charges and schedules
-    /// it. `render` turns the outcome into the gateway's answer under the
-    /// account's lock (so a large batch is not copied out); it must not
-    /// block.
+    /// it. `render_answer` turns the outcome into the gateway's answer
+    /// under the account's lock (so a large batch is not copied out); it
+    /// must not block.
     pub fn submit<P, E, R>(
         &self,
         account: &Shard<P>,
@@ -207,8 +207,6 @@ impl Engine {
             let rendered = render(&request);
             (request, rendered)
         });
-        let store = self.store();
-        let account_id = account.id();
         let answer = account.write(&WRITE, |data| {
             let admission = data.profile.admit(&sender, self.unregistered_sender)?;
             let (mut request, rendered) = prepared?;
@@ -216,73 +214,24 @@ impl Engine {
                 rendered.map_err(|err| SendRefusal::NeedsUcs2 { recipient: err.recipient })?;
             request.sender = admission.sender;
             let recipients = std::mem::take(&mut request.recipients);
-
-            let mut screened = Vec::with_capacity(recipients.len());
-            for (index, recipient) in recipients.iter().enumerate() {
-                let msisdn = &recipient.msisdn;
-                let reachable = data.profile.reaches(msisdn);
-                let screening = if !msisdn.is_plausible() {
-                    Screening::Implausible
-                } else if !reachable {
-                    Screening::Unreachable
-                } else if data.blacklist.contains(msisdn) {
-                    Screening::Blacklisted
-                } else {
-                    Screening::Accepted
-                };
-                let parts = rendered.text(index).1.segments;
-                screened.push(Screened {
-                    screening,
-                    reachable,
-                    parts,
-                    price: Money::ZERO,
-                    message: None,
-                });
-            }
+            let mut screened = screen(data, &recipients, &rendered);
             if let Some(refusal) = data.profile.refusal(&screened) {
                 return Err(refusal.into());
             }
-
-            // Each recipient's fate and price.
-            let currency = data.profile.currency();
-            let mut fates = Vec::with_capacity(recipients.len());
-            let mut cost = Cost::default();
-            for (index, (recipient, screened)) in recipients.iter().zip(&mut screened).enumerate() {
-                let msisdn = recipient.msisdn.as_str();
-                let text = &rendered.text(index).0;
-                let fate = match screened.screening {
-                    Screening::Implausible => Fate::of(Outcome::RecipientRejected),
-                    Screening::Unreachable => Fate::of(Outcome::RecipientRejected),
-                    Screening::Blacklisted => Fate::of(Outcome::Blacklisted),
-                    Screening::Accepted if admission.sender_rejected => {
-                        Fate::of(Outcome::SenderRejected)
-                    }
-                    Screening::Accepted => self
-                        .rules
-                        .fate_for(account_id, msisdn, &request.sender, text)
-                        .or_else(|| MagicNumber::fate_for(store.magic_numbers(), msisdn))
-                        .unwrap_or(Fate::of(Outcome::Delivered)),
-                };
-                let charged = screened.screening == Screening::Accepted
-                    && (fate.is_charged() || P::CHARGES_REJECTED_FATES);
-                if charged {
-                    screened.price = message_price(
-                        store.prices(),
-                        currency,
-                        msisdn,
-                        screened.parts,
-                        request.priority,
-                    );
-                    cost.money = cost.money + screened.price;
-                    cost.parts += screened.parts;
-                }
-                fates.push(fate);
-            }
+            let decided =
+                Decision { account: account.id(), sender_rejected: admission.sender_rejected };
+            let (fates, cost) = self.decide(
+                &decided,
+                &data.profile,
+                &request,
+                &recipients,
+                &rendered,
+                &mut screened,
+            );
             let unpaid = !data.profile.can_pay(cost, now);
             if unpaid && P::SHORTFALL == Shortfall::Refuse {
                 return Err(SendRefusal::NotEnoughCredit.into());
             }
-
             let stored = |s: &Screened| s.screening == Screening::Accepted || P::KEEPS_REFUSED;
             let storing = screened.iter().filter(|s| stored(s)).count();
             if mode == Mode::Validate || storing == 0 {
@@ -324,7 +273,7 @@ impl Engine {
             }
             let batch = request.into_batch(messages, &self.sequences.object_ids, now);
             let position = data.messaging.insert(batch);
-            schedule_new_batch(data, position, store.timing(), &self.sequences);
+            schedule_new_batch(data, position, self.store().timing(), &self.sequences);
             let receipt = Receipt {
                 profile: &data.profile,
                 batch: data.messaging.batch_at(position),
@@ -338,6 +287,93 @@ impl Engine {
             self.wake(account);
         }
         answer
+    }
+}
+
+/// Who decides the fates of a send's recipients.
+struct Decision<'a> {
+    account: &'a str,
+    /// Every accepted recipient's message ends at 403.
+    sender_rejected: bool,
+}
+
+/// How each recipient fares against the account, in the fixed order: a
+/// plausible number, a reachable network, not blacklisted.
+fn screen<P: SendingAccount>(
+    data: &ShardData<P>,
+    recipients: &[Recipient],
+    rendered: &Rendered,
+) -> Vec<Screened> {
+    recipients
+        .iter()
+        .enumerate()
+        .map(|(index, recipient)| {
+            let msisdn = &recipient.msisdn;
+            let reachable = data.profile.reaches(msisdn);
+            let screening = if !msisdn.is_plausible() {
+                Screening::Implausible
+            } else if !reachable {
+                Screening::Unreachable
+            } else if data.blacklist.contains(msisdn) {
+                Screening::Blacklisted
+            } else {
+                Screening::Accepted
+            };
+            let parts = rendered.text(index).1.segments;
+            Screened { screening, reachable, parts, price: Money::ZERO, message: None }
+        })
+        .collect()
+}
+
+impl Engine {
+    /// Each recipient's fate — a refused one ends as its screening says;
+    /// an accepted one by the sender's standing, the outcome rules, the
+    /// magic numbers, else delivery — and the price of each charged one.
+    /// Returns the fates, and what the send costs.
+    fn decide<P: SendingAccount>(
+        &self,
+        decision: &Decision<'_>,
+        profile: &P,
+        request: &SendRequest,
+        recipients: &[Recipient],
+        rendered: &Rendered,
+        screened: &mut [Screened],
+    ) -> (Vec<Fate>, Cost) {
+        let store = self.store();
+        let mut fates = Vec::with_capacity(recipients.len());
+        let mut cost = Cost::default();
+        for (index, (recipient, screened)) in recipients.iter().zip(screened).enumerate() {
+            let msisdn = recipient.msisdn.as_str();
+            let fate = match screened.screening {
+                Screening::Implausible | Screening::Unreachable => {
+                    Fate::of(Outcome::RecipientRejected)
+                }
+                Screening::Blacklisted => Fate::of(Outcome::Blacklisted),
+                Screening::Accepted if decision.sender_rejected => {
+                    Fate::of(Outcome::SenderRejected)
+                }
+                Screening::Accepted => self
+                    .rules
+                    .fate_for(decision.account, msisdn, &request.sender, &rendered.text(index).0)
+                    .or_else(|| MagicNumber::fate_for(store.magic_numbers(), msisdn))
+                    .unwrap_or(Fate::of(Outcome::Delivered)),
+            };
+            let charged = screened.screening == Screening::Accepted
+                && (fate.is_charged() || P::CHARGES_REJECTED_FATES);
+            if charged {
+                screened.price = message_price(
+                    store.prices(),
+                    profile.currency(),
+                    msisdn,
+                    screened.parts,
+                    request.priority,
+                );
+                cost.money = cost.money + screened.price;
+                cost.parts += screened.parts;
+            }
+            fates.push(fate);
+        }
+        (fates, cost)
     }
 }
 

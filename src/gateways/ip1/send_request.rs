@@ -70,8 +70,10 @@ pub struct BatchRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
     #[schema(value_type = String, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
     sender: Field<String>,
+    /// Read as it was sent and checked by hand: a batch may have 100,000
+    /// of them, which are not copied more than once.
     #[schema(value_type = RecipientsRequest)]
-    recipients: Field<RecipientsRequest>,
+    recipients: Option<Value>,
     /// The text; `{placeholders}` are filled per recipient.
     #[schema(value_type = String, min_length = 1, max_length = 2000)]
     body: Field<String>,
@@ -107,18 +109,6 @@ pub enum RecipientsRequest {
     List(Vec<Value>),
     #[schema(value_type = BTreeMap<String, Option<BTreeMap<String, String>>>)]
     Templated(Map<String, Value>),
-}
-
-impl<'de> Deserialize<'de> for RecipientsRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<RecipientsRequest, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::Array(items) => Ok(RecipientsRequest::List(items)),
-            Value::Object(map) => Ok(RecipientsRequest::Templated(map)),
-            _ => Err(serde::de::Error::custom("recipients are an array or an object")),
-        }
-    }
 }
 
 /// A delivery window of a send request: ISO-8601 times, with or without
@@ -163,15 +153,20 @@ impl BatchRequest {
         };
 
         let (recipients, template_defaults) = match self.recipients {
-            Field::Given(recipients) => check_recipients(recipients, &mut problems),
-            Field::Invalid(_) => {
+            Some(Value::Array(items)) => {
+                check_recipients(RecipientsRequest::List(items), &mut problems)
+            }
+            Some(Value::Object(map)) => {
+                check_recipients(RecipientsRequest::Templated(map), &mut problems)
+            }
+            Some(_) => {
                 problems.add(
                     "Recipients",
                     type_mismatch("Recipients (an array of MSISDNs or an object keyed by MSISDN)"),
                 );
                 (Vec::new(), None)
             }
-            Field::Absent | Field::Null => {
+            None => {
                 problems.add("Recipients", required("Recipients"));
                 (Vec::new(), None)
             }
