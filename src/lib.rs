@@ -17,9 +17,13 @@
 //! - [`rules`]: outcome rules set through the control API.
 //! - [`faults`]: fault rules on the gateway APIs.
 //! - [`requests`]: the journal of gateway calls.
-//! - [`gateways`]: iP.1 and Viamobile: routes, authentication, error formats.
+//! - [`gateways`]: iP.1 and Viamobile: parse their wire formats, call the
+//!   engine, render its answers; authentication, error formats, callback
+//!   payloads.
 //! - [`control`]: the `/_mock` control API for tests.
-//! - [`http`]: JSON answers, `Authorization` parsing, route surfaces.
+//! - [`http`]: what every surface shares: JSON answers, `Authorization`
+//!   parsing, the surfaces and their error formats, the journal and faults
+//!   layers, and lenient reading of request bodies.
 //! - [`routes`]: routes registered from their handlers' OpenAPI annotations.
 //! - [`openapi`]: the OpenAPI document of every route, generated from the code.
 //! - [`telemetry`]: logging, one line per request.
