@@ -1,5 +1,5 @@
-//! Callbacks to the customer's receivers: delivery reports now, incoming
-//! SMS later. Each callback is a job; the scheduler decides when an
+//! Callbacks to the customer's receivers: delivery reports and incoming
+//! SMS. Each callback is a job; the scheduler decides when an
 //! attempt is due, and the [`Dispatcher`] makes it: one HTTP POST, with a
 //! timeout, bounded parallelism, failure scripts and a journal entry. No
 //! lock is held while a request is in flight.

@@ -52,6 +52,23 @@ pub trait WithCredentials: DeserializeOwned {
     fn password(&self) -> Option<&Value>;
 }
 
+/// Implements [`WithCredentials`] for request types whose `username` and
+/// `password` fields are `Option<Value>`.
+macro_rules! with_credentials {
+    ($($request:ty),+ $(,)?) => {$(
+        impl $crate::gateways::viamobile::body::WithCredentials for $request {
+            fn username(&self) -> Option<&serde_json::Value> {
+                self.username.as_ref()
+            }
+
+            fn password(&self) -> Option<&serde_json::Value> {
+                self.password.as_ref()
+            }
+        }
+    )+};
+}
+pub(crate) use with_credentials;
+
 /// Authenticates a body's `username` and `password` (1000 when they are
 /// missing, not strings or wrong), then reads the rest into `T` (400 when
 /// it is not the documented shape).

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::answer::Answer;
 use super::auth::GetCaller;
-use super::body::{ListOrById, ViaBody, WithCredentials, read_authenticated};
+use super::body::{ListOrById, ViaBody, read_authenticated, with_credentials};
 use super::error::ViaError;
 use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
@@ -96,15 +96,7 @@ pub struct DeliveryRequest {
     deliveries: Option<DeliveryKeys>,
 }
 
-impl WithCredentials for DeliveryRequest {
-    fn username(&self) -> Option<&Value> {
-        self.username.as_ref()
-    }
-
-    fn password(&self) -> Option<&Value> {
-        self.password.as_ref()
-    }
-}
+with_credentials!(DeliveryRequest);
 
 /// The messages to look up, as an array or an object keyed by id.
 pub type DeliveryKeys = ListOrById<DeliveryKey>;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::answer::Answer;
-use super::body::{ViaBody, WithCredentials, read_authenticated};
+use super::body::{ViaBody, read_authenticated, with_credentials};
 use super::error::ViaError;
 use super::msisdn_text;
 use crate::domain::msisdn::Msisdn;
@@ -71,12 +71,4 @@ pub struct MsisdnStatusRequest {
     msisdns: Option<Value>,
 }
 
-impl WithCredentials for MsisdnStatusRequest {
-    fn username(&self) -> Option<&Value> {
-        self.username.as_ref()
-    }
-
-    fn password(&self) -> Option<&Value> {
-        self.password.as_ref()
-    }
-}
+with_credentials!(MsisdnStatusRequest);

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 
 use super::answer::Answer;
 use super::auth::GetCaller;
-use super::body::{ListOrById, Text, ViaBody, WithCredentials, read_authenticated};
+use super::body::{ListOrById, Text, ViaBody, read_authenticated, with_credentials};
 use super::error::{ViaError, ViaErrorEnvelope};
 use super::msisdn_text;
 use crate::domain::account::ViamobileProfile;
@@ -79,15 +79,7 @@ pub struct JsonSendRequest {
     recipients: Option<Recipients>,
 }
 
-impl WithCredentials for JsonSendRequest {
-    fn username(&self) -> Option<&Value> {
-        self.username.as_ref()
-    }
-
-    fn password(&self) -> Option<&Value> {
-        self.password.as_ref()
-    }
-}
+with_credentials!(JsonSendRequest);
 
 /// The message of a send: what its recipients share.
 #[derive(Deserialize, ToSchema)]
