@@ -5,12 +5,18 @@
 //! clock, so a test can move one account's time without touching another's.
 //! In `realtime` mode virtual time follows the wall clock times a speed
 //! factor; in `manual` mode it stands still until it is moved.
+//!
+//! Virtual time stays between now and the end of year 9999
+//! ([`crate::domain::time::latest`]): a move beyond is refused, and a fast
+//! realtime clock stops there.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::domain::time::{later, latest};
 
 /// How a clock moves.
 #[derive(
@@ -37,6 +43,26 @@ impl Default for ClockSettings {
         ClockSettings { mode: ClockMode::Realtime, speed: 1.0 }
     }
 }
+
+/// Why a clock was not moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("time only moves forward: the clock is at {}", crate::domain::time::iso(*now))]
+    Backwards { now: DateTime<Utc> },
+    #[error("a clock cannot go past the end of year 9999")]
+    BeyondLatest,
+}
+
+impl ClockSettings {
+    /// True for a mode and a speed above 0 and at most 1,000,000 virtual
+    /// seconds per wall second.
+    pub fn is_valid(&self) -> bool {
+        self.speed.is_finite() && self.speed > 0.0 && self.speed <= MAX_SPEED
+    }
+}
+
+/// The fastest a realtime clock may run, in virtual seconds per second.
+pub const MAX_SPEED: f64 = 1e6;
 
 /// One account's clock. Cheap to read; never held across an `.await`.
 #[derive(Debug)]
@@ -68,10 +94,10 @@ impl ClockState {
             ClockMode::Realtime => {
                 let wall = self.anchor_wall.elapsed().as_secs_f64() * self.settings.speed;
                 let micros = (wall * 1e6).min(i64::MAX as f64) as i64;
-                self.anchor_virtual + TimeDelta::microseconds(micros)
+                later(self.anchor_virtual, TimeDelta::microseconds(micros))
             }
         };
-        now.trunc_subsecs(6)
+        now.min(latest()).trunc_subsecs(6)
     }
 }
 
@@ -96,22 +122,28 @@ impl Clock {
     }
 
     /// Moves a clock forward (either mode); a realtime clock keeps running
-    /// from the new time.
-    pub fn advance(&self, by: TimeDelta) -> DateTime<Utc> {
+    /// from the new time. Refused beyond the end of year 9999.
+    pub fn advance(&self, by: TimeDelta) -> Result<DateTime<Utc>, ClockError> {
         let mut state = self.lock();
-        let now = (state.now() + by.max(TimeDelta::zero())).trunc_subsecs(6);
+        let now = later(state.now(), by.max(TimeDelta::zero())).trunc_subsecs(6);
+        if now > latest() {
+            return Err(ClockError::BeyondLatest);
+        }
         state.anchor_virtual = now;
         state.anchor_wall = Instant::now();
-        now
+        Ok(now)
     }
 
     /// Sets the time; it never goes backwards, so what happened stays
-    /// in the past. Returns the new time.
-    pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, DateTime<Utc>> {
+    /// in the past, nor beyond the end of year 9999. Returns the new time.
+    pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, ClockError> {
         let mut state = self.lock();
         let now = state.now();
         if to < now {
-            return Err(now);
+            return Err(ClockError::Backwards { now });
+        }
+        if to > latest() {
+            return Err(ClockError::BeyondLatest);
         }
         let to = to.trunc_subsecs(6);
         state.anchor_virtual = to;
@@ -145,12 +177,12 @@ impl Clock {
         if state.settings.mode != ClockMode::Realtime {
             return None;
         }
-        let ahead = (due - state.anchor_virtual).num_microseconds()?;
+        let ahead = due.signed_duration_since(state.anchor_virtual).num_microseconds()?;
         if ahead <= 0 {
             return Some(state.anchor_wall);
         }
-        let wall = Duration::from_secs_f64((ahead + 1) as f64 / 1e6 / state.settings.speed);
-        state.anchor_wall.checked_add(wall)
+        let wall = Duration::try_from_secs_f64((ahead + 1) as f64 / 1e6 / state.settings.speed);
+        state.anchor_wall.checked_add(wall.ok()?)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
@@ -174,11 +206,14 @@ mod tests {
     fn clocks_move_forward_only() {
         let clock = Clock::new(ClockSettings { mode: ClockMode::Manual, speed: 1.0 });
         let start = clock.now();
-        assert_eq!(clock.advance(TimeDelta::minutes(10)), start + TimeDelta::minutes(10));
+        assert_eq!(clock.advance(TimeDelta::minutes(10)), Ok(start + TimeDelta::minutes(10)));
         assert_eq!(clock.now(), start + TimeDelta::minutes(10));
         assert!(clock.set(start).is_err());
         let later = start + TimeDelta::days(1);
         assert_eq!(clock.set(later), Ok(later));
+        assert_eq!(clock.advance(TimeDelta::days(10_000 * 365)), Err(ClockError::BeyondLatest));
+        assert_eq!(clock.set(DateTime::<Utc>::MAX_UTC), Err(ClockError::BeyondLatest));
+        assert_eq!(clock.now(), later, "a refused move changes nothing");
         clock.configure(ClockSettings { mode: ClockMode::Realtime, speed: 2.0 });
         assert!(clock.now() >= later);
     }

@@ -27,6 +27,8 @@
 //! - [`routes`]: routes registered from their handlers' OpenAPI annotations.
 //! - [`openapi`]: the OpenAPI document of every route, generated from the code.
 //! - [`telemetry`]: logging, one line per request.
+//! - [`supervisor`]: background tasks restarted after a panic; failures
+//!   recorded for the health check.
 //! - [`healthcheck`]: the `smsmock healthcheck` probe.
 
 pub mod clock;
@@ -46,5 +48,6 @@ pub mod rules;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod supervisor;
 pub mod telemetry;
 pub mod webhooks;

@@ -25,9 +25,11 @@ use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
 use crate::http::faults::{apply_faults, drop_marked_connections};
 use crate::http::journal::journal_calls;
+use crate::http::panics::catch_panics;
 use crate::openapi;
 use crate::routes::Routes;
 use crate::state::{AppState, Shared};
+use crate::supervisor::supervise;
 use crate::telemetry::log_requests;
 
 /// How long shutdown waits for callback attempts in flight.
@@ -84,6 +86,7 @@ impl App {
             body_limit: config.body_limit,
             state_file: config.state_file.clone(),
             started: Instant::now(),
+            health: Arc::default(),
         });
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
@@ -110,7 +113,20 @@ impl App {
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
         let tasks = TaskTracker::new();
-        tasks.spawn(run::ticker(self.state.engine.clone(), stop.clone(), tasks.clone()));
+        let (engine, health) = (self.state.engine.clone(), self.state.health.clone());
+        let ticker_tasks = tasks.clone();
+        let ticker_stop = stop.clone();
+        tasks.spawn(async move {
+            supervise("ticker", &health.clone(), || {
+                run::ticker(
+                    engine.clone(),
+                    health.clone(),
+                    ticker_stop.clone(),
+                    ticker_tasks.clone(),
+                )
+            })
+            .await
+        });
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         stop.cancel();
         tasks.close();
@@ -146,6 +162,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
+        .layer(middleware::from_fn_with_state(state.clone(), catch_panics))
         .layer(middleware::from_fn_with_state(state.clone(), journal_calls))
         .layer(middleware::from_fn(drop_marked_connections))
         .layer(middleware::from_fn(log_requests))

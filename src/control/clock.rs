@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::AccountQuery;
 use super::error::{ControlError, ControlJson, ControlQuery};
-use crate::clock::{Clock, ClockMode, ClockSettings};
-use crate::domain::time::{iso, parse_iso, parse_iso_duration, serialize_iso};
+use crate::clock::{Clock, ClockError, ClockMode, ClockSettings};
+use crate::domain::time::{later, latest, parse_iso, parse_iso_duration, serialize_iso};
 use crate::engine::run::Pass;
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
@@ -171,8 +171,12 @@ pub async fn advance(
     };
     let account = body.account.or(query.account);
     let targets = targets(&state, account.as_deref())?;
+    // Refused for all before any moves.
+    if targets.iter().any(|t| later(t.clock().now(), by) > latest()) {
+        return Err(ControlError::bad_request(ClockError::BeyondLatest.to_string()));
+    }
     move_all(&state, targets, body.events.unwrap_or(DEFAULT_EVENT_CAP), |clock| {
-        Ok(clock.advance(by))
+        clock.advance(by).map_err(|err| ControlError::bad_request(err.to_string()))
     })
     .await
 }
@@ -200,17 +204,15 @@ pub async fn set(
     ControlJson(body): ControlJson<SetTime>,
 ) -> Result<Response, ControlError> {
     let to = parse_iso(&body.time).ok_or_else(|| {
-        ControlError::bad_request(format!("{:?} is not an ISO-8601 date and time", body.time))
+        ControlError::bad_request(format!(
+            "{:?} is not an ISO-8601 date and time from year 1 to 9999",
+            body.time
+        ))
     })?;
     let account = body.account.or(query.account);
     let targets = targets(&state, account.as_deref())?;
     move_all(&state, targets, body.events.unwrap_or(DEFAULT_EVENT_CAP), move |clock| {
-        clock.set(to).map_err(|now| {
-            ControlError::bad_request(format!(
-                "time only moves forward: the clock is at {}",
-                iso(now)
-            ))
-        })
+        clock.set(to).map_err(|err| ControlError::bad_request(err.to_string()))
     })
     .await
 }
@@ -238,7 +240,8 @@ pub async fn configure(
     ControlQuery(query): ControlQuery<AccountQuery>,
     ControlJson(body): ControlJson<Configure>,
 ) -> Result<Response, ControlError> {
-    if body.speed.is_some_and(|s| !(s.is_finite() && s > 0.0 && s <= 1e6)) {
+    if body.speed.is_some_and(|speed| !ClockSettings { mode: ClockMode::Manual, speed }.is_valid())
+    {
         return Err(ControlError::bad_request("speed must be above 0 and at most 1000000"));
     }
     let account = body.account.or(query.account);

@@ -22,6 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
+use crate::supervisor::Failure;
 
 /// `?account=`: an iP.1 account id or a Viamobile username.
 #[derive(serde::Deserialize, IntoParams)]
@@ -64,20 +65,33 @@ pub struct Removed {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Health {
-    /// Always `ok`.
+    /// `ok`, or `degraded` once a background task or a request panicked.
     status: &'static str,
     version: &'static str,
     uptime_seconds: f64,
+    /// Panics since start, in all.
+    panics: u64,
+    /// The newest of them.
+    failures: Vec<Failure>,
 }
 
 /// `GET /_mock/health`: liveness for Docker, CI and `smsmock healthcheck`.
+/// 503 once anything panicked: the emulator went on (a background task is
+/// started again, a request answered 500), but a test run should know.
 #[utoipa::path(get, path = "/_mock/health", tag = CONTROL_TAG,
-    responses((status = OK, description = "The emulator is up.", body = Health)))]
+    responses(
+        (status = OK, description = "The emulator is up and nothing has panicked.", body = Health),
+        (status = SERVICE_UNAVAILABLE, description = "Something panicked; `failures` says what.", body = Health),
+    ))]
 async fn health(State(state): State<AppState>) -> Response {
+    let (panics, failures) = state.health.failures();
     let body = Health {
-        status: "ok",
+        status: if panics == 0 { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: state.started.elapsed().as_secs_f64(),
+        panics,
+        failures,
     };
-    json(StatusCode::OK, &body)
+    let status = if panics == 0 { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    json(status, &body)
 }

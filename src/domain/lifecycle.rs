@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::message::{DeliveryWindow, StatusEvent};
 use super::status;
+use super::time::later;
 
 /// How a message ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -134,7 +135,8 @@ pub fn next_step(
     if status::is_final(current.code) {
         return None;
     }
-    let after = |delay: TimeDelta, code: u16| Some(StatusEvent { code, at: current.at + delay });
+    let after =
+        |delay: TimeDelta, code: u16| Some(StatusEvent { code, at: later(current.at, delay) });
     match (current.code, fate.outcome) {
         (status::ACCEPTED, outcome) if outcome.is_rejection() => {
             after(seconds(fate.delay_seconds.unwrap_or(0)), fate.code)
@@ -152,11 +154,15 @@ pub fn next_step(
                 None
             };
             let step = match next {
-                Some(code) => StatusEvent { code, at: current.at + seconds(timing.step_seconds) },
+                Some(code) => {
+                    StatusEvent { code, at: later(current.at, seconds(timing.step_seconds)) }
+                }
                 None => StatusEvent {
                     code: fate.code,
-                    at: current.at
-                        + seconds(fate.delay_seconds.unwrap_or(timing.delivered_after_seconds)),
+                    at: later(
+                        current.at,
+                        seconds(fate.delay_seconds.unwrap_or(timing.delivered_after_seconds)),
+                    ),
                 },
             };
             if code == status::QUEUED {

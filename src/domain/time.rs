@@ -4,6 +4,40 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
 use chrono_tz::Europe::Bratislava;
 use serde::Serializer;
 
+/// The last moment any clock may show, and the latest time a request may
+/// name: the end of year 9999, as .NET's `DateTime` ends.
+pub fn latest() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|day| day.and_hms_micro_opt(23, 59, 59, 999_999))
+        .map(|at| at.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The first moment a request may name: the start of year 1, as .NET's
+/// `DateTime` starts.
+pub fn earliest() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(1, 1, 1)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// True for a time between [`earliest`] and [`latest`].
+pub fn in_range(at: DateTime<Utc>) -> bool {
+    (earliest()..=latest()).contains(&at)
+}
+
+/// `at` moved on by `by`, saturating at the end of chrono's range instead
+/// of overflowing (times in range plus the emulator's delays stay far
+/// from it).
+pub fn later(at: DateTime<Utc>, by: TimeDelta) -> DateTime<Utc> {
+    at.checked_add_signed(by).unwrap_or(if by < TimeDelta::zero() {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
 /// The Viamobile day of a moment: Viamobile's days, and so its daily
 /// limits, run from Europe/Bratislava midnight.
 pub fn viamobile_day(moment: DateTime<Utc>) -> NaiveDate {
@@ -21,18 +55,17 @@ pub fn serialize_iso<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result
 }
 
 /// Parses any ISO-8601 date-time, with or without an offset; a time
-/// without one is taken as UTC.
+/// without one is taken as UTC. A time outside years 1 to 9999 is `None`.
 pub fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Some(at.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Some(naive.and_utc());
-        }
-    }
-    None
+    let parsed =
+        DateTime::parse_from_rfc3339(text).map(|at| at.with_timezone(&Utc)).ok().or_else(|| {
+            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"]
+                .iter()
+                .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+                .map(|naive| naive.and_utc())
+        });
+    parsed.filter(|at| in_range(*at))
 }
 
 /// Parses an ISO-8601 duration of weeks, days, hours, minutes and
@@ -71,6 +104,16 @@ pub fn parse_iso_duration(text: &str) -> Option<TimeDelta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_outside_years_1_to_9999_are_refused_and_arithmetic_saturates() {
+        assert!(parse_iso("9999-12-31T23:59:59Z").is_some());
+        assert_eq!(parse_iso("+262142-12-31T23:59:59"), None);
+        assert_eq!(parse_iso("10000-01-01T00:00:00Z"), None);
+        let end = latest();
+        assert_eq!(later(DateTime::<Utc>::MAX_UTC, TimeDelta::days(1)), DateTime::<Utc>::MAX_UTC);
+        assert!(later(end, TimeDelta::days(365 * 200)) > end);
+    }
 
     #[test]
     fn iso_durations_parse() {

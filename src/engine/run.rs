@@ -28,14 +28,18 @@ use super::{Engine, WRITE};
 use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
-use crate::domain::time::serialize_iso;
+use crate::domain::time::{later, serialize_iso};
 use crate::store::{AnyAccount, Shard, ShardData, on_shard};
+use crate::supervisor::{Health, guarded};
 use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::{AttemptRecord, CallbackOutcome};
 
 /// How long the ticker waits at least before looking again at an account
 /// it was woken for too early.
 const NOT_BEFORE: Duration = Duration::from_millis(1);
+
+/// How long an account whose pass panicked waits for the next try.
+const RETRY_FAILED_PASS: Duration = Duration::from_secs(1);
 
 /// Something a scheduler pass did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -245,7 +249,7 @@ async fn run_until<P: CallbackFormat + Clone>(
                     }
                 } else {
                     data.schedule
-                        .add_callback(due + dispatcher.policy.retry_interval, record.job_id);
+                        .add_callback(later(due, dispatcher.policy.retry_interval), record.job_id);
                 }
             }
         });
@@ -331,6 +335,7 @@ impl Engine {
 /// wakes it again when it ends).
 fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
     engine: &Arc<Engine>,
+    health: &Arc<Health>,
     account: Arc<Shard<P>>,
     tasks: &TaskTracker,
 ) {
@@ -345,11 +350,15 @@ fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
         return;
     }
     let Ok(turn) = account.pass_lock().try_lock_owned() else { return };
-    let engine = engine.clone();
+    let (engine, health) = (engine.clone(), health.clone());
     tasks.spawn(async move {
-        run_until(&engine, &account, now, 0).await;
+        let pass = guarded("scheduler pass", &health, run_until(&engine, &account, now, 0)).await;
         drop(turn);
-        engine.wake(&account);
+        match pass {
+            Some(_) => engine.wake(&account),
+            // Try again, but not at once: the same step may fail again.
+            None => engine.wake_no_sooner_than(&account, Some(Instant::now() + RETRY_FAILED_PASS)),
+        }
     });
 }
 
@@ -358,7 +367,12 @@ fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
 /// registered), then runs a pass for each account whose deadline came.
 /// Stops when `stop` is cancelled; passes it started are tracked by
 /// `tasks`.
-pub async fn ticker(engine: Arc<Engine>, stop: CancellationToken, tasks: TaskTracker) {
+pub async fn ticker(
+    engine: Arc<Engine>,
+    health: Arc<Health>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+) {
     loop {
         let next = engine.wakeups.next();
         let sleep = async move {
@@ -376,7 +390,7 @@ pub async fn ticker(engine: Arc<Engine>, stop: CancellationToken, tasks: TaskTra
             let Some(account) = engine.store().find(&name) else { continue };
             on_shard!(&account, shard => {
                 shard.registration().expire(at);
-                tick_account(&engine, shard.clone(), &tasks);
+                tick_account(&engine, &health, shard.clone(), &tasks);
             });
         }
     }

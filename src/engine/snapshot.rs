@@ -14,6 +14,7 @@ use super::sequences::SavedSequences;
 use super::{Engine, WRITE};
 use crate::clock::ClockSettings;
 use crate::domain::account::{Ip1Profile, ViamobileProfile};
+use crate::domain::time::in_range;
 use crate::faults::FaultView;
 use crate::requests::RequestRecord;
 use crate::rules::Rule;
@@ -106,6 +107,7 @@ impl Engine {
         if version != VERSION {
             return Err(format!("snapshot version {version} is not {VERSION}"));
         }
+        check_clocks(&new_account_clock, &ip1_accounts, &viamobile_accounts)?;
         let Engine {
             store,
             rules,
@@ -172,6 +174,31 @@ impl Engine {
         std::fs::rename(&temporary, path).map_err(write)?;
         Ok(bytes.len())
     }
+}
+
+/// Refuses clocks a running emulator could not have: beyond the end of
+/// year 9999, or with a speed out of range.
+fn check_clocks(
+    new_account_clock: &ClockSettings,
+    ip1: &[AccountSnapshot<Ip1Profile>],
+    viamobile: &[AccountSnapshot<ViamobileProfile>],
+) -> Result<(), String> {
+    if !new_account_clock.is_valid() {
+        return Err("newAccountClock.speed must be above 0 and at most 1000000".to_owned());
+    }
+    let clocks = ip1
+        .iter()
+        .map(|a| (&a.id, a.clock_now, a.clock))
+        .chain(viamobile.iter().map(|a| (&a.id, a.clock_now, a.clock)));
+    for (id, now, settings) in clocks {
+        if !in_range(now) {
+            return Err(format!("the clock of {id} is not between years 1 and 9999"));
+        }
+        if !settings.is_valid() {
+            return Err(format!("the clock speed of {id} must be above 0 and at most 1000000"));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a state file.

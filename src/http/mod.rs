@@ -6,6 +6,7 @@
 pub mod faults;
 pub mod journal;
 pub mod lenient;
+pub mod panics;
 pub mod surface;
 
 pub use surface::{Surface, SurfaceError, VIAMOBILE_LEGACY_BASE};

@@ -19,6 +19,7 @@ mod ip1_send_validation;
 mod isolation;
 mod lifecycle;
 mod openapi;
+mod reliability;
 mod scenarios;
 mod startup;
 mod state;

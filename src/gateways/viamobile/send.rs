@@ -28,6 +28,7 @@ use crate::domain::encoding::Datacoding;
 use crate::domain::message::{DeliveryWindow, SmsType};
 use crate::domain::msisdn::Msisdn;
 use crate::domain::send::{Recipient, SendRequest};
+use crate::domain::time::{in_range, later};
 use crate::engine::submit::{Mode, Receipt, Screening, Submission};
 use crate::http::query_value;
 use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
@@ -194,6 +195,7 @@ fn parse_time_to_send(text: &str) -> Result<DateTime<Utc>, ViaError> {
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
         .and_then(|naive| Bratislava.from_local_datetime(&naive).earliest())
         .map(|local| local.with_timezone(&Utc))
+        .filter(|at| in_range(*at))
         .ok_or(ViaError::bad_request())
 }
 
@@ -242,7 +244,7 @@ fn request_of(
         .collect::<Result<Vec<_>, _>>()?;
     let delivery_windows =
         match input.time_to_send.as_deref().map(parse_time_to_send).transpose()? {
-            Some(at) if at > now => vec![DeliveryWindow { opens: at, closes: at + validity }],
+            Some(at) if at > now => vec![DeliveryWindow { opens: at, closes: later(at, validity) }],
             _ => Vec::new(),
         };
     let recipients = msisdns
