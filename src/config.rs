@@ -127,6 +127,17 @@ pub struct ServeConfig {
     /// written at shutdown and on `POST /_mock/state/save`.
     #[arg(long, env = "SMSMOCK_STATE_FILE")]
     pub state_file: Option<PathBuf>,
+    /// Most connections open at once; more wait until one closes.
+    #[arg(long, env = "SMSMOCK_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Seconds a connection may take to send a whole request head, and
+    /// stay idle between requests; then it is closed.
+    #[arg(long, env = "SMSMOCK_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a shutdown waits for requests in flight before it drops the
+    /// connections left and saves the state file.
+    #[arg(long, env = "SMSMOCK_SHUTDOWN_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub shutdown_timeout: u64,
 }
 
 /// What a send from a valid but unregistered iP.1 sender gets.
@@ -182,6 +193,9 @@ impl Default for ServeConfig {
             request_journal_size: 10_000,
             faults: None,
             state_file: None,
+            max_connections: 4096,
+            header_timeout: 10,
+            shutdown_timeout: 5,
         }
     }
 }

@@ -45,6 +45,7 @@ pub mod openapi;
 pub mod requests;
 pub mod routes;
 pub mod rules;
+pub mod server;
 pub mod startup;
 pub mod state;
 pub mod store;

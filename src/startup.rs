@@ -28,12 +28,14 @@ use crate::http::journal::journal_calls;
 use crate::http::panics::catch_panics;
 use crate::openapi;
 use crate::routes::Routes;
+use crate::server::{self, Limits};
 use crate::state::{AppState, Shared};
 use crate::supervisor::supervise;
 use crate::telemetry::log_requests;
 
-/// How long shutdown waits for callback attempts in flight.
-const BACKGROUND_GRACE: Duration = Duration::from_secs(10);
+/// How long shutdown waits for the background tasks (the passes in
+/// flight, with their callback attempts) to stop.
+const BACKGROUND_GRACE: Duration = Duration::from_secs(1);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,7 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    limits: Limits,
 }
 
 impl App {
@@ -92,7 +95,12 @@ impl App {
         let listener = TcpListener::bind(address)
             .await
             .map_err(|source| StartupError::Bind { address, source })?;
-        Ok(App { listener, router: router(state.clone(), config.body_limit), state })
+        let limits = Limits {
+            max_connections: connection_limit(config.max_connections as usize),
+            header_timeout: Duration::from_secs(config.header_timeout),
+            shutdown_grace: Duration::from_secs(config.shutdown_timeout),
+        };
+        Ok(App { listener, router: router(state.clone(), config.body_limit), state, limits })
     }
 
     /// The port actually bound (useful with port 0).
@@ -105,8 +113,10 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, then stops accepting connections,
-    /// waits for the requests in flight, and stops the background tasks
-    /// (the realtime scheduler and the passes it started).
+    /// gives the requests in flight the shutdown grace, stops the
+    /// background tasks (the realtime ticker and the passes it started),
+    /// and writes the state file. An error when the state file could not be
+    /// written.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -127,7 +137,7 @@ impl App {
             })
             .await
         });
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        server::serve(self.listener, self.router, self.limits, shutdown).await;
         stop.cancel();
         tasks.close();
         if tokio::time::timeout(BACKGROUND_GRACE, tasks.wait()).await.is_err() {
@@ -136,12 +146,29 @@ impl App {
             );
         }
         if let Some(path) = &self.state.state_file {
-            match self.state.engine.save(path) {
-                Ok(bytes) => tracing::info!(path = %path.display(), bytes, "state saved"),
-                Err(err) => tracing::error!(%err, "state not saved"),
-            }
+            let bytes = self.state.engine.save(path).map_err(|err| {
+                tracing::error!(%err, "state not saved");
+                std::io::Error::other(err)
+            })?;
+            tracing::info!(path = %path.display(), bytes, "state saved");
         }
-        served
+        Ok(())
+    }
+}
+
+/// The connection limit, below what the limit of open files leaves room
+/// for (raised to the hard limit first).
+fn connection_limit(configured: usize) -> usize {
+    match server::room_for_connections() {
+        Some(room) if room < configured => {
+            tracing::warn!(
+                configured,
+                room,
+                "fewer files may be open than --max-connections asks for; the limit is lowered"
+            );
+            room.max(1)
+        }
+        _ => configured,
     }
 }
 

@@ -1,0 +1,130 @@
+//! Serving connections within bounds, whatever clients do.
+//!
+//! - A connection that has not sent a whole request head within the header
+//!   timeout — a new one, or a kept-alive one waiting between requests —
+//!   is closed (hyper's header-read timeout, which also runs while a
+//!   kept-alive connection is idle). HTTP/2 connections are pinged as
+//!   often and closed when the ping goes unanswered.
+//! - At most `max_connections` are open at once; beyond that, new
+//!   connections wait in the kernel's queue until one closes. At start the
+//!   process raises its limit of open files to the hard limit, and the
+//!   connection limit stays below what that allows.
+//! - On shutdown the listener closes at once, requests in flight get the
+//!   grace period to finish, and then every connection left is dropped.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// Files kept free of connections: the state file, the fixtures, logs.
+const SPARE_FILES: u64 = 64;
+
+/// How long accepting pauses after a failed accept (out of files, say).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// HTTP/2's connection preface, which a connection's first bytes are
+/// checked against to tell the protocol.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Waits, at most `timeout`, until a connection has sent enough to tell
+/// HTTP/1 from HTTP/2 (hyper waits for that without a timeout); false when
+/// it sent nothing in time or closed.
+async fn first_bytes(stream: &tokio::net::TcpStream, timeout: Duration) -> bool {
+    let told = async {
+        let mut start = [0u8; H2_PREFACE.len()];
+        loop {
+            match stream.peek(&mut start).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) if n == start.len() || !H2_PREFACE.starts_with(&start[..n]) => return true,
+                // Part of the HTTP/2 preface: wait for the rest.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    };
+    tokio::time::timeout(timeout, told).await.unwrap_or(false)
+}
+
+/// The bounds of the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_connections: usize,
+    /// Longest wait for a whole request head.
+    pub header_timeout: Duration,
+    /// Longest wait for requests in flight at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+/// Raises the soft limit of open files as far as allowed; returns how many
+/// connections that leaves room for (`None` when it is unknown).
+pub fn room_for_connections() -> Option<usize> {
+    let files = rlimit::increase_nofile_limit(u64::MAX).ok()?;
+    usize::try_from(files.saturating_sub(SPARE_FILES)).ok()
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then stops
+/// within `limits.shutdown_grace`.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.header_timeout))
+        .keep_alive_timeout(limits.header_timeout);
+    let graceful = GracefulShutdown::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slot else { break };
+        let stream = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let stream = match stream {
+            Ok((stream, _)) => stream,
+            Err(err) => {
+                tracing::warn!(%err, "cannot accept a connection; trying again shortly");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (builder, watcher, router) = (builder.clone(), graceful.watcher(), router.clone());
+        tokio::spawn(async move {
+            if first_bytes(&stream, limits.header_timeout).await {
+                let service = TowerToHyperService::new(router);
+                let connection =
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                let _ = watcher.watch(connection.into_owned()).await;
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!(
+                grace = ?limits.shutdown_grace,
+                "connections still open at the end of the shutdown grace; dropping them"
+            );
+        }
+    }
+}
