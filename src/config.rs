@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::clock::ClockMode;
 use crate::webhooks::failures::FailureMode;
+use crate::webhooks::targets::Allowed;
 
 pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -44,8 +45,9 @@ pub struct HealthcheckArgs {
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
-    /// Address to listen on.
-    #[arg(long, env = "SMSMOCK_HOST", default_value = "0.0.0.0")]
+    /// Address to listen on: loopback by default (the container image sets
+    /// 0.0.0.0).
+    #[arg(long, env = "SMSMOCK_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "SMSMOCK_PORT", default_value_t = DEFAULT_PORT)]
@@ -138,6 +140,15 @@ pub struct ServeConfig {
     /// connections left and saves the state file.
     #[arg(long, env = "SMSMOCK_SHUTDOWN_TIMEOUT", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub shutdown_timeout: u64,
+    /// A token the control API (`/_mock`, but for its health check and
+    /// OpenAPI document) then asks for: `Authorization: Bearer <token>`.
+    #[arg(long, env = "SMSMOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+    /// Where callbacks may go: hosts, addresses or networks (CIDR),
+    /// comma-separated or repeated. Without it, anywhere but link-local
+    /// addresses and cloud metadata services.
+    #[arg(long, env = "SMSMOCK_CALLBACK_ALLOW", value_delimiter = ',')]
+    pub callback_allow: Vec<Allowed>,
 }
 
 /// What a send from a valid but unregistered iP.1 sender gets.
@@ -168,7 +179,7 @@ impl Default for ServeConfig {
     /// The flags' defaults, for tests and embedding (no environment read).
     fn default() -> Self {
         ServeConfig {
-            host: IpAddr::from([0, 0, 0, 0]),
+            host: IpAddr::from([127, 0, 0, 1]),
             port: DEFAULT_PORT,
             fixtures: None,
             accept_any_credentials: false,
@@ -196,6 +207,8 @@ impl Default for ServeConfig {
             max_connections: 4096,
             header_timeout: 10,
             shutdown_timeout: 5,
+            control_token: None,
+            callback_allow: Vec::new(),
         }
     }
 }
@@ -209,6 +222,8 @@ mod tests {
         let cli = Cli::try_parse_from(["smsmock"]).unwrap();
         let defaults = ServeConfig::default();
         assert_eq!(cli.serve.port, defaults.port);
+        assert!(cli.serve.host.is_loopback(), "loopback unless told otherwise");
+        assert_eq!(cli.serve.host, defaults.host);
         assert_eq!(cli.serve.body_limit, defaults.body_limit);
         assert_eq!(cli.serve.dr_max_attempts, defaults.dr_max_attempts);
         assert_eq!(cli.serve.dr_retry_interval, defaults.dr_retry_interval);
@@ -233,6 +248,20 @@ mod tests {
         assert_eq!(cli.serve.clock_speed, 60.0);
         assert_eq!(cli.serve.log_format, LogFormat::Json);
         assert!(Cli::try_parse_from(["smsmock", "--clock-speed", "0"]).is_err());
+    }
+
+    #[test]
+    fn callback_targets_parse_as_hosts_addresses_and_networks() {
+        let cli = Cli::try_parse_from([
+            "smsmock",
+            "--callback-allow",
+            "10.0.0.0/8,receiver.internal",
+            "--callback-allow",
+            "fd00::1",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.callback_allow.len(), 3);
+        assert!(Cli::try_parse_from(["smsmock", "--callback-allow", "10.0.0.0/33"]).is_err());
     }
 
     #[test]

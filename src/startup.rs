@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::ServeConfig;
+use crate::control::token::require_control_token;
 use crate::engine::snapshot::{self, SnapshotError};
 use crate::engine::{Engine, run};
 use crate::fixtures::{Fixtures, FixturesError, load_faults};
@@ -90,7 +91,14 @@ impl App {
             state_file: config.state_file.clone(),
             started: Instant::now(),
             health: Arc::default(),
+            control_token: config.control_token.clone().filter(|token| !token.is_empty()),
         });
+        if !config.host.is_loopback() && state.control_token.is_none() {
+            tracing::warn!(
+                host = %config.host,
+                "listening beyond loopback without --control-token: anyone who reaches the port can read every key and replace all state"
+            );
+        }
         let address = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(address)
             .await
@@ -188,6 +196,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), require_control_token))
         .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
         .layer(middleware::from_fn_with_state(state.clone(), catch_panics))
         .layer(middleware::from_fn_with_state(state.clone(), journal_calls))

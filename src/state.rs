@@ -38,4 +38,6 @@ pub struct Shared {
     pub started: Instant,
     /// Panics of background tasks and requests, for the health endpoint.
     pub health: Arc<Health>,
+    /// What the control API asks for, when set (`--control-token`).
+    pub control_token: Option<String>,
 }

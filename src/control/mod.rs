@@ -9,6 +9,7 @@ pub mod faults;
 pub mod inbound;
 pub mod rules;
 pub mod state;
+pub mod token;
 pub mod verification;
 
 use crate::route;

@@ -29,6 +29,7 @@ use crate::requests::RequestJournal;
 use crate::rules::Rules;
 use crate::store::{Store, StoreSettings};
 use crate::webhooks::failures::FailureScripts;
+use crate::webhooks::targets::Targets;
 use crate::webhooks::{CallbackPolicy, Dispatcher};
 
 use self::sequences::Sequences;
@@ -103,6 +104,7 @@ impl Engine {
                 policy,
                 FailureScripts::new(everywhere),
                 config.callback_journal_size,
+                Targets::new(config.callback_allow.clone()),
             ),
             sequences: Sequences::default(),
             unregistered_sender: config.unregistered_sender,

@@ -6,6 +6,7 @@
 
 pub mod failures;
 pub mod journal;
+pub mod targets;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use tokio::sync::Semaphore;
 
 use self::failures::{AttemptContext, FailureMode, FailureScripts};
 use self::journal::{AttemptRecord, CallbackKind, CallbackOutcome, Journal};
+use self::targets::{CheckedResolver, Targets};
 use crate::domain::id::ObjectId;
 
 /// Longest piece of a receiver's answer kept in the journal.
@@ -67,6 +69,7 @@ pub struct Dispatcher {
     /// megabytes that start-up should not pay.
     client: OnceLock<reqwest::Client>,
     slots: Arc<Semaphore>,
+    targets: Arc<Targets>,
     pub policy: CallbackPolicy,
     pub journal: Journal,
     pub failures: FailureScripts,
@@ -77,10 +80,12 @@ impl Dispatcher {
         policy: CallbackPolicy,
         failures: FailureScripts,
         journal_capacity: usize,
+        targets: Targets,
     ) -> Dispatcher {
         Dispatcher {
             client: OnceLock::new(),
             slots: Arc::new(Semaphore::new(policy.concurrency.max(1))),
+            targets: Arc::new(targets),
             policy,
             journal: Journal::new(journal_capacity),
             failures,
@@ -92,6 +97,8 @@ impl Dispatcher {
             reqwest::Client::builder()
                 .timeout(self.policy.timeout)
                 .user_agent(concat!("smsmock/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(Arc::new(CheckedResolver(self.targets.clone())))
                 .build()
                 .unwrap_or_default()
         })
@@ -172,6 +179,9 @@ impl Dispatcher {
 
     /// One POST; returns the status, the start of the answer, or the error.
     async fn post(&self, job: &CallbackJob) -> (Option<u16>, Option<String>, Option<String>) {
+        if let Some(reason) = self.refusal(&job.url) {
+            return (None, None, Some(reason));
+        }
         let Ok(_slot) = self.slots.acquire().await else {
             return (None, None, Some("dispatcher stopped".to_owned()));
         };
@@ -194,7 +204,36 @@ impl Dispatcher {
                 (Some(status), Some(String::from_utf8_lossy(&body).into_owned()), None)
             }
             Err(err) if err.is_timeout() => (None, None, Some("timed out".to_owned())),
-            Err(err) => (None, None, Some(format!("request failed: {err}"))),
+            Err(err) => (None, None, Some(format!("request failed: {}", with_causes(&err)))),
         }
     }
+
+    /// Why the URL may not be called, when the targets refuse it before
+    /// any name is resolved: an address written in the URL, or a refused
+    /// name. (Names are checked again, address by address, as they are
+    /// resolved.)
+    fn refusal(&self, url: &str) -> Option<String> {
+        let url = reqwest::Url::parse(url).ok()?;
+        match url.host()? {
+            url::Host::Domain(name) => self.targets.refuse_host(name),
+            url::Host::Ipv4(ip) => self.targets.refuse_address(&ip.to_string(), ip.into()),
+            url::Host::Ipv6(ip) => self.targets.refuse_address(&ip.to_string(), ip.into()),
+        }
+    }
+}
+
+/// An error and its causes, on one line: reqwest's own message ("error
+/// sending request") hides why, such as a refused target.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -1,0 +1,128 @@
+//! Nothing leaks to whoever can reach the port or send a callback URL: the
+//! control token guards `/_mock`, callbacks never reach link-local or
+//! metadata addresses, follow no redirect, and go only where allowed.
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::*;
+
+const TOKEN: &str = "let-me-in";
+
+#[tokio::test]
+async fn with_a_control_token_the_control_api_asks_for_it() {
+    let app = spawn_app_with(|config| config.control_token = Some(TOKEN.to_owned())).await;
+    for (request, label) in [
+        (app.get("/_mock/accounts"), "no token"),
+        (app.get("/_mock/state").bearer_auth("wrong"), "a wrong token"),
+        (app.delete("/_mock/reset").basic_auth(TOKEN, Some("")), "Basic, not Bearer"),
+    ] {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{label}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"smsmock\"", "{label}");
+        let (_, body) = into_json(response).await;
+        assert!(body["error"].as_str().unwrap().contains("control token"), "{label}: {body}");
+    }
+    let (status, accounts) = send(app.get("/_mock/accounts").bearer_auth(TOKEN)).await;
+    assert_eq!(status, 200);
+    assert!(accounts.as_array().is_some_and(|a| !a.is_empty()), "{accounts}");
+    for open in ["/_mock/health", "/_mock/openapi.json"] {
+        assert_eq!(send(app.get(open)).await.0, 200, "{open} holds no secret");
+    }
+    let (status, _) = app
+        .send_batch(&json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Hi"}))
+        .await;
+    assert_eq!(status, 201, "the gateways keep their own credentials");
+}
+
+/// Sends one message with delivery reports to `url` and lets its callbacks
+/// fall due (their first attempts: a retry would come after 10 minutes);
+/// returns their journal entries.
+async fn callbacks_to(app: &TestApp, url: &str) -> Vec<Value> {
+    let batch = json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Hi", "deliveryReportUrl": url});
+    let (status, body) = app.send_batch(&batch).await;
+    assert_eq!(status, 201, "{body}");
+    app.advance(300).await;
+    let (_, attempts) = send(app.get("/_mock/callbacks")).await;
+    attempts.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn callbacks_to_link_local_and_metadata_addresses_are_refused_and_journaled() {
+    let app = spawn_manual_app().await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/x",
+        "http://metadata.google.internal/computeMetadata/v1/",
+    ] {
+        assert_eq!(send(app.delete("/_mock/reset")).await.0, 200);
+        let attempts = callbacks_to(&app, url).await;
+        assert_eq!(attempts.len(), 3, "{attempts:?}");
+        for attempt in &attempts {
+            assert_eq!(attempt["outcome"], "failed", "{attempt}");
+            assert_eq!(attempt["status"], Value::Null, "no answer was read: {attempt}");
+            assert_eq!(attempt["responseExcerpt"], Value::Null, "{attempt}");
+            let error = attempt["error"].as_str().unwrap();
+            assert!(error.contains("link-local") || error.contains("metadata"), "{url}: {error}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let app = spawn_manual_app().await;
+    let secret = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("the secret"))
+        .mount(&secret)
+        .await;
+    let receiver = MockServer::start().await;
+    Mock::given(path("/dlr"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("{}/x", secret.uri())),
+        )
+        .mount(&receiver)
+        .await;
+    let attempts = callbacks_to(&app, &format!("{}/dlr", receiver.uri())).await;
+    assert_eq!(attempts.len(), 3);
+    for attempt in &attempts {
+        assert_eq!(attempt["status"], 307, "{attempt}");
+        assert_eq!(attempt["outcome"], "failed", "{attempt}");
+        assert!(!attempt.to_string().contains("the secret"), "{attempt}");
+    }
+    assert!(secret.received_requests().await.unwrap().is_empty(), "the redirect was followed");
+}
+
+#[tokio::test]
+async fn with_an_allow_list_callbacks_go_only_where_it_allows() {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&receiver).await;
+    let port = receiver.address().port();
+
+    let elsewhere = spawn_app_with(|config| {
+        config.clock = smsmock::clock::ClockMode::Manual;
+        config.callback_allow = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    for url in [format!("http://127.0.0.1:{port}/dlr"), format!("http://localhost:{port}/dlr")] {
+        assert_eq!(send(elsewhere.delete("/_mock/reset")).await.0, 200);
+        let attempts = callbacks_to(&elsewhere, &url).await;
+        for attempt in &attempts {
+            let error = attempt["error"].as_str().unwrap_or_default();
+            assert!(error.contains("not in --callback-allow"), "{url}: {attempt}");
+        }
+    }
+    assert!(receiver.received_requests().await.unwrap().is_empty());
+
+    for allowed in ["127.0.0.0/8", "localhost"] {
+        let app = spawn_app_with(|config| {
+            config.clock = smsmock::clock::ClockMode::Manual;
+            config.callback_allow = vec![allowed.parse().unwrap()];
+        })
+        .await;
+        let attempts = callbacks_to(&app, &format!("http://localhost:{port}/dlr")).await;
+        assert!(attempts.iter().all(|a| a["outcome"] == "delivered"), "{allowed}: {attempts:?}");
+    }
+    assert_eq!(receiver.received_requests().await.unwrap().len(), 6);
+}
