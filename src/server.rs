@@ -9,8 +9,9 @@
 //!   connections wait in the kernel's queue until one closes. At start the
 //!   process raises its limit of open files to the hard limit, and the
 //!   connection limit stays below what that allows.
-//! - On shutdown the listener closes at once, requests in flight get the
-//!   grace period to finish, and then every connection left is dropped.
+//! - On shutdown the listener closes at once, connections that have sent
+//!   nothing yet are closed, requests in flight get the grace period to
+//!   finish, and then every connection left is dropped.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 /// Files kept free of connections: the state file, the fixtures, logs.
 const SPARE_FILES: u64 = 64;
@@ -85,6 +87,7 @@ pub async fn serve(
         .keep_alive_interval(Some(limits.header_timeout))
         .keep_alive_timeout(limits.header_timeout);
     let graceful = GracefulShutdown::new();
+    let closing = CancellationToken::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     tokio::pin!(shutdown);
     loop {
@@ -107,8 +110,16 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (builder, watcher, router) = (builder.clone(), graceful.watcher(), router.clone());
+        let closing = closing.clone();
         tokio::spawn(async move {
-            if first_bytes(&stream, limits.header_timeout).await {
+            // A connection that has sent nothing when the shutdown begins
+            // holds no request: it is closed at once (pools and browsers
+            // open such connections ahead of need).
+            let told = tokio::select! {
+                told = first_bytes(&stream, limits.header_timeout) => told,
+                () = closing.cancelled() => false,
+            };
+            if told {
                 let service = TowerToHyperService::new(router);
                 let connection =
                     builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
@@ -118,6 +129,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    closing.cancel();
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {

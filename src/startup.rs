@@ -15,7 +15,6 @@ use axum::response::Response;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::ServeConfig;
 use crate::control::token::require_control_token;
@@ -90,7 +89,6 @@ impl App {
             body_limit: config.body_limit,
             state_file: config.state_file.clone(),
             started: Instant::now(),
-            health: Arc::default(),
             control_token: config.control_token.clone().filter(|token| !token.is_empty()),
         });
         if !config.host.is_loopback() && state.control_token.is_none() {
@@ -130,8 +128,9 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let stop = CancellationToken::new();
-        let tasks = TaskTracker::new();
-        let (engine, health) = (self.state.engine.clone(), self.state.health.clone());
+        let engine = self.state.engine.clone();
+        let tasks = engine.background.clone();
+        let health = engine.health.clone();
         let ticker_tasks = tasks.clone();
         let ticker_stop = stop.clone();
         tasks.spawn(async move {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::Engine;
-use crate::supervisor::Health;
 
 /// Cloned for every request and every extractor, so it is one `Arc`.
 #[derive(Clone)]
@@ -36,8 +35,6 @@ pub struct Shared {
     pub state_file: Option<PathBuf>,
     /// When the server was built, for the health endpoint's uptime.
     pub started: Instant,
-    /// Panics of background tasks and requests, for the health endpoint.
-    pub health: Arc<Health>,
     /// What the control API asks for, when set (`--control-token`).
     pub control_token: Option<String>,
 }

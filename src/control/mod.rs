@@ -85,7 +85,7 @@ struct Health {
         (status = SERVICE_UNAVAILABLE, description = "Something panicked; `failures` says what.", body = Health),
     ))]
 async fn health(State(state): State<AppState>) -> Response {
-    let (panics, failures) = state.health.failures();
+    let (panics, failures) = state.engine.health.failures();
     let body = Health {
         status: if panics == 0 { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),

@@ -68,7 +68,9 @@ impl super::Engine {
             attempts: record.attempt,
         };
         let attempt = record.attempt.max(1);
-        Some(self.callbacks.attempt(&record.account, &job, attempt, virtual_time, true).await)
+        let redelivered =
+            self.callbacks.attempt(&record.account, &job, attempt, virtual_time, true).await;
+        Some(self.callbacks.journal.record(redelivered))
     }
 }
 

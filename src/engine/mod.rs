@@ -9,6 +9,7 @@
 //! [`Engine::export`] and [`Engine::import`] each take the engine apart
 //! field by field, so a new part cannot be left out of any of them.
 
+pub mod attempts;
 pub mod callbacks;
 pub mod receive;
 pub mod records;
@@ -18,7 +19,10 @@ pub mod snapshot;
 pub mod submit;
 pub mod wakeups;
 
+use std::sync::Arc;
+
 use chrono::TimeDelta;
+use tokio_util::task::TaskTracker;
 
 use crate::clock::ClockSettings;
 use crate::config::{ServeConfig, UnregisteredSender};
@@ -28,6 +32,7 @@ use crate::fixtures::Fixtures;
 use crate::requests::RequestJournal;
 use crate::rules::Rules;
 use crate::store::{Store, StoreSettings};
+use crate::supervisor::Health;
 use crate::webhooks::failures::FailureScripts;
 use crate::webhooks::targets::Targets;
 use crate::webhooks::{CallbackPolicy, Dispatcher};
@@ -62,6 +67,11 @@ pub struct Engine {
     pub unregistered_sender: UnregisteredSender,
     /// When the realtime ticker must next run each account.
     wakeups: Wakeups,
+    /// Panics of background work (and requests), for the health check.
+    pub health: Arc<Health>,
+    /// Background work — the ticker, its passes, callback attempts — that
+    /// a shutdown waits for (a moment).
+    pub background: TaskTracker,
 }
 
 /// What a reset forgets.
@@ -109,6 +119,8 @@ impl Engine {
             sequences: Sequences::default(),
             unregistered_sender: config.unregistered_sender,
             wakeups: Wakeups::default(),
+            health: Arc::default(),
+            background: TaskTracker::new(),
         };
         for spec in faults {
             engine.faults.add(spec);
@@ -136,6 +148,8 @@ impl Engine {
             sequences,
             unregistered_sender: _,
             wakeups,
+            health: _,
+            background: _,
         } = self;
         let account = match scope {
             Scope::All => None,

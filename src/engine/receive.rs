@@ -6,6 +6,8 @@
 //! sender. What is due is run before [`Engine::receive`] returns, so the
 //! push has been tried.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::callbacks::{CallbackFormat, enqueue_incoming};
@@ -49,9 +51,9 @@ const EVENT_CAP: usize = 1000;
 impl Engine {
     /// Stores an incoming SMS, queues its push, applies `STOP`, and runs
     /// what is due on the account's clock.
-    pub async fn receive<P: CallbackFormat + Clone>(
-        &self,
-        account: &Shard<P>,
+    pub async fn receive<P: CallbackFormat + Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        account: &Arc<Shard<P>>,
         sms: IncomingSms,
     ) -> Result<Received, ReceiveError> {
         let now = account.clock().now();

@@ -2,36 +2,38 @@
 //! due on their account's virtual clock, and runs the callback attempts
 //! those changes cause, with retries.
 //!
-//! One step function, `run_until`, makes a pass over an account: the
+//! One step function, `start_pass`, makes a pass over an account: the
 //! control API's clock calls ([`Engine::move_clock`]) and an incoming SMS
 //! ([`Engine::run_now`]) run it and answer with what happened, and in
 //! realtime mode the background [`ticker`] runs it for each account whose
-//! deadline came ([`super::wakeups`]). A pass first applies every due
-//! status change in time order (fast, under the account's lock), then
-//! makes the due callback attempts slice by slice in time order: attempts
-//! due at the same moment run side by side, except those of one message,
-//! which keep their order. No lock is held while a request is in flight;
-//! the account's pass lock (an async lock) keeps its passes one at a time.
+//! deadline came ([`super::wakeups`]). A pass applies every due status
+//! change in time order (fast, under the account's lock), then hands the
+//! due callbacks to a crew of runners ([`super::attempts`]) that attempt
+//! them side by side — but a message's in order — and follow them to the
+//! end. No lock is held while a request is in flight, and a pass never
+//! waits for one: a clock call waits for the attempts' records at most
+//! one attempt timeout. The account's pass lock keeps its passes one at a
+//! time.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::attempts::{Crew, Reports};
 use super::callbacks::{CallbackFormat, enqueue_report};
 use super::sequences::Sequences;
 use super::{Engine, WRITE};
 use crate::clock::{Clock, ClockMode, ClockSettings};
 use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Timing, next_step};
-use crate::domain::time::{later, serialize_iso};
+use crate::domain::time::serialize_iso;
 use crate::store::{AnyAccount, Shard, ShardData, on_shard};
 use crate::supervisor::{Health, guarded};
-use crate::webhooks::CallbackJob;
 use crate::webhooks::journal::{AttemptRecord, CallbackOutcome};
 
 /// How long the ticker waits at least before looking again at an account
@@ -77,6 +79,10 @@ pub struct Pass {
     pub callbacks_dropped: usize,
     pub events: Vec<EngineEvent>,
     pub truncated: bool,
+    /// Callback attempts of the account still under way, or waiting behind
+    /// one of the same message, when the answer was made: they go on, and
+    /// their records appear in the callback journal.
+    pub callbacks_in_flight: usize,
 }
 
 impl Pass {
@@ -85,6 +91,7 @@ impl Pass {
         self.status_changes += other.status_changes;
         self.callback_attempts += other.callback_attempts;
         self.callbacks_dropped += other.callbacks_dropped;
+        self.callbacks_in_flight += other.callbacks_in_flight;
         self.truncated |= other.truncated;
         self.events.extend(other.events);
         self.events.sort_by_key(EngineEvent::time);
@@ -187,116 +194,100 @@ fn apply_due_steps<P: CallbackFormat>(
     }
 }
 
-/// Runs everything of one account that is due until `until`: status
-/// changes, then callback attempts (retries falling due before `until`
-/// included). Returns what happened, with at most `cap` events listed.
-async fn run_until<P: CallbackFormat + Clone>(
-    engine: &Engine,
-    account: &Shard<P>,
+/// Runs what of one account is due until `until`: applies its status
+/// changes, then hands its due callbacks to a [`Crew`], which reports the
+/// attempts' records to `reports`, if given. Returns the status changes,
+/// with at most `cap` events listed.
+fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
+    engine: &Arc<Engine>,
+    account: &Arc<Shard<P>>,
     until: DateTime<Utc>,
     cap: usize,
+    reports: Option<Reports>,
 ) -> Pass {
-    let dispatcher = &engine.callbacks;
     let timing = engine.store().timing();
-    let mut steps = Pass::default();
+    let mut pass = Pass::default();
     account.write(&WRITE, |data| {
-        apply_due_steps(account.id(), data, until, timing, &engine.sequences, &mut steps, cap)
+        apply_due_steps(account.id(), data, until, timing, &engine.sequences, &mut pass, cap)
     });
+    pass.truncated |= pass.status_changes > pass.events.len();
+    let end = reports.is_some().then_some(until);
+    Crew::new(engine.clone(), account.clone(), end, reports).take_due(until);
+    pass
+}
 
+/// Waits for the records of a pass's callback attempts, until they are
+/// all made or `wait` is over, whichever comes first; adds them to `pass`
+/// and counts the account's attempts still under way.
+async fn collect<P>(
+    account: &Shard<P>,
+    mut reports: UnboundedReceiver<AttemptRecord>,
+    wait: Duration,
+    mut pass: Pass,
+    cap: usize,
+) -> Pass {
     let mut callbacks = Pass::default();
-    loop {
-        let slice = account.write(&WRITE, |data| {
-            let (due, ids) = data.schedule.pop_callbacks(until)?;
-            Some((
-                due,
-                ids.iter().filter_map(|id| data.callbacks.get(id).cloned()).collect::<Vec<_>>(),
-            ))
-        });
-        let Some((due, jobs)) = slice else { break };
-        // One group per message, in order: a message's reports stay in order.
-        let mut groups: Vec<Vec<CallbackJob>> = Vec::new();
-        let mut group_of: HashMap<ObjectId, usize> = HashMap::new();
-        for job in jobs {
-            let group = *group_of.entry(job.message_id).or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-            groups[group].push(job);
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(record)) = tokio::time::timeout_at(deadline, reports.recv()).await {
+        match record.outcome {
+            CallbackOutcome::Dropped => callbacks.callbacks_dropped += 1,
+            _ => callbacks.callback_attempts += 1,
         }
-        let attempts = groups.into_iter().map(|group| async move {
-            let mut records = Vec::with_capacity(group.len());
-            for job in group {
-                records.push(
-                    dispatcher.attempt(account.id(), &job, job.attempts + 1, due, false).await,
-                );
-            }
-            records
-        });
-        let records: Vec<AttemptRecord> =
-            futures::future::join_all(attempts).await.into_iter().flatten().collect();
-        let mut dropped = Vec::new();
-        account.write(&WRITE, |data| {
-            for record in &records {
-                if record.outcome == CallbackOutcome::Delivered {
-                    data.callbacks.remove(&record.job_id);
-                    continue;
-                }
-                let Some(job) = data.callbacks.get_mut(&record.job_id) else { continue };
-                job.attempts += 1;
-                if job.attempts >= dispatcher.policy.max_attempts {
-                    if let Some(job) = data.callbacks.remove(&record.job_id) {
-                        dropped.push(job);
-                    }
-                } else {
-                    data.schedule
-                        .add_callback(later(due, dispatcher.policy.retry_interval), record.job_id);
-                }
-            }
-        });
-        callbacks.callback_attempts += records.len();
-        callbacks.callbacks_dropped += dropped.len();
-        let dropped = dropped.iter().map(|job| dispatcher.record_dropped(account.id(), job, due));
-        for record in records.into_iter().chain(dropped) {
-            if callbacks.events.len() < cap {
-                callbacks.events.push(EngineEvent::Callback(record));
-            } else {
-                callbacks.truncated = true;
-            }
+        if callbacks.events.len() < cap {
+            callbacks.events.push(EngineEvent::Callback(record));
+        } else {
+            callbacks.truncated = true;
         }
     }
-    steps.truncated |= steps.status_changes > steps.events.len();
-    steps.merge(callbacks, cap);
-    steps
+    callbacks.events.sort_by_key(EngineEvent::time);
+    pass.merge(callbacks, cap);
+    pass.callbacks_in_flight = account.read(|data| data.in_flight.values().map(|q| q.len()).sum());
+    pass
 }
 
 impl Engine {
-    /// Runs what is due on the account's clock now, waiting for a pass
-    /// already running for it; lists at most `cap` events.
-    pub async fn run_now<P: CallbackFormat + Clone>(&self, account: &Shard<P>, cap: usize) -> Pass {
+    /// How long a clock call or an incoming SMS waits for the callback
+    /// attempts it makes due: one attempt's timeout, and a moment for the
+    /// records.
+    pub fn wait_for_attempts(&self) -> Duration {
+        self.callbacks.policy.timeout + Duration::from_millis(250)
+    }
+
+    /// Runs what is due on the account's clock now, after a pass already
+    /// running for it; waits for the callback attempts it starts (see
+    /// [`Engine::wait_for_attempts`]); lists at most `cap` events.
+    pub async fn run_now<P: CallbackFormat + Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        account: &Arc<Shard<P>>,
+        cap: usize,
+    ) -> Pass {
+        let (reports, records) = unbounded_channel();
         let turn = account.pass_lock().lock_owned().await;
         let until = account.clock().now();
-        let pass = run_until(self, account, until, cap).await;
+        let pass = start_pass(self, account, until, cap, Some(reports));
         drop(turn);
         self.wake(account);
-        pass
+        collect(account, records, self.wait_for_attempts(), pass, cap).await
     }
 
     /// Moves the account's clock with `move_clock` (which returns the new
-    /// time, or refuses) and runs what became due, in time order, before
-    /// returning; lists at most `cap` events.
+    /// time, or refuses) and runs what became due, in time order; waits
+    /// for the callback attempts it starts (see
+    /// [`Engine::wait_for_attempts`]); lists at most `cap` events.
     pub async fn move_clock<E>(
-        &self,
+        self: &Arc<Self>,
         account: &AnyAccount,
         cap: usize,
         move_clock: impl FnOnce(&Clock) -> Result<DateTime<Utc>, E>,
     ) -> Result<Pass, E> {
         on_shard!(account, shard => {
+            let (reports, records) = unbounded_channel();
             let turn = shard.pass_lock().lock_owned().await;
             let until = move_clock(shard.clock())?;
-            let pass = run_until(self, shard, until, cap).await;
+            let pass = start_pass(self, shard, until, cap, Some(reports));
             drop(turn);
             self.wake(shard);
-            Ok(pass)
+            Ok(collect(shard, records, self.wait_for_attempts(), pass, cap).await)
         })
     }
 
@@ -352,7 +343,10 @@ fn tick_account<P: CallbackFormat + Clone + Send + Sync + 'static>(
     let Ok(turn) = account.pass_lock().try_lock_owned() else { return };
     let (engine, health) = (engine.clone(), health.clone());
     tasks.spawn(async move {
-        let pass = guarded("scheduler pass", &health, run_until(&engine, &account, now, 0)).await;
+        let pass = guarded("scheduler pass", &health, async {
+            start_pass(&engine, &account, now, 0, None)
+        })
+        .await;
         drop(turn);
         match pass {
             Some(_) => engine.wake(&account),

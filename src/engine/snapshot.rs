@@ -69,6 +69,8 @@ impl Engine {
             sequences,
             unregistered_sender: _,
             wakeups: _,
+            health: _,
+            background: _,
         } = self;
         let (ip1_accounts, viamobile_accounts) = store.snapshot();
         let mut requests = requests.all();
@@ -117,11 +119,14 @@ impl Engine {
             sequences,
             unregistered_sender: _,
             wakeups,
+            health: _,
+            background: _,
         } = self;
         if let Some(saved) = &saved_sequences {
             sequences.load(saved)?;
         }
-        let (ip1, viamobile) = store.restore(ip1_accounts, viamobile_accounts, new_account_clock);
+        let (ip1, viamobile) =
+            store.restore(ip1_accounts, viamobile_accounts, new_account_clock, &WRITE);
         let timing = store.timing();
         let mut highest_job = attempts.iter().map(|r| r.job_id).max().unwrap_or(0);
         let mut highest_bsms = 0;

@@ -15,7 +15,7 @@ use crate::supervisor::guarded;
 /// The middleware: runs the rest of the request, and answers a panic.
 pub async fn catch_panics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let surface = Surface::of_path(request.uri().path());
-    match guarded("request", &state.health, next.run(request)).await {
+    match guarded("request", &state.engine.health, next.run(request)).await {
         Some(response) => response,
         None => (surface.errors().with_status)(StatusCode::INTERNAL_SERVER_ERROR),
     }

@@ -342,7 +342,12 @@ impl Store {
         ip1: Vec<AccountSnapshot<Ip1Profile>>,
         viamobile: Vec<AccountSnapshot<ViamobileProfile>>,
         new_clock: ClockSettings,
+        key: &WriteKey,
     ) -> (Vec<Arc<Ip1Account>>, Vec<Arc<ViamobileAccount>>) {
+        // Emptied first, so attempts still under way for them are forgotten.
+        for account in self.list() {
+            account.reset(key);
+        }
         self.ip1_accounts.clear();
         self.ip1_keys.clear();
         self.viamobile_accounts.clear();
@@ -403,15 +408,14 @@ impl Store {
     /// accounts created at run time are gone.
     pub fn reset_all(&self, key: &WriteKey) {
         self.set_new_account_clock(self.settings.clock);
+        // Every account is emptied, those about to go too, so attempts
+        // still under way for them are forgotten.
+        for account in self.list() {
+            account.reset(key);
+        }
         self.ip1_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.viamobile_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.ip1_keys.retain(|_, id| self.ip1_accounts.contains_key(id));
-        for account in self.ip1_accounts.iter() {
-            account.reset(key);
-        }
-        for account in self.viamobile_accounts.iter() {
-            account.reset(key);
-        }
     }
 }
 

@@ -50,22 +50,15 @@ impl Schedule {
         Some(DueStep { due: time(due), batch: batch as usize, message: message as usize })
     }
 
-    /// Every callback due at the earliest due time, if that is at or
-    /// before `until`: attempts that may run side by side.
-    pub fn pop_callbacks(&mut self, until: DateTime<Utc>) -> Option<(DateTime<Utc>, Vec<u64>)> {
-        let Reverse((first, _)) = *self.callbacks.peek()?;
-        if first > micros(until) {
+    /// The earliest callback due at or before `until` (ties in creation
+    /// order), taken off the timetable.
+    pub fn pop_callback(&mut self, until: DateTime<Utc>) -> Option<(DateTime<Utc>, u64)> {
+        let Reverse((due, job)) = *self.callbacks.peek()?;
+        if due > micros(until) {
             return None;
         }
-        let mut jobs = Vec::new();
-        while let Some(&Reverse((due, job))) = self.callbacks.peek() {
-            if due != first {
-                break;
-            }
-            self.callbacks.pop();
-            jobs.push(job);
-        }
-        Some((time(first), jobs))
+        self.callbacks.pop();
+        Some((time(due), job))
     }
 
     /// When the next thing is due, if anything is.
@@ -88,7 +81,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn steps_come_out_in_time_order_and_callbacks_in_slices() {
+    fn steps_and_callbacks_come_out_in_time_order() {
         let start = Utc::now();
         let mut schedule = Schedule::default();
         schedule.add_step(start + TimeDelta::seconds(5), 0, 1);
@@ -100,10 +93,9 @@ mod tests {
         schedule.add_callback(start, 7);
         schedule.add_callback(start, 3);
         schedule.add_callback(start + TimeDelta::seconds(1), 9);
-        let (_, slice) = schedule.pop_callbacks(start + TimeDelta::seconds(10)).unwrap();
-        assert_eq!(slice, vec![3, 7]);
-        let (_, slice) = schedule.pop_callbacks(start + TimeDelta::seconds(10)).unwrap();
-        assert_eq!(slice, vec![9]);
-        assert!(schedule.pop_callbacks(start + TimeDelta::seconds(10)).is_none());
+        let until = start + TimeDelta::seconds(10);
+        let order: Vec<u64> =
+            std::iter::from_fn(|| schedule.pop_callback(until)).map(|(_, job)| job).collect();
+        assert_eq!(order, vec![3, 7, 9]);
     }
 }

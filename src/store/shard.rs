@@ -2,7 +2,7 @@
 //! Each account is locked on its own, so requests of different accounts
 //! never wait for each other.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::contacts::Contacts;
@@ -10,10 +10,11 @@ use super::messaging::Messaging;
 use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
 use crate::domain::blacklist::Blacklist;
+use crate::domain::id::ObjectId;
 use crate::domain::landing::Landing;
 use crate::engine::WriteKey;
 use crate::engine::wakeups::Registration;
-use crate::webhooks::CallbackJob;
+use crate::webhooks::{CallbackJob, InFlight};
 
 /// Where an account came from; a full reset keeps only fixture accounts.
 #[derive(
@@ -35,6 +36,10 @@ pub struct ShardData<P> {
     pub schedule: Schedule,
     /// Callbacks waiting for their next attempt, by job id.
     pub callbacks: HashMap<u64, CallbackJob>,
+    /// Callbacks taken off the timetable for their attempts, by message:
+    /// the one being attempted first, then those waiting behind it (a
+    /// message's callbacks go one at a time, in order).
+    pub in_flight: HashMap<ObjectId, VecDeque<InFlight>>,
     pub contacts: Contacts,
     pub blacklist: Blacklist,
     /// Landing pages, oldest first.
@@ -48,6 +53,7 @@ impl<P> ShardData<P> {
             messaging: Messaging::default(),
             schedule: Schedule::default(),
             callbacks: HashMap::new(),
+            in_flight: HashMap::new(),
             contacts: Contacts::default(),
             blacklist: Blacklist::default(),
             landings: Vec::new(),
@@ -154,17 +160,20 @@ pub struct AccountSnapshot<P> {
     pub contacts: Contacts,
     pub blacklist: Blacklist,
     pub landings: Vec<Landing>,
-    /// Callbacks waiting for an attempt, with when it is due.
+    /// Callbacks waiting for an attempt, with when it is due (those under
+    /// way included: a restored snapshot attempts them again).
     pub pending_callbacks: Vec<(chrono::DateTime<chrono::Utc>, CallbackJob)>,
 }
 
 impl<P: Clone> Shard<P> {
     pub fn snapshot(&self) -> AccountSnapshot<P> {
         let data = self.lock();
+        let in_flight = data.in_flight.values().flatten().map(|entry| (entry.due, entry.job));
         let pending_callbacks = data
             .schedule
             .callbacks()
             .into_iter()
+            .chain(in_flight)
             .filter_map(|(due, id)| data.callbacks.get(&id).map(|job| (due, job.clone())))
             .collect();
         AccountSnapshot {

@@ -1,21 +1,24 @@
 //! Callbacks to the customer's receivers: delivery reports and incoming
 //! SMS. Each callback is a job; the scheduler decides when an
 //! attempt is due, and the [`Dispatcher`] makes it: one HTTP POST, with a
-//! timeout, bounded parallelism, failure scripts and a journal entry. No
+//! timeout, failure scripts, and bounded parallelism — over all accounts,
+//! and per receiver, so a hanging receiver cannot take every slot. No
 //! lock is held while a request is in flight.
 
 pub mod failures;
 pub mod journal;
+pub mod slots;
 pub mod targets;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tokio::sync::Semaphore;
 
 use self::failures::{AttemptContext, FailureMode, FailureScripts};
 use self::journal::{AttemptRecord, CallbackKind, CallbackOutcome, Journal};
+use self::slots::Slots;
 use self::targets::{CheckedResolver, Targets};
 use crate::domain::id::ObjectId;
 
@@ -33,7 +36,8 @@ pub struct CallbackPolicy {
     pub timeout: Duration,
     /// Count any 2xx as received, not only 200.
     pub accept_any_2xx: bool,
-    /// Attempts in flight at once, over all accounts.
+    /// Attempts in flight at once, over all accounts; one receiver gets
+    /// at most half of them.
     pub concurrency: usize,
 }
 
@@ -64,12 +68,26 @@ pub struct CallbackJob {
     pub attempts: u32,
 }
 
+/// A callback taken off its account's timetable for an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight {
+    /// When the attempt was due (virtual time).
+    pub due: DateTime<Utc>,
+    pub job: u64,
+    /// Unique over the emulator's life: an attempt that ends after its
+    /// account was reset or replaced finds its ticket gone and is
+    /// forgotten.
+    pub ticket: u64,
+}
+
 pub struct Dispatcher {
     /// Built on the first callback: setting up TLS costs milliseconds and
     /// megabytes that start-up should not pay.
     client: OnceLock<reqwest::Client>,
-    slots: Arc<Semaphore>,
+    slots: Slots,
     targets: Arc<Targets>,
+    /// The last [`InFlight::ticket`] given.
+    tickets: AtomicU64,
     pub policy: CallbackPolicy,
     pub journal: Journal,
     pub failures: FailureScripts,
@@ -84,8 +102,9 @@ impl Dispatcher {
     ) -> Dispatcher {
         Dispatcher {
             client: OnceLock::new(),
-            slots: Arc::new(Semaphore::new(policy.concurrency.max(1))),
+            slots: Slots::new(policy.concurrency),
             targets: Arc::new(targets),
+            tickets: AtomicU64::new(0),
             policy,
             journal: Journal::new(journal_capacity),
             failures,
@@ -104,6 +123,11 @@ impl Dispatcher {
         })
     }
 
+    /// A new ticket for an attempt.
+    pub fn ticket(&self) -> u64 {
+        self.tickets.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     /// Forgets one account's attempts and failure scripts, or all of them.
     pub fn reset(&self, account: Option<&str>) {
         self.journal.clear(account);
@@ -115,7 +139,7 @@ impl Dispatcher {
     }
 
     /// Makes attempt number `attempt` of a job (failure scripts apply
-    /// unless it is a redelivery) and journals it.
+    /// unless it is a redelivery); the caller journals the record.
     pub async fn attempt(
         &self,
         account: &str,
@@ -150,7 +174,7 @@ impl Dispatcher {
             _ if !received && error.is_none() => status.map(|s| format!("receiver answered {s}")),
             _ => error,
         };
-        self.journal.record(AttemptRecord {
+        AttemptRecord {
             wall_time,
             outcome: if received { CallbackOutcome::Delivered } else { CallbackOutcome::Failed },
             status,
@@ -160,7 +184,7 @@ impl Dispatcher {
             scripted,
             redelivery,
             ..AttemptRecord::of(account, job, attempt, virtual_time)
-        })
+        }
     }
 
     /// Journals that a job was given up.
@@ -182,9 +206,7 @@ impl Dispatcher {
         if let Some(reason) = self.refusal(&job.url) {
             return (None, None, Some(reason));
         }
-        let Ok(_slot) = self.slots.acquire().await else {
-            return (None, None, Some("dispatcher stopped".to_owned()));
-        };
+        let _slot = self.slots.acquire(&job.url).await;
         let request = self
             .client()
             .post(&*job.url)

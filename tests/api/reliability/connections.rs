@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::helpers::*;
@@ -57,25 +57,47 @@ async fn the_connection_limit_holds_new_connections_until_one_closes() {
     drop(idle);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_half_sent_request_does_not_hold_up_a_shutdown_and_the_state_is_saved() {
-    let binary = env!("CARGO_BIN_EXE_smsmock");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
+/// The emulator's binary on a free port, with `args`, once it answers.
+async fn start_binary(args: &[&str]) -> (Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(binary)
-        .args(["--port", &port.to_string(), "--log-level", "error", "--shutdown-timeout", "1"])
-        .args(["--state-file", path.to_str().unwrap()])
+    let child = Command::new(env!("CARGO_BIN_EXE_smsmock"))
+        .args(["--port", &port.to_string(), "--log-level", "error"])
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("{base}/_mock/health")).await.is_err() {
-        assert!(Instant::now() < deadline);
+    while reqwest::get(format!("http://127.0.0.1:{port}/_mock/health")).await.is_err() {
+        assert!(Instant::now() < deadline, "the emulator did not start");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    (child, port)
+}
+
+/// Sends SIGTERM; returns how the process ended and how long that took
+/// (it is killed after 10 s).
+async fn stop(mut child: Child) -> (ExitStatus, Duration) {
+    let started = Instant::now();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("the shutdown did not finish within 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_sent_request_does_not_hold_up_a_shutdown_and_the_state_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let (child, port) =
+        start_binary(&["--shutdown-timeout", "1", "--state-file", path.to_str().unwrap()]).await;
     let mut half_head = TcpStream::connect(("127.0.0.1", port)).unwrap();
     half_head.write_all(b"POST /v2/batches HTTP/1.1\r\nHost: x\r\n").unwrap();
     let mut half_body = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -85,21 +107,25 @@ async fn a_half_sent_request_does_not_hold_up_a_shutdown_and_the_state_is_saved(
     half_body.write_all(head.as_bytes()).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let started = Instant::now();
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("the shutdown did not finish within 10 s");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let took = started.elapsed();
+    let (status, took) = stop(child).await;
     assert!(status.success(), "{status:?}");
     assert!(took < Duration::from_millis(3000), "shutdown took {took:?}");
     assert!(std::fs::read_to_string(&path).unwrap().contains("\"version\""), "state saved");
     drop((half_head, half_body));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_sent_nothing_do_not_hold_up_a_shutdown() {
+    let (child, port) = start_binary(&[]).await;
+    let silent: Vec<TcpStream> =
+        (0..3).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+    // A kept-alive connection between requests, too.
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/_mock/health");
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, took) = stop(child).await;
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_millis(1000), "shutdown took {took:?}, not at once");
+    drop(silent);
 }
