@@ -151,3 +151,28 @@ async fn an_attempt_under_way_when_its_account_is_reset_is_forgotten() {
     let (_, state) = send(app.get("/_mock/state")).await;
     assert_eq!(state["ip1Accounts"][0]["pendingCallbacks"], json!([]), "{state}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_realtime_clock_a_hanging_receiver_gets_every_due_attempt_side_by_side() {
+    const MESSAGES: usize = 20;
+    let app = spawn_app_with(|config| {
+        config.clock_speed = 60.0;
+        config.dr_timeout_ms = 500;
+    })
+    .await;
+    let receiver = hanging_receiver().await;
+    let batch = json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Hi",
+                       "deliveryReportUrl": format!("{}/dlr", receiver.uri())});
+    let started = Instant::now();
+    for _ in 0..MESSAGES {
+        assert_eq!(app.send_batch(&batch).await.0, 201);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // Three reports a message, one after another, 0.5 s each; the
+    // messages side by side. One after another, they would take 30 s.
+    let within = Duration::from_secs(6);
+    await_attempts(&app, "outcome=failed", 3 * MESSAGES, within).await;
+    assert!(started.elapsed() < within, "{:?}", started.elapsed());
+    let (status, _) = send(app.get("/_mock/health")).await;
+    assert_eq!(status, 200);
+}
