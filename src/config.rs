@@ -12,6 +12,9 @@ use crate::webhooks::failures::FailureMode;
 use crate::webhooks::targets::Allowed;
 
 pub const DEFAULT_PORT: u16 = 8080;
+
+/// Accounts there may be at most when unseen credentials create them.
+pub const DEFAULT_MAX_ACCOUNTS: usize = 10_000;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// smsmock: a local emulator of the iP.1 REST API v2 and the Viamobile
@@ -60,6 +63,10 @@ pub struct ServeConfig {
     /// first use instead of answering 401.
     #[arg(long, env = "SMSMOCK_ACCEPT_ANY_CREDENTIALS", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub accept_any_credentials: bool,
+    /// With `--accept-any-credentials`: how many accounts there may be at
+    /// most; beyond it, unseen credentials answer 401 again.
+    #[arg(long, env = "SMSMOCK_MAX_ACCOUNTS", default_value_t = DEFAULT_MAX_ACCOUNTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
+    pub max_accounts: usize,
     /// How every account's virtual clock moves.
     #[arg(long, env = "SMSMOCK_CLOCK", value_enum, default_value_t = ClockMode::Realtime)]
     pub clock: ClockMode,
@@ -183,6 +190,7 @@ impl Default for ServeConfig {
             port: DEFAULT_PORT,
             fixtures: None,
             accept_any_credentials: false,
+            max_accounts: DEFAULT_MAX_ACCOUNTS,
             clock: ClockMode::Realtime,
             clock_speed: 1.0,
             log_format: LogFormat::Human,

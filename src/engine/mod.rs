@@ -95,6 +95,7 @@ impl Engine {
         let settings = StoreSettings {
             clock: ClockSettings { mode: config.clock, speed: config.clock_speed },
             accept_any_credentials: config.accept_any_credentials,
+            max_accounts: config.max_accounts,
         };
         let policy = CallbackPolicy {
             retry_interval: TimeDelta::seconds(i64::from(config.dr_retry_interval)),

@@ -7,7 +7,7 @@ mod messaging;
 mod schedule;
 mod shard;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use std::sync::{Arc, RwLock};
 
@@ -35,12 +35,24 @@ pub type Ip1Account = Shard<Ip1Profile>;
 pub type ViamobileAccount = Shard<ViamobileProfile>;
 
 /// How the store treats accounts it has not seen.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct StoreSettings {
     /// The clock every new account starts with.
     pub clock: ClockSettings,
     /// Unseen credentials create a fresh account instead of answering 401.
     pub accept_any_credentials: bool,
+    /// Beyond this many accounts, unseen credentials answer 401 again.
+    pub max_accounts: usize,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            clock: ClockSettings::default(),
+            accept_any_credentials: false,
+            max_accounts: crate::config::DEFAULT_MAX_ACCOUNTS,
+        }
+    }
 }
 
 /// An account of either gateway, for what does not depend on which: its
@@ -76,6 +88,8 @@ pub struct Store {
     viamobile_accounts: DashMap<String, Arc<ViamobileAccount>>,
     /// Number part of the next generated `ip1-N` id.
     next_ip1_number: AtomicU64,
+    /// Whether reaching `max_accounts` was logged.
+    warned_full: AtomicBool,
 }
 
 /// Number part of generated iP.1 ids when the fixtures use none higher.
@@ -99,6 +113,7 @@ impl Store {
             ip1_keys: DashMap::new(),
             viamobile_accounts: DashMap::new(),
             next_ip1_number: AtomicU64::new(FIRST_GENERATED_IP1_NUMBER.max(highest + 1)),
+            warned_full: AtomicBool::new(false),
             fixtures,
         };
         store.load_fixture_accounts()?;
@@ -154,7 +169,8 @@ impl Store {
     /// Finds the iP.1 account of an API key. `account_id` comes from HTTP
     /// Basic (`account:key`) and must then name the key's account. With
     /// `--accept-any-credentials` an unseen key creates a new account (with
-    /// the Basic account id when that is free and well-formed).
+    /// the Basic account id, which must then be free and well-formed), up
+    /// to `--max-accounts`; a call that is refused creates nothing.
     pub fn authenticate_ip1(&self, account_id: Option<&str>, key: &str) -> Option<Arc<Ip1Account>> {
         let known = self.ip1_keys.get(key).map(|id| id.value().clone());
         let account = match known {
@@ -175,10 +191,15 @@ impl Store {
         account_id: Option<&str>,
         key: &str,
     ) -> Option<Arc<Ip1Account>> {
-        let free_id = account_id
-            .filter(|id| crate::domain::account::is_ip1_account_id(id) && !self.name_taken(id));
+        let claimable = account_id
+            .is_none_or(|id| crate::domain::account::is_ip1_account_id(id) && !self.name_taken(id));
+        if key.is_empty() || !claimable || self.full() {
+            // Another call may have just made it with this key.
+            let id = self.ip1_keys.get(key)?.value().clone();
+            return self.ip1_accounts.get(&id).map(|a| a.value().clone());
+        }
         let spec = Ip1AccountSpec {
-            id: free_id.map(str::to_owned),
+            id: account_id.map(str::to_owned),
             api_keys: vec![key.to_owned()],
             ..Ip1AccountSpec::default()
         };
@@ -199,7 +220,8 @@ impl Store {
     }
 
     /// Finds the Viamobile account of a username and password; with
-    /// `--accept-any-credentials` an unseen username creates one.
+    /// `--accept-any-credentials` an unseen username creates one (with a
+    /// username and password that are not empty), up to `--max-accounts`.
     pub fn authenticate_viamobile(
         &self,
         username: &str,
@@ -207,7 +229,11 @@ impl Store {
     ) -> Option<Arc<ViamobileAccount>> {
         let account = match self.viamobile_accounts.get(username) {
             Some(account) => account.value().clone(),
-            None if self.settings.accept_any_credentials => {
+            None if self.settings.accept_any_credentials
+                && !username.is_empty()
+                && !password.is_empty()
+                && !self.full() =>
+            {
                 let spec = ViamobileAccountSpec {
                     username: Some(username.to_owned()),
                     password: Some(password.to_owned()),
@@ -225,6 +251,20 @@ impl Store {
         };
         let matches = account.read(|data| data.profile.password == password);
         matches.then_some(account)
+    }
+
+    /// True when no account may be created on first use any more; warns
+    /// the first time.
+    fn full(&self) -> bool {
+        let full =
+            self.ip1_accounts.len() + self.viamobile_accounts.len() >= self.settings.max_accounts;
+        if full && !self.warned_full.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                max_accounts = self.settings.max_accounts,
+                "--max-accounts reached: unseen credentials answer 401 until a reset"
+            );
+        }
+        full
     }
 
     /// True when an iP.1 account id or Viamobile username is in use; the
@@ -416,6 +456,7 @@ impl Store {
         self.ip1_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.viamobile_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.ip1_keys.retain(|_, id| self.ip1_accounts.contains_key(id));
+        self.warned_full.store(false, Ordering::Relaxed);
     }
 }
 
