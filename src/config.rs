@@ -133,9 +133,14 @@ pub struct ServeConfig {
     #[arg(long, env = "SMSMOCK_FAULTS")]
     pub faults: Option<PathBuf>,
     /// Keep all state in this file: loaded at start (when it exists),
-    /// written at shutdown and on `POST /_mock/state/save`.
+    /// written every `--state-save-interval` when anything changed, at
+    /// shutdown and on `POST /_mock/state/save`.
     #[arg(long, env = "SMSMOCK_STATE_FILE")]
     pub state_file: Option<PathBuf>,
+    /// Seconds between saves of the state file while anything changes (0:
+    /// only at shutdown and when asked): what a SIGKILL can lose.
+    #[arg(long, env = "SMSMOCK_STATE_SAVE_INTERVAL", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub state_save_interval: u64,
     /// Most connections open at once; more wait until one closes.
     #[arg(long, env = "SMSMOCK_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
@@ -212,6 +217,7 @@ impl Default for ServeConfig {
             request_journal_size: 10_000,
             faults: None,
             state_file: None,
+            state_save_interval: 5,
             max_connections: 4096,
             header_timeout: 10,
             shutdown_timeout: 5,

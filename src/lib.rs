@@ -6,6 +6,8 @@
 //!
 //! - [`config`]: command line and `SMSMOCK_*` environment variables.
 //! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
+//! - [`server`]: connections within bounds: timeouts, a limit, shutdown.
+//! - [`state_file`]: `--state-file`: read at start, saved whole and often.
 //! - [`state`]: the state handle handlers receive.
 //! - [`fixtures`]: the accounts the emulator starts with.
 //! - [`domain`]: accounts, money, senders, phone numbers; pure and unit-tested.
@@ -48,6 +50,7 @@ pub mod rules;
 pub mod server;
 pub mod startup;
 pub mod state;
+pub mod state_file;
 pub mod store;
 pub mod supervisor;
 pub mod telemetry;

@@ -18,11 +18,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::ServeConfig;
 use crate::control::token::require_control_token;
-use crate::engine::snapshot::{self, SnapshotError};
+use crate::engine::snapshot::SnapshotError;
 use crate::engine::{Engine, run};
 use crate::fixtures::{Fixtures, FixturesError, load_faults};
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
+use crate::http::changes::note_changes;
 use crate::http::faults::{apply_faults, drop_marked_connections};
 use crate::http::journal::journal_calls;
 use crate::http::panics::catch_panics;
@@ -30,6 +31,7 @@ use crate::openapi;
 use crate::routes::Routes;
 use crate::server::{self, Limits};
 use crate::state::{AppState, Shared};
+use crate::state_file::StateFile;
 use crate::supervisor::supervise;
 use crate::telemetry::log_requests;
 
@@ -54,6 +56,8 @@ pub struct App {
     router: Router,
     state: AppState,
     limits: Limits,
+    /// Between periodic saves of the state file (zero: none).
+    save_interval: Duration,
 }
 
 impl App {
@@ -78,16 +82,19 @@ impl App {
         let engine = Engine::new(fixtures, config, faults).map_err(|err| {
             FixturesError::Invalid { path: path.to_owned(), problem: err.to_string() }
         })?;
-        if let Some(path) = config.state_file.as_deref().filter(|p| p.exists()) {
-            let snapshot = snapshot::load(path)?;
-            engine
-                .import(snapshot)
-                .map_err(|problem| SnapshotError::Invalid { path: path.to_owned(), problem })?;
+        let state_file = config.state_file.clone().map(|path| Arc::new(StateFile::new(path)));
+        if let Some(file) = &state_file
+            && let Some(snapshot) = file.load()?
+        {
+            engine.import(snapshot).map_err(|problem| SnapshotError::Invalid {
+                path: file.path().to_owned(),
+                problem,
+            })?;
         }
         let state = AppState::new(Shared {
             engine: Arc::new(engine),
             body_limit: config.body_limit,
-            state_file: config.state_file.clone(),
+            state_file,
             started: Instant::now(),
             control_token: config.control_token.clone().filter(|token| !token.is_empty()),
         });
@@ -106,7 +113,13 @@ impl App {
             header_timeout: Duration::from_secs(config.header_timeout),
             shutdown_grace: Duration::from_secs(config.shutdown_timeout),
         };
-        Ok(App { listener, router: router(state.clone(), config.body_limit), state, limits })
+        Ok(App {
+            listener,
+            router: router(state.clone(), config.body_limit),
+            state,
+            limits,
+            save_interval: Duration::from_secs(config.state_save_interval),
+        })
     }
 
     /// The port actually bound (useful with port 0).
@@ -144,6 +157,12 @@ impl App {
             })
             .await
         });
+        if let Some(file) = self.state.state_file.clone()
+            && !self.save_interval.is_zero()
+        {
+            let (engine, stop) = (self.state.engine.clone(), stop.clone());
+            tasks.spawn(file.save_periodically(engine, self.save_interval, stop));
+        }
         server::serve(self.listener, self.router, self.limits, shutdown).await;
         stop.cancel();
         tasks.close();
@@ -152,12 +171,12 @@ impl App {
                 "background tasks still running after {BACKGROUND_GRACE:?}; leaving them"
             );
         }
-        if let Some(path) = &self.state.state_file {
-            let bytes = self.state.engine.save(path).map_err(|err| {
+        if let Some(file) = &self.state.state_file {
+            let bytes = file.save(&self.state.engine).map_err(|err| {
                 tracing::error!(%err, "state not saved");
                 std::io::Error::other(err)
             })?;
-            tracing::info!(path = %path.display(), bytes, "state saved");
+            tracing::info!(path = %file.path().display(), bytes, "state saved");
         }
         Ok(())
     }
@@ -199,6 +218,7 @@ pub fn router(state: AppState, body_limit: usize) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
         .layer(middleware::from_fn_with_state(state.clone(), catch_panics))
         .layer(middleware::from_fn_with_state(state.clone(), journal_calls))
+        .layer(middleware::from_fn_with_state(state.clone(), note_changes))
         .layer(middleware::from_fn(drop_marked_connections))
         .layer(middleware::from_fn(log_requests))
         .with_state(state)

@@ -1,10 +1,10 @@
 //! The one state handle every handler receives.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::Engine;
+use crate::state_file::StateFile;
 
 /// Cloned for every request and every extractor, so it is one `Arc`.
 #[derive(Clone)]
@@ -32,7 +32,7 @@ pub struct Shared {
     /// Largest request body, in bytes.
     pub body_limit: usize,
     /// Where state is kept across restarts (`--state-file`).
-    pub state_file: Option<PathBuf>,
+    pub state_file: Option<Arc<StateFile>>,
     /// When the server was built, for the health endpoint's uptime.
     pub started: Instant,
     /// What the control API asks for, when set (`--control-token`).

@@ -37,14 +37,14 @@ pub async fn put(
         (status = INTERNAL_SERVER_ERROR, description = "The file could not be written.", body = ControlErrorBody),
     ))]
 pub async fn save(State(state): State<AppState>) -> Result<Response, ControlError> {
-    let path = state.state_file.clone().ok_or_else(|| {
+    let file = state.state_file.clone().ok_or_else(|| {
         ControlError::new(StatusCode::CONFLICT, "no state file: start with --state-file PATH")
     })?;
-    let bytes = state
-        .engine
-        .save(&path)
+    let bytes = file
+        .save_in_background(&state.engine)
+        .await
         .map_err(|err| ControlError::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
-    Ok(json(StatusCode::OK, &Saved { path: path.display().to_string(), bytes }))
+    Ok(json(StatusCode::OK, &Saved { path: file.path().display().to_string(), bytes }))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -160,6 +160,7 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
             });
             // The account was reset or replaced meanwhile: forget it.
             let Some(records) = records else { return };
+            self.engine.note_change();
             if let Some(reports) = &self.reports {
                 for record in records.into_iter().flatten() {
                     let _ = reports.send(record);

@@ -20,6 +20,7 @@ pub mod submit;
 pub mod wakeups;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::TimeDelta;
 use tokio_util::task::TaskTracker;
@@ -72,6 +73,8 @@ pub struct Engine {
     /// Background work — the ticker, its passes, callback attempts — that
     /// a shutdown waits for (a moment).
     pub background: TaskTracker,
+    /// Counts changes, so the state file is saved only when there are.
+    changes: AtomicU64,
 }
 
 /// What a reset forgets.
@@ -122,11 +125,23 @@ impl Engine {
             wakeups: Wakeups::default(),
             health: Arc::default(),
             background: TaskTracker::new(),
+            changes: AtomicU64::new(0),
         };
         for spec in faults {
             engine.faults.add(spec);
         }
         Ok(engine)
+    }
+
+    /// Notes that something changed: a call, a status step, a callback
+    /// attempt (what the state file holds).
+    pub fn note_change(&self) {
+        self.changes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many changes were noted so far.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
     }
 
     /// The accounts.
@@ -151,6 +166,7 @@ impl Engine {
             wakeups,
             health: _,
             background: _,
+            changes: _,
         } = self;
         let account = match scope {
             Scope::All => None,

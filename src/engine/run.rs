@@ -211,6 +211,9 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
         apply_due_steps(account.id(), data, until, timing, &engine.sequences, &mut pass, cap)
     });
     pass.truncated |= pass.status_changes > pass.events.len();
+    if pass.status_changes > 0 {
+        engine.note_change();
+    }
     let end = reports.is_some().then_some(until);
     Crew::new(engine.clone(), account.clone(), end, reports).take_due(until);
     pass

@@ -1,10 +1,10 @@
 //! State snapshots: everything the engine holds (accounts with their data
 //! and clocks, rules, faults, failure scripts, both journals, the id
 //! sequences) as one JSON document, exported and imported through
-//! `/_mock/state` and kept across restarts with `--state-file` (written
-//! atomically: a temporary file, then a rename).
+//! `/_mock/state` and kept across restarts with `--state-file`
+//! ([`crate::state_file`]).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,7 @@ impl Engine {
             wakeups: _,
             health: _,
             background: _,
+            changes: _,
         } = self;
         let (ip1_accounts, viamobile_accounts) = store.snapshot();
         let mut requests = requests.all();
@@ -121,6 +122,7 @@ impl Engine {
             wakeups,
             health: _,
             background: _,
+            changes: _,
         } = self;
         if let Some(saved) = &saved_sequences {
             sequences.load(saved)?;
@@ -164,21 +166,6 @@ impl Engine {
         requests.replace(calls);
         Ok(())
     }
-
-    /// Writes everything to `path` atomically; returns the bytes written.
-    pub fn save(&self, path: &Path) -> Result<usize, SnapshotError> {
-        let bytes = serde_json::to_vec(&self.export()).map_err(|err| SnapshotError::Invalid {
-            path: path.to_owned(),
-            problem: err.to_string(),
-        })?;
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        let write = |source| SnapshotError::Write { path: path.to_owned(), source };
-        std::fs::write(&temporary, &bytes).map_err(write)?;
-        std::fs::rename(&temporary, path).map_err(write)?;
-        Ok(bytes.len())
-    }
 }
 
 /// Refuses clocks a running emulator could not have: beyond the end of
@@ -204,20 +191,4 @@ fn check_clocks(
         }
     }
     Ok(())
-}
-
-/// Reads a state file.
-pub fn load(path: &Path) -> Result<Snapshot, SnapshotError> {
-    let text = std::fs::read(path)
-        .map_err(|source| SnapshotError::Read { path: path.to_owned(), source })?;
-    let snapshot: Snapshot = serde_json::from_slice(&text).map_err(|err| {
-        SnapshotError::Invalid { path: path.to_owned(), problem: err.to_string() }
-    })?;
-    if snapshot.version != VERSION {
-        return Err(SnapshotError::Invalid {
-            path: path.to_owned(),
-            problem: format!("version {} is not {VERSION}", snapshot.version),
-        });
-    }
-    Ok(snapshot)
 }

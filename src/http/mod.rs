@@ -3,6 +3,7 @@
 //! layers every gateway call goes through (the request journal, fault
 //! rules, dropped connections).
 
+pub mod changes;
 pub mod faults;
 pub mod journal;
 pub mod lenient;

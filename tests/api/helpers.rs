@@ -1,6 +1,8 @@
 //! `spawn_app()`: a real emulator on a free port, and request helpers.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -169,4 +171,39 @@ pub async fn received_json(server: &wiremock::MockServer) -> Vec<Value> {
         .iter()
         .map(|r| serde_json::from_slice(&r.body).expect("a JSON callback"))
         .collect()
+}
+
+/// The emulator's binary on a free port, with `args`, once it answers.
+pub async fn start_binary(args: &[&str]) -> (Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_smsmock"))
+        .args(["--port", &port.to_string(), "--log-level", "error"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reqwest::get(format!("http://127.0.0.1:{port}/_mock/health")).await.is_err() {
+        assert!(Instant::now() < deadline, "the emulator did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    (child, port)
+}
+
+/// Sends SIGTERM; returns how the process ended and how long that took
+/// (it is killed after 10 s).
+pub async fn stop(mut child: Child) -> (ExitStatus, Duration) {
+    let started = Instant::now();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("the shutdown did not finish within 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

@@ -4,7 +4,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::helpers::*;
@@ -55,41 +54,6 @@ async fn the_connection_limit_holds_new_connections_until_one_closes() {
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(500) && waited < Duration::from_secs(4), "{waited:?}");
     drop(idle);
-}
-
-/// The emulator's binary on a free port, with `args`, once it answers.
-async fn start_binary(args: &[&str]) -> (Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_smsmock"))
-        .args(["--port", &port.to_string(), "--log-level", "error"])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("http://127.0.0.1:{port}/_mock/health")).await.is_err() {
-        assert!(Instant::now() < deadline, "the emulator did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    (child, port)
-}
-
-/// Sends SIGTERM; returns how the process ended and how long that took
-/// (it is killed after 10 s).
-async fn stop(mut child: Child) -> (ExitStatus, Duration) {
-    let started = Instant::now();
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return (status, started.elapsed());
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            panic!("the shutdown did not finish within 10 s");
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

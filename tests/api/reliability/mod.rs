@@ -4,5 +4,7 @@
 mod accounts;
 mod callbacks;
 mod connections;
+#[cfg(unix)]
+mod durability;
 mod exposure;
 mod time;
