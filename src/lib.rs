@@ -19,6 +19,7 @@
 //! - [`rules`]: outcome rules set through the control API.
 //! - [`faults`]: fault rules on the gateway APIs.
 //! - [`requests`]: the journal of gateway calls.
+//! - [`masking`]: credentials hidden in what the journal keeps.
 //! - [`gateways`]: iP.1 and Viamobile: parse their wire formats, call the
 //!   engine, render its answers; authentication, error formats, callback
 //!   payloads.
@@ -43,6 +44,7 @@ pub mod fixtures;
 pub mod gateways;
 pub mod healthcheck;
 pub mod http;
+pub mod masking;
 pub mod openapi;
 pub mod requests;
 pub mod routes;

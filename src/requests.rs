@@ -28,11 +28,27 @@ pub struct RequestRecord {
     pub query: Option<String>,
     pub headers: BTreeMap<String, String>,
     pub body: String,
+    /// The account named by credentials that did not prove it (a wrong
+    /// key or password): such a call is no account's.
+    #[serde(default)]
+    pub claimed_account: Option<String>,
     /// The answer's status; 0 when the connection was dropped unanswered.
     pub status: u16,
     pub latency_ms: f64,
     /// The fault that hit the call, if any.
     pub fault: Option<FaultAction>,
+}
+
+impl RequestRecord {
+    /// Made with credentials that proved `account`.
+    fn belongs_to(&self, account: &str) -> bool {
+        self.account.as_deref() == Some(account)
+    }
+
+    /// Made with credentials that named `account` but did not prove it.
+    fn claims(&self, account: &str) -> bool {
+        self.claimed_account.as_deref() == Some(account)
+    }
 }
 
 /// Which requests to list; all given filters must match.
@@ -53,7 +69,7 @@ impl RequestFilter {
     /// How many of the given filters a record meets, and how many were given.
     pub fn score(&self, record: &RequestRecord) -> (usize, usize) {
         let checks = [
-            self.account.as_ref().map(|a| record.account.as_ref() == Some(a)),
+            self.account.as_ref().map(|a| record.belongs_to(a)),
             self.gateway.as_ref().map(|g| *g == record.gateway),
             self.method.as_ref().map(|m| m.eq_ignore_ascii_case(&record.method)),
             self.path.as_ref().map(|p| crate::domain::lifecycle::pattern_matches(p, &record.path)),
@@ -132,17 +148,15 @@ impl RequestJournal {
         }
     }
 
-    /// Forgets one account's records, or all (and then numbers calls from
-    /// 1 again).
+    /// Forgets one account's records (those that claimed it included), or
+    /// all (and then numbers calls from 1 again).
     pub fn clear(&self, account: Option<&str>) {
         if account.is_none() {
             self.last_id.store(0, Ordering::Relaxed);
         }
         for index in 0..self.slots.len() as u64 {
             let mut slot = self.slot(index);
-            if slot
-                .as_ref()
-                .is_some_and(|r| account.is_none_or(|a| r.account.as_deref() == Some(a)))
+            if slot.as_ref().is_some_and(|r| account.is_none_or(|a| r.belongs_to(a) || r.claims(a)))
             {
                 *slot = None;
             }
@@ -150,72 +164,9 @@ impl RequestJournal {
     }
 }
 
-/// Hides credentials: the `Authorization` value after its scheme, and
-/// `password` / `jwt` in query strings and JSON bodies.
-pub fn mask_header(name: &str, value: &str) -> String {
-    match name {
-        "authorization" => match value.split_once(' ') {
-            Some((scheme, _)) => format!("{scheme} ***"),
-            None => "***".to_owned(),
-        },
-        "cookie" | "x-api-key" => "***".to_owned(),
-        _ => value.to_owned(),
-    }
-}
-
-pub fn mask_query(query: &str) -> String {
-    url::form_urlencoded::parse(query.as_bytes())
-        .map(|(name, value)| {
-            let value =
-                if matches!(name.as_ref(), "password" | "jwt") { "***".into() } else { value };
-            format!("{}={}", urlencode(&name), urlencode(&value))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn urlencode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// True when a body may hold a `password` to mask.
-pub fn mentions_password(body: &[u8]) -> bool {
-    body.windows(10).any(|w| w == b"\"password\"")
-}
-
-/// The journaled body: its first bytes, with a top-level `password` of
-/// the body parsed as `json` masked.
-pub fn mask_body(body: &[u8], json: Option<&serde_json::Value>) -> String {
-    if let Some(object) = json.and_then(|v| v.as_object()).filter(|o| o.contains_key("password")) {
-        let mut object = object.clone();
-        object.insert("password".into(), "***".into());
-        let text = serde_json::Value::Object(object).to_string();
-        return text.chars().take(MAX_JOURNALED_BODY).collect();
-    }
-    String::from_utf8_lossy(&body[..body.len().min(MAX_JOURNALED_BODY)]).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_are_masked() {
-        assert_eq!(mask_header("authorization", "Bearer abc"), "Bearer ***");
-        assert_eq!(mask_header("content-type", "application/json"), "application/json");
-        assert_eq!(
-            mask_query("username=test&password=s3cret&jwt=x.y.z&id=1"),
-            "username=test&password=***&jwt=***&id=1"
-        );
-        let body = br#"{"username":"test","password":"test"}"#;
-        assert!(mentions_password(body));
-        assert_eq!(
-            mask_body(body, serde_json::from_slice(body).ok().as_ref()),
-            r#"{"username":"test","password":"***"}"#
-        );
-        assert!(!mentions_password(b"plain"));
-        assert_eq!(mask_body(b"plain", None), "plain");
-    }
 
     fn call(account: &str) -> RequestRecord {
         RequestRecord {
@@ -228,6 +179,7 @@ mod tests {
             query: None,
             headers: BTreeMap::new(),
             body: String::new(),
+            claimed_account: None,
             status: 200,
             latency_ms: 0.1,
             fault: None,

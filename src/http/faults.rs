@@ -19,7 +19,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::Surface;
+use super::{Claim, Surface};
 use crate::domain::account::Gateway;
 use crate::faults::{Call, FaultAction};
 use crate::gateways::{ip1, viamobile};
@@ -41,7 +41,7 @@ pub struct FaultHit(pub FaultAction);
 /// The account a call claimed, as the faults layer worked it out (a
 /// token's account included), for the journal.
 #[derive(Debug, Clone)]
-pub struct ClaimedAccount(pub Option<String>);
+pub struct ClaimedAccount(pub Option<Claim>);
 
 /// The middleware: matches the call against the fault rules and applies
 /// the first that hits. Without rules it does nothing.
@@ -55,13 +55,14 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
     let Ok(bytes) = axum::body::to_bytes(body, state.body_limit).await else {
         return (surface.errors().payload_too_large)();
     };
+    let store = state.engine.store();
     let claimed = match gateway {
-        Gateway::Ip1 => ip1::auth::claimed_account(state.engine.store(), authorization(&parts)),
+        Gateway::Ip1 => ip1::auth::claim(store, authorization(&parts)),
         Gateway::Viamobile => match viamobile::auth::token_account(&state, &mut parts) {
-            Some(account) => account.map(|a| a.id().to_owned()),
+            Some(account) => account.map(|a| Claim { account: a.id().to_owned(), proven: true }),
             None => {
                 let body = serde_json::from_slice(&bytes).ok();
-                viamobile::auth::claimed_account(authorization(&parts), body.as_ref())
+                viamobile::auth::claim(store, authorization(&parts), body.as_ref())
             }
         },
     };
@@ -69,7 +70,7 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
         method: parts.method.as_str(),
         path: parts.uri.path(),
         gateway: gateway.as_str(),
-        account: claimed.as_deref(),
+        account: claimed.as_ref().map(|claim| claim.account.as_str()),
     };
     let fault = state.engine.faults.hit(&call);
     let request = Request::from_parts(parts, Body::from(bytes));

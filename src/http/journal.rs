@@ -12,16 +12,17 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::HeaderValue;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::middleware::Next;
 use axum::response::Response;
 use chrono::Utc;
 
-use super::Surface;
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
+use super::{Claim, Surface};
 use crate::domain::account::Gateway;
 use crate::gateways::{ip1, viamobile};
-use crate::requests::{RequestRecord, mask_body, mask_header, mask_query, mentions_password};
+use crate::masking::{mask_body, mask_header, mask_query};
+use crate::requests::{MAX_JOURNALED_BODY, RequestRecord};
 use crate::state::AppState;
 use crate::telemetry::noted_account;
 
@@ -54,6 +55,7 @@ pub async fn journal_calls(
             })
             .collect(),
         body: String::new(),
+        claimed_account: None,
         status: 0,
         latency_ms: 0.0,
         fault: None,
@@ -67,22 +69,33 @@ pub async fn journal_calls(
             return response;
         }
     };
-    // Parsed once, for both masking and the claimed account.
-    let json: Option<serde_json::Value> = (gateway == Gateway::Viamobile
-        || mentions_password(&bytes))
-    .then(|| serde_json::from_slice(&bytes).ok())
-    .flatten();
-    record.body = mask_body(&bytes, json.as_ref());
+    let form = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+    let kept = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_JOURNALED_BODY)]);
+    record.body = mask_body(&kept, form);
     let noted = noted_account(&parts.extensions);
     let authorization = parts.headers.get(AUTHORIZATION).cloned();
-    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
 
     let extensions = response.extensions();
     record.fault = extensions.get::<FaultHit>().map(|hit| hit.0);
-    record.account = noted.and_then(|slot| slot.get()).or_else(|| match extensions.get() {
-        Some(ClaimedAccount(claimed)) => claimed.clone(),
-        None => claimed_account(&state, gateway, authorization, json.as_ref()),
-    });
+    let authenticated = noted.and_then(|slot| slot.get());
+    let claim = match authenticated {
+        Some(account) => Some(Claim { account, proven: true }),
+        None => match extensions.get() {
+            Some(ClaimedAccount(claim)) => claim.clone(),
+            None => claim(&state, gateway, authorization, &bytes),
+        },
+    };
+    // Only proven credentials make a call an account's; others are kept
+    // apart, so a refused call never counts as the account's.
+    match claim {
+        Some(Claim { account, proven: true }) => record.account = Some(account),
+        Some(Claim { account, proven: false }) => record.claimed_account = Some(account),
+        None => {}
+    }
     record.status = match extensions.get::<DropConnection>() {
         Some(DropConnection::Unanswered) => 0,
         _ => response.status().as_u16(),
@@ -93,14 +106,18 @@ pub async fn journal_calls(
 }
 
 /// The account a call whose handler never authenticated it claimed.
-fn claimed_account(
+fn claim(
     state: &AppState,
     gateway: Gateway,
     authorization: Option<HeaderValue>,
-    body: Option<&serde_json::Value>,
-) -> Option<String> {
+    body: &[u8],
+) -> Option<Claim> {
+    let store = state.engine.store();
     match gateway {
-        Gateway::Ip1 => ip1::auth::claimed_account(state.engine.store(), authorization.as_ref()),
-        Gateway::Viamobile => viamobile::auth::claimed_account(authorization.as_ref(), body),
+        Gateway::Ip1 => ip1::auth::claim(store, authorization.as_ref()),
+        Gateway::Viamobile => {
+            let body: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+            viamobile::auth::claim(store, authorization.as_ref(), body.as_ref())
+        }
     }
 }

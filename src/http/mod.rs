@@ -35,6 +35,15 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     }
 }
 
+/// The account a call's credentials name, and whether they prove it (a
+/// known key, the right password): what the journal and the fault rules
+/// go by before a handler has authenticated the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub account: String,
+    pub proven: bool,
+}
+
 /// What an `Authorization` header carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {

@@ -253,6 +253,14 @@ impl Store {
         matches.then_some(account)
     }
 
+    /// True when a Viamobile account has this username and password;
+    /// creates nothing.
+    pub fn viamobile_password_matches(&self, username: &str, password: &str) -> bool {
+        self.viamobile_accounts
+            .get(username)
+            .is_some_and(|account| account.read(|data| data.profile.password == password))
+    }
+
     /// True when no account may be created on first use any more; warns
     /// the first time.
     fn full(&self) -> bool {

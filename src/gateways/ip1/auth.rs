@@ -11,7 +11,7 @@ use super::error::Ip1Error;
 use crate::domain::account::Ip1Profile;
 use crate::engine::Engine;
 use crate::engine::records::Records;
-use crate::http::{Credentials, credentials, credentials_of};
+use crate::http::{Claim, Credentials, credentials, credentials_of};
 use crate::state::AppState;
 use crate::store::{Ip1Account, Store};
 use crate::telemetry::note_account;
@@ -33,12 +33,18 @@ impl Ip1Caller {
 }
 
 /// The account a call claims to act as, before it is authenticated (for
-/// fault rules, and the journal of calls that never were): the Basic
-/// user, or the account of a known Bearer key.
-pub fn claimed_account(store: &Store, authorization: Option<&HeaderValue>) -> Option<String> {
+/// fault rules, and the journal of calls that never were): the account of
+/// a known Bearer key (proven), or the Basic user (proven when the key is
+/// that account's). Nothing is created.
+pub fn claim(store: &Store, authorization: Option<&HeaderValue>) -> Option<Claim> {
     match credentials_of(authorization?)? {
-        Credentials::Basic { user, .. } => Some(user),
-        Credentials::Bearer(key) => store.ip1_account_of_key(&key),
+        Credentials::Basic { user, password } => {
+            let proven = store.ip1_account_of_key(&password).is_some_and(|id| id == user);
+            Some(Claim { account: user, proven })
+        }
+        Credentials::Bearer(key) => {
+            store.ip1_account_of_key(&key).map(|account| Claim { account, proven: true })
+        }
     }
 }
 

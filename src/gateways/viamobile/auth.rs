@@ -9,9 +9,9 @@ use axum::http::{Extensions, HeaderValue};
 use serde_json::Value;
 
 use super::error::ViaError;
-use crate::http::{Credentials, credentials, credentials_of, query_value};
+use crate::http::{Claim, Credentials, credentials, credentials_of, query_value};
 use crate::state::AppState;
-use crate::store::ViamobileAccount;
+use crate::store::{Store, ViamobileAccount};
 use crate::telemetry::note_account;
 
 /// The caller of a Viamobile GET endpoint, authenticated by HTTP Basic.
@@ -58,15 +58,23 @@ pub fn token_account(state: &AppState, parts: &mut Parts) -> Option<Option<Arc<V
 
 /// The account a call claims to act as, before it is authenticated (for
 /// fault rules, and the journal of calls that never were): the Basic
-/// user, or the body's `username`. A token is left to [`token_account`].
-pub fn claimed_account(
+/// user, or the body's `username`, proven when the password is the
+/// account's. A token is left to [`token_account`]. Nothing is created.
+pub fn claim(
+    store: &Store,
     authorization: Option<&HeaderValue>,
     body: Option<&Value>,
-) -> Option<String> {
-    if let Some(Credentials::Basic { user, .. }) = authorization.and_then(credentials_of) {
-        return Some(user);
-    }
-    body?.get("username")?.as_str().map(str::to_owned)
+) -> Option<Claim> {
+    let (user, password) = match authorization.and_then(credentials_of) {
+        Some(Credentials::Basic { user, password }) => (user, password),
+        _ => {
+            let body = body?;
+            let text = |name| body.get(name).and_then(Value::as_str).map(str::to_owned);
+            (text("username")?, text("password").unwrap_or_default())
+        }
+    };
+    let proven = store.viamobile_password_matches(&user, &password);
+    Some(Claim { account: user, proven })
 }
 
 impl FromRequestParts<AppState> for GetCaller {

@@ -7,4 +7,5 @@ mod connections;
 #[cfg(unix)]
 mod durability;
 mod exposure;
+mod journal;
 mod time;
