@@ -13,6 +13,9 @@ use crate::webhooks::targets::Allowed;
 
 pub const DEFAULT_PORT: u16 = 8080;
 
+/// Most memory each journal takes by default: 64 MiB.
+pub const DEFAULT_JOURNAL_BYTES: usize = 64 << 20;
+
 /// Accounts there may be at most when unseen credentials create them.
 pub const DEFAULT_MAX_ACCOUNTS: usize = 10_000;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -129,6 +132,14 @@ pub struct ServeConfig {
     /// Gateway calls the request journal keeps (the oldest go first).
     #[arg(long, env = "SMSMOCK_REQUEST_JOURNAL_SIZE", default_value_t = 10_000)]
     pub request_journal_size: usize,
+    /// Most memory the callback journal's attempts take, in bytes (the
+    /// oldest go first).
+    #[arg(long, env = "SMSMOCK_CALLBACK_JOURNAL_BYTES", default_value_t = DEFAULT_JOURNAL_BYTES)]
+    pub callback_journal_bytes: usize,
+    /// Most memory the request journal's calls take, in bytes (the oldest
+    /// go first).
+    #[arg(long, env = "SMSMOCK_REQUEST_JOURNAL_BYTES", default_value_t = DEFAULT_JOURNAL_BYTES)]
+    pub request_journal_bytes: usize,
     /// A JSON file with an array of fault rules to start with.
     #[arg(long, env = "SMSMOCK_FAULTS")]
     pub faults: Option<PathBuf>,
@@ -215,6 +226,8 @@ impl Default for ServeConfig {
             callback_concurrency: 64,
             callback_journal_size: 10_000,
             request_journal_size: 10_000,
+            callback_journal_bytes: DEFAULT_JOURNAL_BYTES,
+            request_journal_bytes: DEFAULT_JOURNAL_BYTES,
             faults: None,
             state_file: None,
             state_save_interval: 5,

@@ -7,6 +7,7 @@
 //! - [`config`]: command line and `SMSMOCK_*` environment variables.
 //! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
 //! - [`server`]: connections within bounds: timeouts, a limit, shutdown.
+//! - [`memory`]: memory given back after a burst of connections.
 //! - [`state_file`]: `--state-file`: read at start, saved whole and often.
 //! - [`state`]: the state handle handlers receive.
 //! - [`fixtures`]: the accounts the emulator starts with.
@@ -45,6 +46,7 @@ pub mod gateways;
 pub mod healthcheck;
 pub mod http;
 pub mod masking;
+pub mod memory;
 pub mod openapi;
 pub mod requests;
 pub mod routes;

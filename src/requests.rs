@@ -2,7 +2,8 @@
 //! answer, credentials masked. Capped: the oldest entries go first.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -90,16 +91,45 @@ impl RequestFilter {
 /// The journal is a ring of `capacity` slots: record `id` goes to slot
 /// `id % capacity`, replacing the record `capacity` calls older. Each slot
 /// has its own lock, so calls of different accounts (of any accounts)
-/// never wait for each other, and the oldest entries still go first.
+/// never wait for each other, and the oldest entries still go first. The
+/// records' total size is bounded too (`max_bytes`): past it, the oldest
+/// go.
 pub struct RequestJournal {
     slots: Box<[Mutex<Option<Box<RequestRecord>>>]>,
     last_id: AtomicU64,
+    /// No record with a smaller id is held (but ones the ring replaced).
+    oldest_id: AtomicU64,
+    /// The size of the records held, about.
+    bytes: AtomicUsize,
+    max_bytes: usize,
+}
+
+impl RequestRecord {
+    /// About how much memory the record takes.
+    fn size(&self) -> usize {
+        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        std::mem::size_of::<RequestRecord>()
+            + self.method.len()
+            + self.path.len()
+            + self.gateway.len()
+            + self.body.len()
+            + optional(&self.query)
+            + optional(&self.account)
+            + optional(&self.claimed_account)
+            + self.headers.iter().map(|(name, value)| name.len() + value.len() + 64).sum::<usize>()
+    }
 }
 
 impl RequestJournal {
-    pub fn new(capacity: usize) -> RequestJournal {
+    pub fn new(capacity: usize, max_bytes: usize) -> RequestJournal {
         let slots = (0..capacity.max(1)).map(|_| Mutex::new(None)).collect();
-        RequestJournal { slots, last_id: AtomicU64::new(0) }
+        RequestJournal {
+            slots,
+            last_id: AtomicU64::new(0),
+            oldest_id: AtomicU64::new(1),
+            bytes: AtomicUsize::new(0),
+            max_bytes,
+        }
     }
 
     fn slot(&self, id: u64) -> MutexGuard<'_, Option<Box<RequestRecord>>> {
@@ -108,18 +138,40 @@ impl RequestJournal {
     }
 
     /// Puts a record in its slot unless a newer one got there first (a
-    /// call that finished a whole ring later). The record it replaces is
-    /// freed after the slot is unlocked.
+    /// call that finished a whole ring later), then makes room by size.
+    /// Records taken out are freed after their slot is unlocked.
     fn store(&self, record: RequestRecord) {
+        let size = record.size();
         let replaced = {
             let mut slot = self.slot(record.id);
             if slot.as_ref().is_none_or(|old| old.id < record.id) {
+                self.bytes.fetch_add(size, Ordering::Relaxed);
                 slot.replace(Box::new(record))
             } else {
                 None
             }
         };
-        drop(replaced);
+        if let Some(old) = replaced {
+            self.bytes.fetch_sub(old.size(), Ordering::Relaxed);
+        }
+        while self.bytes.load(Ordering::Relaxed) > self.max_bytes && self.drop_oldest() {}
+    }
+
+    /// Drops the oldest record held; false when none is left to drop.
+    fn drop_oldest(&self) -> bool {
+        let id = self.oldest_id.fetch_add(1, Ordering::Relaxed);
+        if id > self.last_id.load(Ordering::Relaxed) {
+            self.oldest_id.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        let dropped = {
+            let mut slot = self.slot(id);
+            if slot.as_ref().is_some_and(|record| record.id == id) { slot.take() } else { None }
+        };
+        if let Some(record) = dropped {
+            self.bytes.fetch_sub(record.size(), Ordering::Relaxed);
+        }
+        true
     }
 
     /// Journals a call; its id is the next in the sequence.
@@ -128,13 +180,45 @@ impl RequestJournal {
         self.store(record);
     }
 
+    /// Calls `visit` with every record, newest first, until it says
+    /// stop; nothing is copied.
+    pub fn visit_newest(&self, mut visit: impl FnMut(&RequestRecord) -> ControlFlow<()>) {
+        let last = self.last_id.load(Ordering::Relaxed);
+        let ring_start = last.saturating_sub(self.slots.len() as u64 - 1);
+        let first = ring_start.max(self.oldest_id.load(Ordering::Relaxed)).max(1);
+        for id in (first..=last).rev() {
+            let slot = self.slot(id);
+            if let Some(record) = slot.as_deref().filter(|record| record.id == id)
+                && visit(record).is_break()
+            {
+                return;
+            }
+        }
+    }
+
+    /// The newest `limit` records that `keep`, newest first; only those
+    /// are copied.
+    pub fn newest(
+        &self,
+        limit: usize,
+        keep: impl Fn(&RequestRecord) -> bool,
+    ) -> Vec<RequestRecord> {
+        let mut found = Vec::new();
+        self.visit_newest(|record| {
+            if found.len() >= limit {
+                return ControlFlow::Break(());
+            }
+            if keep(record) {
+                found.push(record.clone());
+            }
+            ControlFlow::Continue(())
+        });
+        found
+    }
+
     /// Every record, newest first.
     pub fn all(&self) -> Vec<RequestRecord> {
-        let mut records: Vec<RequestRecord> = (0..self.slots.len() as u64)
-            .filter_map(|index| self.slot(index).as_deref().cloned())
-            .collect();
-        records.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
-        records
+        self.newest(usize::MAX, |_| true)
     }
 
     /// Replaces every record (from a snapshot); new calls get ids after
@@ -142,7 +226,9 @@ impl RequestJournal {
     pub fn replace(&self, records: Vec<RequestRecord>) {
         self.clear(None);
         let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
+        let lowest = records.iter().map(|r| r.id).min().unwrap_or(1);
         self.last_id.store(highest, Ordering::Relaxed);
+        self.oldest_id.store(lowest, Ordering::Relaxed);
         for record in records {
             self.store(record);
         }
@@ -153,12 +239,22 @@ impl RequestJournal {
     pub fn clear(&self, account: Option<&str>) {
         if account.is_none() {
             self.last_id.store(0, Ordering::Relaxed);
+            self.oldest_id.store(1, Ordering::Relaxed);
         }
         for index in 0..self.slots.len() as u64 {
-            let mut slot = self.slot(index);
-            if slot.as_ref().is_some_and(|r| account.is_none_or(|a| r.belongs_to(a) || r.claims(a)))
-            {
-                *slot = None;
+            let forgotten = {
+                let mut slot = self.slot(index);
+                if slot
+                    .as_ref()
+                    .is_some_and(|r| account.is_none_or(|a| r.belongs_to(a) || r.claims(a)))
+                {
+                    slot.take()
+                } else {
+                    None
+                }
+            };
+            if let Some(record) = forgotten {
+                self.bytes.fetch_sub(record.size(), Ordering::Relaxed);
             }
         }
     }
@@ -192,7 +288,7 @@ mod tests {
 
     #[test]
     fn the_oldest_calls_go_first_when_full() {
-        let journal = RequestJournal::new(3);
+        let journal = RequestJournal::new(3, usize::MAX);
         for _ in 0..5 {
             journal.record(call("a"));
         }
@@ -201,7 +297,7 @@ mod tests {
 
     #[test]
     fn calls_from_many_threads_are_all_kept_in_order() {
-        let journal = std::sync::Arc::new(RequestJournal::new(1000));
+        let journal = std::sync::Arc::new(RequestJournal::new(1000, usize::MAX));
         let threads: Vec<_> = (0..4)
             .map(|n| {
                 let journal = journal.clone();
@@ -217,8 +313,26 @@ mod tests {
     }
 
     #[test]
+    fn the_oldest_calls_go_first_when_the_size_is_reached() {
+        let mut big = call("a");
+        big.body = "x".repeat(1000);
+        let size = big.size();
+        let journal = RequestJournal::new(100, 3 * size);
+        for _ in 0..10 {
+            journal.record(big.clone());
+        }
+        assert_eq!(ids(&journal), [10, 9, 8]);
+        assert!(journal.bytes.load(Ordering::Relaxed) <= 3 * size);
+        journal.clear(None);
+        assert_eq!(journal.bytes.load(Ordering::Relaxed), 0);
+        journal.record(call("b"));
+        assert_eq!(ids(&journal), [1]);
+        assert_eq!(journal.newest(1, |_| true).len(), 1);
+    }
+
+    #[test]
     fn one_account_is_cleared_and_a_snapshot_keeps_its_ids() {
-        let journal = RequestJournal::new(10);
+        let journal = RequestJournal::new(10, usize::MAX);
         journal.record(call("a"));
         journal.record(call("b"));
         journal.record(call("a"));
@@ -226,7 +340,7 @@ mod tests {
         assert_eq!(ids(&journal), [2]);
 
         let snapshot = journal.all();
-        let restored = RequestJournal::new(10);
+        let restored = RequestJournal::new(10, usize::MAX);
         restored.replace(snapshot);
         restored.record(call("c"));
         assert_eq!(ids(&restored), [3, 2]);

@@ -14,6 +14,7 @@
 //!   finish, and then every connection left is dropped.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,9 +23,11 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+
+use crate::memory::Bursts;
 
 /// Files kept free of connections: the state file, the fixtures, logs.
 const SPARE_FILES: u64 = 64;
@@ -64,6 +67,19 @@ pub struct Limits {
     pub shutdown_grace: Duration,
 }
 
+/// Connections the kernel holds for the server before it accepts them: a
+/// burst of connections beyond it would wait a second each (a SYN
+/// retransmit). The kernel caps it at `net.core.somaxconn`.
+const BACKLOG: u32 = 4096;
+
+/// Binds a listening socket with room for bursts of connections.
+pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
+
 /// Raises the soft limit of open files as far as allowed; returns how many
 /// connections that leaves room for (`None` when it is unknown).
 pub fn room_for_connections() -> Option<usize> {
@@ -89,6 +105,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let closing = CancellationToken::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let bursts = Arc::new(Bursts::default());
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -110,7 +127,8 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (builder, watcher, router) = (builder.clone(), graceful.watcher(), router.clone());
-        let closing = closing.clone();
+        let (closing, bursts) = (closing.clone(), bursts.clone());
+        bursts.opened();
         tokio::spawn(async move {
             // A connection that has sent nothing when the shutdown begins
             // holds no request: it is closed at once (pools and browsers
@@ -126,6 +144,7 @@ pub async fn serve(
                 let _ = watcher.watch(connection.into_owned()).await;
             }
             drop(slot);
+            bursts.closed();
         });
     }
     drop(listener);

@@ -105,9 +105,8 @@ impl App {
             );
         }
         let address = SocketAddr::new(config.host, config.port);
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|source| StartupError::Bind { address, source })?;
+        let listener =
+            server::listen(address).map_err(|source| StartupError::Bind { address, source })?;
         let limits = Limits {
             max_connections: connection_limit(config.max_connections as usize),
             header_timeout: Duration::from_secs(config.header_timeout),

@@ -4,6 +4,8 @@
 //! whether a described request or message happened N times and, when it
 //! did not, shows the nearest misses.
 
+use std::ops::ControlFlow;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -57,14 +59,8 @@ pub async fn requests(
         status: query.status,
         body_contains: query.body_contains,
     };
-    let found: Vec<RequestRecord> = state
-        .engine
-        .requests
-        .all()
-        .into_iter()
-        .filter(|r| filter.matches(r))
-        .take(query.limit.unwrap_or(DEFAULT_LIMIT))
-        .collect();
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let found = state.engine.requests.newest(limit, |record| filter.matches(record));
     json(StatusCode::OK, &found)
 }
 
@@ -242,15 +238,21 @@ pub async fn verify(
 ) -> Result<Response, ControlError> {
     let (count, misses): (usize, Vec<Value>) = match (&body.request, &body.message) {
         (Some(filter), None) => {
-            let all = state.engine.requests.all();
-            let count = all.iter().filter(|r| filter.matches(r)).count();
-            let mut near: Vec<(usize, &RequestRecord)> = all
-                .iter()
-                .map(|r| (filter.score(r).0, r))
-                .filter(|(met, r)| *met > 0 && !filter.matches(r))
-                .collect();
-            near.sort_by_key(|n| std::cmp::Reverse(n.0));
-            (count, near.into_iter().take(NEAR_MISSES).map(|(_, r)| json!(r)).collect())
+            // Counted in place; only the best near misses are copied.
+            let mut count = 0;
+            let mut near: Vec<(usize, RequestRecord)> = Vec::new();
+            state.engine.requests.visit_newest(|record| {
+                let (met, given) = filter.score(record);
+                if met == given {
+                    count += 1;
+                } else if met > 0 && near.iter().filter(|n| n.0 >= met).count() < NEAR_MISSES {
+                    let at = near.iter().position(|n| n.0 < met).unwrap_or(near.len());
+                    near.insert(at, (met, record.clone()));
+                    near.truncate(NEAR_MISSES);
+                }
+                ControlFlow::Continue(())
+            });
+            (count, near.into_iter().map(|(_, r)| json!(r)).collect())
         }
         (None, Some(filter)) => {
             let all = all_messages(&state, &MessageFilter::default());

@@ -35,6 +35,7 @@ use crate::rules::Rules;
 use crate::store::{Store, StoreSettings};
 use crate::supervisor::Health;
 use crate::webhooks::failures::FailureScripts;
+use crate::webhooks::journal::Journal;
 use crate::webhooks::targets::Targets;
 use crate::webhooks::{CallbackPolicy, Dispatcher};
 
@@ -113,11 +114,14 @@ impl Engine {
             store: Store::new(fixtures, settings)?,
             rules: Rules::default(),
             faults: Faults::default(),
-            requests: RequestJournal::new(config.request_journal_size),
+            requests: RequestJournal::new(
+                config.request_journal_size,
+                config.request_journal_bytes,
+            ),
             callbacks: Dispatcher::new(
                 policy,
                 FailureScripts::new(everywhere),
-                config.callback_journal_size,
+                Journal::new(config.callback_journal_size, config.callback_journal_bytes),
                 Targets::new(config.callback_allow.clone()),
             ),
             sequences: Sequences::default(),

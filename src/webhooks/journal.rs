@@ -139,55 +139,94 @@ impl Filter {
     }
 }
 
+/// The attempts, oldest first, bounded by count and by size.
 pub struct Journal {
-    records: Mutex<(u64, VecDeque<AttemptRecord>)>,
+    records: Mutex<Records>,
     capacity: usize,
+    max_bytes: usize,
+}
+
+#[derive(Default)]
+struct Records {
+    /// The last id given.
+    last_id: u64,
+    held: VecDeque<AttemptRecord>,
+    /// The size of the records held, about.
+    bytes: usize,
+}
+
+impl AttemptRecord {
+    /// About how much memory the record takes (its payload counted, though
+    /// a job may share it).
+    fn size(&self) -> usize {
+        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        std::mem::size_of::<AttemptRecord>()
+            + self.account.len()
+            + self.url.len()
+            + self.payload.len()
+            + optional(&self.response_excerpt)
+            + optional(&self.error)
+    }
+}
+
+impl Records {
+    fn push(&mut self, record: AttemptRecord, capacity: usize, max_bytes: usize) {
+        self.bytes += record.size();
+        self.held.push_back(record);
+        while self.held.len() > capacity || (self.bytes > max_bytes && self.held.len() > 1) {
+            let Some(oldest) = self.held.pop_front() else { break };
+            self.bytes -= oldest.size();
+        }
+    }
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Journal {
-        Journal { records: Mutex::new((0, VecDeque::new())), capacity: capacity.max(1) }
+    pub fn new(capacity: usize, max_bytes: usize) -> Journal {
+        Journal { records: Mutex::new(Records::default()), capacity: capacity.max(1), max_bytes }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Records> {
+        self.records.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Stores a record, giving it the next id.
     pub fn record(&self, mut record: AttemptRecord) -> AttemptRecord {
-        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        let (next_id, records) = &mut *guard;
-        *next_id += 1;
-        record.id = *next_id;
-        if records.len() == self.capacity {
-            records.pop_front();
-        }
-        records.push_back(record.clone());
+        let mut records = self.lock();
+        records.last_id += 1;
+        record.id = records.last_id;
+        records.push(record.clone(), self.capacity, self.max_bytes);
         record
     }
 
     /// Matching records, oldest first.
     pub fn list(&self, filter: &Filter) -> Vec<AttemptRecord> {
-        let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.iter().filter(|r| filter.matches(r)).cloned().collect()
+        self.lock().held.iter().filter(|r| filter.matches(r)).cloned().collect()
     }
 
     pub fn get(&self, id: u64) -> Option<AttemptRecord> {
-        let guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.iter().find(|r| r.id == id).cloned()
+        self.lock().held.iter().find(|r| r.id == id).cloned()
     }
 
     /// Replaces every record (from a snapshot), oldest first.
-    pub fn replace(&self, records: Vec<AttemptRecord>) {
-        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        let highest = records.iter().map(|r| r.id).max().unwrap_or(0);
-        let skip = records.len().saturating_sub(self.capacity);
-        *guard = (highest, records.into_iter().skip(skip).collect());
+    pub fn replace(&self, saved: Vec<AttemptRecord>) {
+        let mut records = Records {
+            last_id: saved.iter().map(|r| r.id).max().unwrap_or(0),
+            ..Records::default()
+        };
+        for record in saved {
+            records.push(record, self.capacity, self.max_bytes);
+        }
+        *self.lock() = records;
     }
 
     /// Forgets one account's records, or all (and then numbers records
     /// from 1 again).
     pub fn clear(&self, account: Option<&str>) {
-        let mut guard = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.retain(|r| account.is_some_and(|a| r.account != a));
+        let mut records = self.lock();
+        records.held.retain(|r| account.is_some_and(|a| r.account != a));
+        records.bytes = records.held.iter().map(AttemptRecord::size).sum();
         if account.is_none() {
-            guard.0 = 0;
+            records.last_id = 0;
         }
     }
 }

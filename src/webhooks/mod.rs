@@ -97,7 +97,7 @@ impl Dispatcher {
     pub fn new(
         policy: CallbackPolicy,
         failures: FailureScripts,
-        journal_capacity: usize,
+        journal: Journal,
         targets: Targets,
     ) -> Dispatcher {
         Dispatcher {
@@ -106,7 +106,7 @@ impl Dispatcher {
             targets: Arc::new(targets),
             tickets: AtomicU64::new(0),
             policy,
-            journal: Journal::new(journal_capacity),
+            journal,
             failures,
         }
     }

@@ -8,4 +8,6 @@ mod connections;
 mod durability;
 mod exposure;
 mod journal;
+#[cfg(target_os = "linux")]
+mod memory;
 mod time;
