@@ -26,6 +26,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Schema, Tag};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::control::error::ControlErrorBody;
+use crate::control::token::OPEN;
 use crate::domain::id::ObjectId;
 use crate::domain::money::Money;
 use crate::domain::msisdn::Msisdn;
@@ -44,6 +45,7 @@ pub const CONTROL_TAG: &str = "control";
 const IP1_BEARER: &str = "ip1Bearer";
 const IP1_BASIC: &str = "ip1Basic";
 const VIAMOBILE_BASIC: &str = "viamobileBasic";
+const CONTROL_TOKEN: &str = "controlToken";
 
 /// The document, built and serialised the first time it is asked for.
 pub struct Document {
@@ -89,6 +91,11 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
         (IP1_BEARER, HttpAuthScheme::Bearer, "iP.1: the account's API key."),
         (IP1_BASIC, HttpAuthScheme::Basic, "iP.1: account id and API key."),
         (VIAMOBILE_BASIC, HttpAuthScheme::Basic, "Viamobile: username and password."),
+        (
+            CONTROL_TOKEN,
+            HttpAuthScheme::Bearer,
+            "The control API's token, asked for only when the emulator runs with --control-token.",
+        ),
     ] {
         let http = Http::builder().scheme(scheme).description(Some(description)).build();
         components.add_security_scheme(name, SecurityScheme::Http(http));
@@ -173,8 +180,29 @@ fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
         Surface::Viamobile if path.ends_with("/soap") => (&[], Vec::new()),
         // Viamobile's credentials are in the body, the query or HTTP Basic,
         // depending on the endpoint; its annotations say which.
-        Surface::Viamobile | Surface::Control | Surface::Other => {
-            (errors.common_statuses, Vec::new())
+        Surface::Viamobile | Surface::Other => (errors.common_statuses, Vec::new()),
+        Surface::Control if OPEN.contains(&path) => (errors.common_statuses, Vec::new()),
+        // The token is asked for only with --control-token: optional.
+        Surface::Control => {
+            operation.responses.responses.entry("401".to_owned()).or_insert_with(|| {
+                let described = ResponseBuilder::new()
+                    .description("With --control-token: the token is missing or wrong.")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name((errors.schema_name)())))
+                            .build(),
+                    )
+                    .build();
+                RefOr::T(described)
+            });
+            (
+                errors.common_statuses,
+                vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new(CONTROL_TOKEN, Vec::<String>::new()),
+                ],
+            )
         }
     };
     for status in statuses {

@@ -14,7 +14,7 @@ use crate::http::{Credentials, Surface, credentials};
 use crate::state::AppState;
 
 /// Control routes that answer without the token: they hold no secret.
-const OPEN: [&str; 2] = ["/_mock/health", "/_mock/openapi.json"];
+pub const OPEN: [&str; 2] = ["/_mock/health", "/_mock/openapi.json"];
 
 /// The middleware: lets a control call through with the right token (or
 /// when no token is set), else answers 401.

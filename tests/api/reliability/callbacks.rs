@@ -176,3 +176,46 @@ async fn on_a_realtime_clock_a_hanging_receiver_gets_every_due_attempt_side_by_s
     let (status, _) = send(app.get("/_mock/health")).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_under_a_failing_and_a_hanging_receiver_are_answered_at_once() {
+    let app = spawn_app_with(|config| {
+        config.clock_speed = 100.0;
+        config.dr_timeout_ms = 2000;
+    })
+    .await;
+    let hanging = hanging_receiver().await;
+    let failing = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).mount(&failing).await;
+    let until = Instant::now() + Duration::from_millis(1500);
+    let clients = (0..8).map(|n| {
+        let receiver = if n % 2 == 0 { hanging.uri() } else { failing.uri() };
+        let batch = json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Hi",
+                           "deliveryReportUrl": format!("{receiver}/dlr")});
+        let request = app.post("/v2/batches").bearer_auth(IP1_KEY).json(&batch);
+        async move {
+            let mut slowest = Duration::ZERO;
+            let mut sent = 0;
+            while Instant::now() < until {
+                let started = Instant::now();
+                let (status, body) = send(request.try_clone().unwrap()).await;
+                assert_eq!(status, 201, "{body}");
+                slowest = slowest.max(started.elapsed());
+                sent += 1;
+            }
+            (sent, slowest)
+        }
+    });
+    let results = futures::future::join_all(clients).await;
+    let sent: usize = results.iter().map(|(sent, _)| sent).sum();
+    let slowest = results.iter().map(|(_, slowest)| *slowest).max().unwrap();
+    assert!(sent > 100, "only {sent} sends");
+    assert!(
+        slowest < Duration::from_millis(1000),
+        "a send waited {slowest:?}: the API waited for a receiver"
+    );
+    let (status, health) = send(app.get("/_mock/health")).await;
+    assert_eq!(status, 200, "{health}");
+    let (_, attempts) = send(app.get("/_mock/callbacks?outcome=failed")).await;
+    assert!(!attempts.as_array().unwrap().is_empty(), "the receivers were tried");
+}
