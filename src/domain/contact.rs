@@ -97,14 +97,22 @@ pub fn check_property(name: &str, value: &str) -> Result<String, String> {
     }
 }
 
+/// What an e-mail address looks like here: no blank (the ASCII ones),
+/// one `@` with something before it, a domain with a dot inside. The
+/// OpenAPI document says the same: [`EMAIL_PATTERN`].
 fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else { return false };
     !local.is_empty()
+        && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(char::is_whitespace)
+        && !text.chars().any(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
 }
+
+/// [`is_email`] as a regular expression.
+pub const EMAIL_PATTERN: &str =
+    r"^[^@ \t\n\r\v\f]+@[^@ \t\n\r\v\f.][^@ \t\n\r\v\f]*\.[^@ \t\n\r\v\f]*[^@ \t\n\r\v\f.]$";
 
 /// Checks a label name.
 pub fn check_label(label: &str) -> Result<(), String> {

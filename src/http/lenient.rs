@@ -40,7 +40,11 @@ impl<'de> Deserializer<'de> for AnyCase<'_> {
         match self.0 {
             Value::Null => visitor.visit_unit(),
             Value::Bool(flag) => visitor.visit_bool(*flag),
-            Value::Number(number) => number.clone().deserialize_any(visitor),
+            Value::Number(number) => match whole(number) {
+                Some(Whole::Unsigned(n)) => visitor.visit_u64(n),
+                Some(Whole::Signed(n)) => visitor.visit_i64(n),
+                None => number.clone().deserialize_any(visitor),
+            },
             Value::String(text) => visitor.visit_str(text),
             Value::Array(items) => visitor.visit_seq(Items(items.iter())),
             Value::Object(map) => visitor.visit_map(Entries::new(map, &[])),
@@ -91,6 +95,23 @@ impl<'de> Deserializer<'de> for AnyCase<'_> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
         byte_buf unit unit_struct seq tuple tuple_struct map identifier ignored_any
     }
+}
+
+/// A number without a fraction written with one (`3.0`): JSON Schema
+/// counts it an integer, so an integer field takes it too.
+enum Whole {
+    Unsigned(u64),
+    Signed(i64),
+}
+
+fn whole(number: &serde_json::Number) -> Option<Whole> {
+    let float = number.as_f64().filter(|_| number.is_f64())?;
+    // Within ±2^53 every whole float is exact.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if float.fract() != 0.0 || float.abs() > EXACT {
+        return None;
+    }
+    Some(if float >= 0.0 { Whole::Unsigned(float as u64) } else { Whole::Signed(float as i64) })
 }
 
 /// The items of an array, each read with [`AnyCase`].

@@ -103,15 +103,17 @@ fn child_details(account: &Ip1Account) -> AccountDetails {
     })
 }
 
-/// The body of the sub-account calls.
+/// The body of the sub-account calls: a `Name`, 1 to 100 characters, not
+/// blank. On `PUT`, an `ID`, when given, must be the path's.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 struct ChildRequest {
-    /// Only on PUT: must be the id from the path.
+    /// Read on PUT only, and checked against the path; left out of the
+    /// document, which cannot say "equal to the path".
     #[serde(rename = "ID")]
-    #[schema(value_type = Option<String>)]
+    #[schema(ignore)]
     id: Field<Value>,
-    #[schema(value_type = String, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"\S")]
     name: Field<String>,
 }
 

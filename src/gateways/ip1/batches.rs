@@ -69,8 +69,9 @@ struct BatchFilters<'a> {
     /// Batches with exactly this reference (or one of these).
     #[param(value_type = Option<String>)]
     reference: Vec<&'a str>,
-    /// `mt` (sent) or `mo` (received).
-    #[param(value_type = Option<String>)]
+    /// `mt` (sent) or `mo` (received), in any case, or their codes `0`
+    /// and `1`.
+    #[param(value_type = Option<String>, pattern = r"^([Mm][Tt]|[Mm][Oo]|0|1)?$")]
     direction: Option<Direction>,
 }
 

@@ -6,10 +6,12 @@ use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, StringOrNumber, read_object, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, StringOrNumber, msisdn_schema, read_object, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::BlacklistEntry;
 use crate::domain::msisdn::Msisdn;
@@ -17,18 +19,38 @@ use crate::http::json;
 use crate::http::lenient::Field;
 use crate::openapi::IP1_TAG;
 
-/// The body of `POST /v2/blacklist`.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[schema(examples(json!({"msisdn": "46700000001"})))]
+/// The body of `POST /v2/blacklist`: the number in `msisdn`, or — for
+/// clients that call it so — in `phone`, read only when `msisdn` is absent
+/// or `null`.
+#[derive(serde::Deserialize)]
 struct BlacklistRequest {
-    /// The phone number, as a string or a number; a leading `+` or `00`
-    /// and spaces are dropped.
-    #[schema(value_type = String)]
     msisdn: Field<StringOrNumber>,
-    /// The same, for clients that call it so; `msisdn` wins.
-    #[schema(value_type = Option<String>)]
     phone: Field<StringOrNumber>,
 }
+
+impl utoipa::PartialSchema for BlacklistRequest {
+    /// One of: a `msisdn` (any `phone` is then ignored), or a `phone` and
+    /// no `msisdn` (or a `null` one).
+    fn schema() -> RefOr<Schema> {
+        let by_msisdn = ObjectBuilder::new()
+            .property("msisdn", msisdn_schema())
+            .required("msisdn")
+            .description(Some("The phone number; a leading `+` or `00` and spaces are dropped."));
+        let null = ObjectBuilder::new().schema_type(Type::Null);
+        let by_phone = ObjectBuilder::new()
+            .property("phone", msisdn_schema())
+            .required("phone")
+            .property("msisdn", null);
+        let one_of = OneOfBuilder::new()
+            .item(by_msisdn)
+            .item(by_phone)
+            .description(Some("The body of `POST /v2/blacklist`."))
+            .examples([serde_json::json!({"msisdn": "46700000001"})]);
+        RefOr::T(Schema::OneOf(one_of.build()))
+    }
+}
+
+impl utoipa::ToSchema for BlacklistRequest {}
 
 fn invalid_number(field: &str, raw: &str) -> Ip1Error {
     Ip1Error::field(

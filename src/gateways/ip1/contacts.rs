@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
+use super::contact_schemas::{ContactChanges, ContactImport, ContactReplacement};
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Ip1Path, Problems, type_mismatch};
 use super::pagination::{Listing, Page};
@@ -46,22 +47,14 @@ struct ContactDocument<'a> {
     labels: Vec<&'a str>,
 }
 
-/// A contact as the import, PUT and PATCH calls take it. Known
-/// properties: `firstName`, `lastName` (100), `email` (50, an address),
-/// `phoneNumber` (E.164); others up to 1000 characters.
-#[derive(serde::Deserialize, utoipa::ToSchema)]
-#[schema(examples(json!({
-    "properties": {"firstName": "Ada", "phoneNumber": "+46700000002"},
-    "labels": ["customers"]
-})))]
+/// A contact as the import, PUT and PATCH calls read it (the document
+/// shows each call's body: [`super::contact_schemas`]).
+#[derive(serde::Deserialize)]
 struct ContactRequest {
     /// Only on PUT and PATCH, and then the contact's own id.
-    #[schema(value_type = Option<String>)]
     id: Field<Value>,
     /// Property name → value (`null` removes it, on PATCH).
-    #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
     properties: Field<Map<String, Value>>,
-    #[schema(value_type = Option<Vec<String>>)]
     labels: Field<Vec<Value>>,
 }
 
@@ -74,9 +67,9 @@ struct ContactFilters {
     /// Contacts with these labels, all of them (repeat or comma-separate).
     #[param(value_type = Option<String>)]
     labels: Vec<String>,
-    /// Adds each contact's derived metadata (`?meta`, `?meta=true`; off
-    /// with `false` or `0`).
-    #[param(value_type = Option<bool>)]
+    /// Adds each contact's derived metadata: present with any value but
+    /// `false` or `0` (`?meta`, `?meta=true`).
+    #[param(value_type = Option<String>)]
     meta: bool,
 }
 
@@ -222,7 +215,7 @@ pub async fn list(
 }
 
 /// `GET /v2/contacts/{contactId}`.
-#[utoipa::path(get, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id."), ("meta" = Option<bool>, Query, description = "Adds derived metadata.")),
+#[utoipa::path(get, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id."), ("meta" = Option<String>, Query, description = "Adds derived metadata: present with any value but `false` or `0`.")),
     responses((status = OK, description = "The contact.", body = ContactDocument)))]
 pub async fn get(
     caller: Ip1Caller,
@@ -241,8 +234,8 @@ pub async fn get(
 /// with an empty body by default; with `?sync`, `200` with the created
 /// contacts.
 #[utoipa::path(post, path = "/v2/contacts", tag = IP1_TAG,
-    params(("sync" = Option<bool>, Query, description = "Answer 200 with the created contacts instead of 202.")),
-    request_body(content = Vec<ContactRequest>, description = "1 to 1000 contacts, all imported or none."),
+    params(("sync" = Option<String>, Query, description = "Present, with any value: answer 200 with the created contacts instead of 202.")),
+    request_body(content = ContactImport, description = "1 to 1000 contacts, all imported or none."),
     responses(
         (status = ACCEPTED, description = "Imported (visible at once)."),
         (status = OK, description = "With `?sync`: the created contacts.", body = Vec<ContactDocument>),
@@ -342,7 +335,7 @@ async fn update(
 }
 
 /// `PUT /v2/contacts/{contactId}`: replaces the contact.
-#[utoipa::path(put, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")), request_body = ContactRequest,
+#[utoipa::path(put, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")), request_body = ContactReplacement,
     responses((status = OK, description = "The replaced contact.", body = ContactDocument)))]
 pub async fn replace(
     caller: Ip1Caller,
@@ -353,7 +346,7 @@ pub async fn replace(
 }
 
 /// `PATCH /v2/contacts/{contactId}`: changes only what is given.
-#[utoipa::path(patch, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")), request_body = ContactRequest,
+#[utoipa::path(patch, path = "/v2/contacts/{contact}", tag = IP1_TAG, params(("contact" = String, Path, description = "The contact id.")), request_body = ContactChanges,
     responses((status = OK, description = "The changed contact.", body = ContactDocument)))]
 pub async fn patch(
     caller: Ip1Caller,
@@ -410,8 +403,8 @@ pub async fn meta(caller: Ip1Caller) -> Response {
 }
 
 /// `POST /v2/labels/{labelName}/contacts`: adds the label to every listed
-/// contact. One unknown id refuses the whole call (400, naming it).
-#[utoipa::path(post, path = "/v2/labels/{label}/contacts", tag = IP1_TAG, params(("label" = String, Path, description = "The label.")),
+/// contact; ids of no contact of the account are ignored.
+#[utoipa::path(post, path = "/v2/labels/{label}/contacts", tag = IP1_TAG, params(("label" = String, Path, description = "The label: 1 to 100 characters, not blank, not `all`.", min_length = 1, max_length = 100, pattern = r"^(?!all$)[\s\S]*\S[\s\S]*$")),
     request_body(content = Vec<String>, description = "Contact ids."),
     responses((status = OK, description = "The label and how many contacts have it.", body = LabelUsage)))]
 pub async fn add_label(
@@ -427,27 +420,22 @@ pub async fn add_label(
         return Err(Ip1Error::field("$", type_mismatch("a list of contact ids")));
     };
     let mut problems = Problems::default();
-    let ids: Vec<(usize, Option<ObjectId>)> = items
+    let ids: Vec<Option<ObjectId>> = items
         .iter()
         .enumerate()
         .map(|(index, item)| match item.as_str() {
-            Some(text) => (index, ObjectId::parse(text)),
+            Some(text) => ObjectId::parse(text),
             None => {
                 problems.add(format!("[{index}]"), type_mismatch("System.String"));
-                (index, None)
+                None
             }
         })
         .collect();
+    problems.into_result(())?;
     caller.edit(|data| {
-        for (index, id) in &ids {
-            if id.is_none_or(|id| data.contacts.get(id).is_none()) && items[*index].is_string() {
-                problems
-                    .add(format!("[{index}]"), format!("No contact with id {}.", items[*index]));
-            }
-        }
-        std::mem::take(&mut problems).into_result(())?;
-        for id in ids.iter().filter_map(|(_, id)| *id) {
-            if let Some(contact) = data.contacts.get_mut(id) {
+        // Ids of no contact of the account are ignored.
+        for id in ids.iter().flatten() {
+            if let Some(contact) = data.contacts.get_mut(*id) {
                 if !contact.labels.contains(&label) {
                     contact.labels.push(label.clone());
                 }
@@ -460,12 +448,13 @@ pub async fn add_label(
 
 /// `DELETE /v2/labels/{labelName}`: removes the label from every contact;
 /// answers `usageCount: 0`.
-#[utoipa::path(delete, path = "/v2/labels/{label}", tag = IP1_TAG, params(("label" = String, Path, description = "The label.")),
+#[utoipa::path(delete, path = "/v2/labels/{label}", tag = IP1_TAG, params(("label" = String, Path, description = "The label: 1 to 100 characters, not blank, not `all`.", min_length = 1, max_length = 100, pattern = r"^(?!all$)[\s\S]*\S[\s\S]*$")),
     responses((status = OK, description = "The label, now on no contact.", body = LabelUsage)))]
 pub async fn remove_label(
     caller: Ip1Caller,
     Ip1Path(label): Ip1Path<String>,
 ) -> Result<Response, Ip1Error> {
+    check_label(&label).map_err(|message| Ip1Error::field("labelName", message))?;
     if label == IMPLICIT_LABEL {
         return Err(Ip1Error::field("labelName", "The label all cannot be removed."));
     }

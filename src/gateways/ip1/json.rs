@@ -6,6 +6,7 @@
 use axum::extract::{FromRequest, FromRequestParts};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
 
 use super::error::{FieldErrors, Ip1Error};
 use crate::http::lenient::from_value;
@@ -89,6 +90,43 @@ impl<'de, T: Codes> serde::Deserialize<'de> for Coded<T> {
             .ok_or_else(|| serde::de::Error::custom(format!("{value} is not a known name or code")))
     }
 }
+
+/// The document's schema of a [`Coded`] field: one of the names (any case
+/// is read, the document lists them lower-case), its integer code, or
+/// `null`.
+pub fn coded_schema<T: Codes>() -> Schema {
+    let names = T::CODES.iter().map(|(name, _, _)| Value::from(*name));
+    let codes = T::CODES.iter().map(|(_, code, _)| Value::from(*code));
+    let one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)))
+        .item(ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some(codes)))
+        .item(ObjectBuilder::new().schema_type(Type::Null));
+    Schema::OneOf(one_of.build())
+}
+
+/// The document's schema of a phone number as the iP.1 bodies read it: a
+/// string (a leading `+` or `00` is dropped) or a number, 8 to 15 digits.
+pub fn msisdn_schema() -> Schema {
+    let one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(MSISDN_PATTERN)))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(10_000_000))
+                .maximum(Some(999_999_999_999_999_i64)),
+        )
+        .description(Some("8 to 15 digits, the country code first; as a string or a number."));
+    Schema::OneOf(one_of.build())
+}
+
+/// The document's schema of a field that is read only in some cases, and
+/// then checked: any value.
+pub fn any_schema() -> Schema {
+    Schema::Object(ObjectBuilder::new().schema_type(SchemaType::AnyValue).build())
+}
+
+/// A phone number in a path or a body string.
+pub const MSISDN_PATTERN: &str = r"^(\+|00)?[1-9][0-9]{7,14}$";
 
 /// Reads an enum given as a name (any case) or as its integer code.
 pub fn parse_enum<T: Copy>(value: &Value, names: &[(&str, i64, T)]) -> Option<T> {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Problems, read_object, type_mismatch};
+use super::json::{Ip1Json, Ip1Path, Problems, any_schema, read_object, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::id::{ObjectId, ObjectIds};
 use crate::domain::landing::{Landing, MAX_NAME, short_slug};
@@ -47,17 +47,18 @@ struct LandingDocument<'a> {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Element {
-    /// Given by the emulator when absent (or not an id).
-    #[schema(value_type = Option<String>)]
+    /// Kept when it is an ObjectId; else (or when absent) the emulator
+    /// gives one.
+    #[schema(schema_with = any_schema, required = false)]
     id: Field<Value>,
-    /// e.g. `Title`, `Text`, `Image`.
+    /// e.g. `Title`, `Text`, `Image`; not blank.
     #[serde(rename = "type")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     kind: Field<String>,
     /// The element's place on the page; its position by default.
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, maximum = 9_223_372_036_854_775_807_u64)]
     order: Field<u64>,
-    #[schema(value_type = Option<u64>)]
+    #[schema(value_type = Option<u64>, maximum = 9_223_372_036_854_775_807_u64)]
     level: Field<u64>,
     #[schema(value_type = Option<String>)]
     content: Field<String>,
@@ -81,6 +82,11 @@ struct Element {
     underline: Field<bool>,
 }
 
+/// Not a whole number from 0 to 2^63 − 1 (a .NET `long`).
+fn beyond_int64(field: &Field<u64>) -> bool {
+    field.is_invalid() || matches!(field, Field::Given(n) if i64::try_from(*n).is_err())
+}
+
 /// Checks an element; returns it as given, with an `id` (the given one
 /// when it is an ObjectId, else `id`) and an `order` (default
 /// `position`). Problems come back as (field, message).
@@ -99,8 +105,8 @@ fn check_element(
             .push(("type".to_owned(), "The type field is required (e.g. \"Title\").".to_owned()));
     }
     let typed_fields = [
-        ("order", typed.order.is_invalid()),
-        ("level", typed.level.is_invalid()),
+        ("order", beyond_int64(&typed.order)),
+        ("level", beyond_int64(&typed.level)),
         ("content", typed.content.is_invalid()),
         ("backgroundColor", typed.background_color.is_invalid()),
         ("foregroundColor", typed.foreground_color.is_invalid()),
@@ -130,11 +136,21 @@ fn check_element(
 /// The body of `POST` and `PUT /v2/landings`.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 struct LandingRequest {
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    /// 1 to 200 characters, not blank.
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     name: Field<String>,
-    /// Only on POST; PUT keeps the elements.
     #[schema(value_type = Option<Vec<Element>>)]
     elements: Field<Vec<Value>>,
+}
+
+/// The body of `PUT /v2/landings/{id}` as the document shows it: the new
+/// name. Elements sent along are not read: the page keeps its own.
+#[derive(utoipa::ToSchema)]
+struct LandingRename {
+    /// 1 to 200 characters, not blank.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[allow(dead_code)]
+    name: String,
 }
 
 fn document(landing: &Landing) -> LandingDocument<'_> {
@@ -271,7 +287,7 @@ pub async fn create(
 
 /// `PUT /v2/landings/{landingId}`: replaces the name; elements, views and
 /// links stay.
-#[utoipa::path(put, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")), request_body = LandingRequest,
+#[utoipa::path(put, path = "/v2/landings/{landing}", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")), request_body = LandingRename,
     responses((status = OK, description = "The renamed landing page.", body = LandingDocument)))]
 pub async fn update(
     caller: Ip1Caller,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod batches;
 pub mod blacklist;
 pub mod callbacks;
+pub mod contact_schemas;
 pub mod contacts;
 pub mod conversations;
 pub mod documents;

@@ -28,7 +28,7 @@ pub struct Page {
     #[param(value_type = Option<i64>)]
     limit: usize,
     /// `ASC` or `DESC`, in any case (default `ASC`).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^\s*([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])\s*$")]
     order: Order,
 }
 

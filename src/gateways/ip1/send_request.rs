@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::Ip1Error;
-use super::json::{Coded, Codes, Problems, type_mismatch};
+use super::json::{Coded, Codes, Problems, coded_schema, type_mismatch};
 use crate::domain::encoding::Datacoding;
 use crate::domain::message::{DeliveryWindow, SmsType};
 use crate::domain::msisdn::{MAX_DIGITS, Msisdn};
@@ -20,7 +20,10 @@ use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::template::Values;
 use crate::domain::time::parse_iso;
 use crate::http::lenient::{Field, from_value};
-use crate::openapi::IntegerOrString;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
 
 /// Longest `body`, in UTF-16 code units as .NET counts string length.
 pub const MAX_BODY_LENGTH: usize = 2000;
@@ -77,21 +80,22 @@ pub struct BatchRequest {
     /// The text; `{placeholders}` are filled per recipient.
     #[schema(value_type = String, min_length = 1, max_length = 2000)]
     body: Field<String>,
-    /// `sms` (default) or `flash`.
+    /// `sms` (default) or `flash`, by name or code.
     #[serde(rename = "type")]
-    #[schema(value_type = Option<SmsType>)]
+    #[schema(schema_with = sms_type_schema, required = false)]
     sms_type: Field<Coded<SmsType>>,
-    /// `ucs` (default: the smallest coding that fits) or `gsm`.
-    #[schema(value_type = Option<Datacoding>)]
+    /// `ucs` (default: the smallest coding that fits) or `gsm`, by name or
+    /// code.
+    #[schema(schema_with = datacoding_schema, required = false)]
     datacoding: Field<Coded<Datacoding>>,
-    /// 1 (normal, default) or 2 (high).
-    #[schema(value_type = Option<u8>, minimum = 1, maximum = 2)]
+    /// `normal` (1, default) or `high` (2).
+    #[schema(schema_with = priority_schema, required = false)]
     priority: Field<Coded<Priority>>,
-    /// When messages may be delivered.
-    #[schema(value_type = Option<Vec<WindowRequest>>)]
+    /// When messages may be delivered; not `null`.
+    #[schema(value_type = Vec<WindowRequest>, required = false)]
     delivery_windows: Field<Vec<Value>>,
     /// An absolute http(s) URL for delivery reports.
-    #[schema(value_type = Option<String>, max_length = 2047)]
+    #[schema(value_type = Option<String>, max_length = 2047, pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     delivery_report_url: Field<String>,
     #[schema(value_type = Option<String>, max_length = 40)]
     reference: Field<String>,
@@ -102,13 +106,56 @@ pub struct BatchRequest {
 /// MSISDNs (country code first, no `+`, at most 15 digits), or for
 /// templating an object keyed by MSISDN with each recipient's placeholder
 /// values (and a `default` entry for all).
-#[derive(Debug, utoipa::ToSchema)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RecipientsRequest {
-    #[schema(value_type = Vec<IntegerOrString>)]
     List(Vec<Value>),
-    #[schema(value_type = BTreeMap<String, Option<BTreeMap<String, String>>>)]
     Templated(Map<String, Value>),
+}
+
+impl utoipa::PartialSchema for RecipientsRequest {
+    fn schema() -> RefOr<Schema> {
+        let digits = || format!("^[0-9]{{1,{MAX_DIGITS}}}$");
+        let msisdn = OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(digits())))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .maximum(Some(999_999_999_999_999_i64)),
+            );
+        let list = ArrayBuilder::new().items(msisdn).min_items(Some(1));
+        let values = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+            .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)));
+        let names = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^([0-9]{{1,{MAX_DIGITS}}}|default)$")));
+        let templated = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property_names(Some(names))
+            .additional_properties(Some(values))
+            .min_properties(Some(1));
+        let one_of = OneOfBuilder::new().item(list).item(templated).description(Some(
+            "MSISDNs (country code first, no `+`, at most 15 digits), or for templating an \
+             object keyed by MSISDN with each recipient's placeholder values (and a \
+             `default` entry for all).",
+        ));
+        RefOr::T(Schema::OneOf(one_of.build()))
+    }
+}
+
+impl utoipa::ToSchema for RecipientsRequest {}
+
+fn sms_type_schema() -> Schema {
+    coded_schema::<SmsType>()
+}
+
+fn datacoding_schema() -> Schema {
+    coded_schema::<Datacoding>()
+}
+
+fn priority_schema() -> Schema {
+    coded_schema::<Priority>()
 }
 
 /// A delivery window of a send request: ISO-8601 times, with or without
