@@ -15,9 +15,10 @@ BINARY=${1:-}
 VENV=target/schemathesis-venv
 BASE=http://127.0.0.1:$PORT
 # Deterministic generation, bounded per operation: the run takes a minute
-# or two and gives the same cases every time.
+# or two and gives the same cases every time. Schemathesis's default
+# checks: besides no 5xx and answers as documented, every request the
+# document calls valid is accepted and every invalid one refused.
 COMMON=(
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
   --phases examples,coverage,fuzzing,stateful
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-40}"
   --generation-deterministic
@@ -36,7 +37,12 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
 fi
 
 LOG=$(mktemp)
-"$BINARY" --port "$PORT" >"$LOG" 2>&1 &
+# The default fixtures with credit, balance and a daily limit no run uses
+# up, and an unregistered iP.1 sender answered with a batch whose messages
+# fail (403) instead of 400: whether a sender is registered depends on what
+# earlier calls did, which the document cannot say.
+"$BINARY" --port "$PORT" --fixtures scripts/schemathesis/fixtures.json \
+  --unregistered-sender sender-rejected >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"' EXIT
 # True when the emulator answers its health check.
@@ -58,10 +64,13 @@ run() {
 
 # Each gateway with its default fixture account's credentials.
 run "iP.1" --include-tag iP.1 -H "Authorization: Bearer ip1-default-key"
-run "Viamobile" --include-tag Viamobile --auth test:test
+# SOAP's envelopes are XML, which a JSON Schema cannot describe; its own
+# tests check it.
+run "Viamobile" --include-tag Viamobile --auth test:test --exclude-path-regex '/soap$'
 # The control API, but for adding fault rules, whose whole point is to make
 # the gateways answer errors the document does not promise.
-run "control API" --include-tag control --exclude-operation-id post_mock_faults
+run "control API" --include-tag control --exclude-operation-id post_mock_faults \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance
 
 echo "== the emulator is still up"
 healthy || { echo "smsmock stopped answering"; cat "$LOG"; exit 1; }

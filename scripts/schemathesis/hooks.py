@@ -7,9 +7,11 @@ get past authentication and exercise the endpoints themselves.
 
 They also keep generated requests within the rules an OpenAPI document
 cannot state, so that a request the document calls valid is one the
-emulator accepts: a delivery window closes after it opens, and a text
-sent with `datacoding` `gsm` fits the GSM alphabet (the generated one is
-left to the default coding).
+emulator accepts: a delivery window closes after it opens, a text sent
+with `datacoding` `gsm` fits the GSM alphabet (the generated one is left
+to the default coding), a Viamobile sender is one of the account's, and
+every Viamobile recipient has a text, its own or the message's, and a
+number with a prefix Viamobile serves.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -19,6 +21,37 @@ import schemathesis
 USERNAME = "test"
 PASSWORD = "test"
 BODY_CREDENTIALS = ("/json/send", "/json/validate", "/json/delivery", "/json/msisdnstatus")
+VIAMOBILE_SENDERS = ("InfoSMS", "Acme")
+VIAMOBILE_SENDS = ("/json/send", "/json/validate")
+VIAMOBILE_NUMBER = "421903123456"
+
+
+def _has_text(item):
+    return isinstance(item, dict) and item.get("text") not in (None, "")
+
+
+def _viamobile_send(body):
+    """A known sender, and a text for every recipient."""
+    if not isinstance(body, dict):
+        return
+    message = body.get("message")
+    if isinstance(message, dict):
+        sender = message.get("sender")
+        if isinstance(sender, str) and sender not in VIAMOBILE_SENDERS:
+            message["sender"] = VIAMOBILE_SENDERS[0]
+    recipients = body.get("recipients")
+    items = recipients.values() if isinstance(recipients, dict) else recipients
+    for item in items if isinstance(items, (list, type({}.values()))) else ():
+        number = item.get("msisdn") if isinstance(item, dict) else None
+        if isinstance(number, (int, str)) and not str(number).startswith("421"):
+            item["msisdn"] = VIAMOBILE_NUMBER
+    if not isinstance(items, (list, type({}.values()))) or _has_text(message):
+        return
+    if any(not _has_text(item) for item in items):
+        if isinstance(message, dict):
+            message["text"] = "Hello"
+        elif message is None:
+            body["message"] = {"text": "Hello"}
 
 
 def _time(text):
@@ -58,6 +91,14 @@ def before_call(ctx, case, **kwargs):
         case.query = dict(case.query or {})
         case.query["username"] = USERNAME
         case.query["password"] = PASSWORD
+    if path.endswith(VIAMOBILE_SENDS):
+        _viamobile_send(case.body)
+    if path.endswith("/get/send") and isinstance(case.query, dict):
+        sender = case.query.get("sender")
+        if isinstance(sender, str) and sender not in VIAMOBILE_SENDERS:
+            case.query["sender"] = VIAMOBILE_SENDERS[0]
+        if isinstance(case.query.get("msisdn"), str):
+            case.query["msisdn"] = VIAMOBILE_NUMBER
     if path == "/v2/batches":
         _windows_close_after_they_open(case.body)
         if isinstance(case.body, dict) and str(case.body.get("datacoding")).lower() in ("gsm", "0"):

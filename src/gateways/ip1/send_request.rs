@@ -97,7 +97,8 @@ pub struct BatchRequest {
     /// An absolute http(s) URL for delivery reports.
     #[schema(value_type = Option<String>, max_length = 2047, pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     delivery_report_url: Field<String>,
-    #[schema(value_type = Option<String>, max_length = 40)]
+    /// 1 to 40 characters, not blank.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 40, pattern = r"\S")]
     reference: Field<String>,
     #[schema(value_type = Option<Vec<String>>)]
     tags: Field<Vec<Value>>,

@@ -15,6 +15,7 @@ use super::answer::Answer;
 use super::auth::GetCaller;
 use super::body::{ListOrById, ViaBody, read_authenticated, with_credentials};
 use super::error::ViaError;
+use super::whole_number;
 use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
@@ -92,7 +93,7 @@ pub struct DeliveryRequest {
     username: Option<Value>,
     #[schema(value_type = String)]
     password: Option<Value>,
-    #[schema(value_type = DeliveryKeys)]
+    #[schema(value_type = super::schemas::DeliveryKeys)]
     deliveries: Option<DeliveryKeys>,
 }
 
@@ -121,14 +122,6 @@ fn current(data: &ShardData<ViamobileProfile>, batch: &Batch, index: usize) -> D
 pub(super) enum Key {
     Client(i64),
     Bsms(u64),
-}
-
-fn number(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 pub(super) fn records(data: &ShardData<ViamobileProfile>, keys: &[Key]) -> Vec<DeliveryRecord> {
@@ -172,12 +165,12 @@ pub async fn pull(
     for item in items {
         match (item.bsms_id, item.id) {
             (Some(bsms), _) => keys.push(Key::Bsms(
-                number(&bsms)
+                whole_number(&bsms)
                     .and_then(|n| u64::try_from(n).ok())
                     .ok_or(ViaError::id_not_integer())?,
             )),
             (None, Some(id)) => {
-                keys.push(Key::Client(number(&id).ok_or(ViaError::id_not_integer())?))
+                keys.push(Key::Client(whole_number(&id).ok_or(ViaError::id_not_integer())?))
             }
             (None, None) => return Err(ViaError::bad_request()),
         }
@@ -186,7 +179,7 @@ pub async fn pull(
 }
 
 /// `GET /get/delivery?id=` with HTTP Basic or `jwt`.
-#[utoipa::path(get, path = "/get/delivery", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+#[utoipa::path(get, path = "/get/delivery", tag = VIAMOBILE_TAG, security(("viamobileBasic" = []), ()),
     params(("id" = i64, Query, description = "A client message id."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
     responses((status = OK, description = "The current records of the id's messages.", body = Answer<Deliveries>)))]
 pub async fn get(

@@ -20,7 +20,7 @@ use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
 
 /// `GET /json/hlr?msisdn=` with HTTP Basic or `jwt`.
-#[utoipa::path(get, path = "/json/hlr", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+#[utoipa::path(get, path = "/json/hlr", tag = VIAMOBILE_TAG, security(("viamobileBasic" = []), ()),
     params(("msisdn" = String, Query, description = "The number to look up."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
     responses((status = OK, description = "The number's HLR status.", body = Answer<HlrStatus>)))]
 pub async fn lookup(
@@ -32,7 +32,7 @@ pub async fn lookup(
 }
 
 /// `GET /hlr/json?msisdn=`: the same lookup under its other documented path.
-#[utoipa::path(get, path = "/hlr/json", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+#[utoipa::path(get, path = "/hlr/json", tag = VIAMOBILE_TAG, security(("viamobileBasic" = []), ()),
     params(("msisdn" = String, Query, description = "The number to look up."), ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
     responses((status = OK, description = "The number's HLR status.", body = Answer<HlrStatus>)))]
 pub async fn lookup_legacy(

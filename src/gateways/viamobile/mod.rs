@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod error;
 pub mod hlr;
 pub mod msisdn;
+pub mod schemas;
 pub mod send;
 pub mod soap;
 pub mod stats;
@@ -43,7 +44,25 @@ pub fn routes() -> Routes {
 pub fn msisdn_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.trim().to_owned()),
-        Value::Number(number) if number.is_u64() => Some(number.to_string()),
+        Value::Number(number) => number
+            .as_u64()
+            .or_else(|| whole_number(value).and_then(|n| u64::try_from(n).ok()))
+            .map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
+/// A whole number sent as a JSON number (`5` or `5.0`: JSON Schema counts
+/// both as integers) or a string of digits (blanks around, a sign
+/// allowed), as Viamobile reads ids.
+pub fn whole_number(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(number) => number.as_i64().or_else(|| {
+            let float = number.as_f64()?;
+            // Within ±2^53 every whole float is exact.
+            (float.fract() == 0.0 && float.abs() <= 9_007_199_254_740_992.0).then_some(float as i64)
+        }),
+        Value::String(text) => text.trim().parse().ok(),
         _ => None,
     }
 }

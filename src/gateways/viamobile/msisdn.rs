@@ -16,7 +16,7 @@ use super::body::{ViaBody, read_authenticated, with_credentials};
 use super::error::ViaError;
 use super::msisdn_text;
 use crate::domain::msisdn::Msisdn;
-use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
+use crate::openapi::VIAMOBILE_TAG;
 use crate::state::AppState;
 
 /// `POST /json/msisdnstatus`.
@@ -67,7 +67,7 @@ pub struct MsisdnStatusRequest {
     password: Option<Value>,
     /// Numbers or strings; anything else answers 400, after the account's
     /// permission is checked.
-    #[schema(value_type = Vec<IntegerOrString>)]
+    #[schema(schema_with = super::schemas::msisdn_values, required = true)]
     msisdns: Option<Value>,
 }
 

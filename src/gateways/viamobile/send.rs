@@ -23,6 +23,8 @@ use super::auth::GetCaller;
 use super::body::{ListOrById, Text, ViaBody, read_authenticated, with_credentials};
 use super::error::{ViaError, ViaErrorEnvelope};
 use super::msisdn_text;
+use super::schemas::{RecipientRequests, any_value, client_id_schema, coding, flash, time_to_send};
+use super::whole_number;
 use crate::domain::account::ViamobileProfile;
 use crate::domain::encoding::Datacoding;
 use crate::domain::message::{DeliveryWindow, SmsType};
@@ -76,7 +78,7 @@ pub struct JsonSendRequest {
     #[schema(value_type = String)]
     password: Option<Value>,
     message: Option<MessageRequest>,
-    #[schema(value_type = Recipients)]
+    #[schema(value_type = RecipientRequests)]
     recipients: Option<Recipients>,
 }
 
@@ -89,17 +91,18 @@ pub struct MessageRequest {
     #[schema(value_type = Option<String>)]
     sender: Option<Text>,
     /// The text for recipients without their own; at most 480 characters.
-    #[schema(value_type = Option<String>)]
+    /// A value that is not a string is sent as its JSON.
+    #[schema(schema_with = any_value, required = false)]
     text: Option<Text>,
     /// `gsm` (default) or `utf8`; a value that is not a string counts as none.
     #[serde(rename = "type")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = coding, required = false)]
     coding: Option<Value>,
-    /// `true` or 1 for a flash SMS.
-    #[schema(value_type = Option<bool>)]
+    /// `true`, 1 or `"1"` for a flash SMS.
+    #[schema(schema_with = flash, required = false)]
     flash: Option<Flash>,
     /// `YYYY-MM-DD HH:mm:ss`, Bratislava time.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = time_to_send, required = false)]
     time_to_send: Option<Text>,
 }
 
@@ -128,10 +131,11 @@ pub struct RecipientRequest {
     #[schema(value_type = IntegerOrString)]
     msisdn: Option<Value>,
     /// The client's id: an integer or a string of digits.
-    #[schema(value_type = Option<IntegerOrString>)]
+    #[schema(schema_with = client_id_schema, required = false)]
     id: Option<Value>,
-    /// Its own text, instead of the message's.
-    #[schema(value_type = Option<String>)]
+    /// Its own text, instead of the message's (a value that is not a string
+    /// is sent as its JSON).
+    #[schema(schema_with = any_value, required = false)]
     text: Option<Text>,
 }
 
@@ -201,11 +205,7 @@ fn parse_time_to_send(text: &str) -> Result<DateTime<Utc>, ViaError> {
 
 /// A client id: an integer, or a string of digits.
 fn client_id(value: &Value) -> Result<i64, ViaError> {
-    match value {
-        Value::Number(n) => n.as_i64().ok_or(ViaError::id_not_integer()),
-        Value::String(text) => text.trim().parse().map_err(|_| ViaError::id_not_integer()),
-        _ => Err(ViaError::id_not_integer()),
-    }
+    whole_number(value).ok_or(ViaError::id_not_integer())
 }
 
 /// The send request of `input`, checked in Viamobile's order: no
@@ -384,15 +384,15 @@ pub async fn validate(
 }
 
 /// `GET /get/send?id=&msisdn=&text=` with HTTP Basic or `jwt`.
-#[utoipa::path(get, path = "/get/send", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])),
+#[utoipa::path(get, path = "/get/send", tag = VIAMOBILE_TAG, security(("viamobileBasic" = []), ()),
     params(
         ("id" = i64, Query, description = "The client's message id."),
         ("msisdn" = String, Query, pattern = r"^(\+|00)?[1-9][0-9]{7,14}$", description = "The recipient."),
         ("text" = String, Query, description = "At most 480 characters."),
         ("sender" = Option<String>, Query),
-        ("type" = Option<String>, Query, description = "`gsm` (default) or `utf8`."),
+        ("type" = Option<String>, Query, pattern = r"^\s*([Gg][Ss][Mm]|[Uu][Tt][Ff]-?8|[Uu][Nn][Ii][Cc][Oo][Dd][Ee])?\s*$", description = "`gsm` (default) or `utf8`."),
         ("flash" = Option<String>, Query, description = "1 for a flash SMS."),
-        ("time_to_send" = Option<String>, Query, description = "`YYYY-MM-DD HH:mm:ss`, Bratislava time."),
+        ("time_to_send" = Option<String>, Query, pattern = r"^\s*([1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?\s*$", description = "`YYYY-MM-DD HH:mm:ss`, Bratislava time."),
         ("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic."),
     ),
     responses(

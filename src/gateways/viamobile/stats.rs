@@ -10,7 +10,7 @@ use crate::domain::time::viamobile_day;
 use crate::openapi::VIAMOBILE_TAG;
 
 /// `GET /stats/limit` with HTTP Basic or `jwt`.
-#[utoipa::path(get, path = "/stats/limit", tag = VIAMOBILE_TAG, security(("viamobileBasic" = [])), params(("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
+#[utoipa::path(get, path = "/stats/limit", tag = VIAMOBILE_TAG, security(("viamobileBasic" = []), ()), params(("jwt" = Option<String>, Query, description = "A token from /token/create, instead of HTTP Basic.")),
     responses((status = OK, description = "Today's usage of the daily limit.", body = Answer<Limit>)))]
 pub async fn limit(GetCaller(account): GetCaller) -> Response {
     let today = viamobile_day(account.clock().now());
