@@ -61,6 +61,7 @@ pub struct RequestFilter {
     pub method: Option<String>,
     /// Exact path, or a prefix ending in `*`.
     pub path: Option<String>,
+    #[schema(maximum = 65535)]
     pub status: Option<u16>,
     /// Matches when the body contains this.
     pub body_contains: Option<String>,

@@ -19,6 +19,7 @@ pub struct RuleSpec {
     pub account: Option<String>,
     /// Exact MSISDN, or a prefix followed by `*`.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub recipient: Option<String>,
     #[serde(default)]
     pub sender: Option<String>,
@@ -28,9 +29,11 @@ pub struct RuleSpec {
     pub outcome: Outcome,
     /// Final status code instead of the outcome's own.
     #[serde(default)]
+    #[schema(maximum = 65535)]
     pub code: Option<u16>,
     /// Virtual seconds before the outcome, instead of the configured delay.
     #[serde(default)]
+    #[schema(maximum = 4_294_967_295_u32)]
     pub delay_seconds: Option<u32>,
 }
 

@@ -8,9 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
 
 use super::AccountQuery;
-use super::error::{ControlError, ControlJson, ControlQuery};
+use super::error::{ControlError, ControlErrorBody, ControlJson, ControlQuery};
 use crate::clock::{Clock, ClockError, ClockMode, ClockSettings};
 use crate::domain::time::{later, latest, parse_iso, parse_iso_duration, serialize_iso};
 use crate::engine::run::Pass;
@@ -128,22 +132,76 @@ async fn move_all(
     Ok(json(StatusCode::OK, &Moved { pass, accounts: clocks }))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Advance {
     #[serde(default)]
     account: Option<String>,
     /// Virtual seconds to move forward; give this or `duration`.
     #[serde(default)]
-    #[schema(minimum = 0)]
     seconds: Option<f64>,
     /// ISO-8601, e.g. `PT10M`.
     #[serde(default)]
-    #[schema(pattern = r"^P")]
     duration: Option<String>,
     /// How many events to list (default 1000).
     #[serde(default)]
     events: Option<usize>,
+}
+
+/// An ISO-8601 duration as [`parse_iso_duration`] reads it: weeks, days,
+/// hours, minutes, seconds, at least one.
+const DURATION_PATTERN: &str = r"^\s*[Pp](?![Tt]?\s*$)([0-9]+(\.[0-9]+)?[Ww])?([0-9]+(\.[0-9]+)?[Dd])?([Tt](?=[0-9])([0-9]+(\.[0-9]+)?[Hh])?([0-9]+(\.[0-9]+)?[Mm])?([0-9]+(\.[0-9]+)?[Ss])?)?\s*$";
+
+impl utoipa::PartialSchema for Advance {
+    /// `seconds` or `duration`, not both; how far is checked against the
+    /// clocks (none may pass the end of year 9999).
+    fn schema() -> RefOr<Schema> {
+        let common = || {
+            ObjectBuilder::new()
+                .property("account", ObjectBuilder::new().schema_type(nullable(Type::String)))
+                .property(
+                    "events",
+                    ObjectBuilder::new().schema_type(nullable(Type::Integer)).minimum(Some(0)),
+                )
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let null = || ObjectBuilder::new().schema_type(Type::Null);
+        let by_seconds = common()
+            .property(
+                "seconds",
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(0))
+                    .exclusive_maximum(Some(1e12))
+                    .description(Some("Virtual seconds to move forward.")),
+            )
+            .property("duration", null())
+            .required("seconds");
+        let by_duration = common()
+            .property(
+                "duration",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(DURATION_PATTERN))
+                    .description(Some(
+                        "ISO-8601, e.g. `PT10M`: weeks, days, hours, minutes, seconds.",
+                    )),
+            )
+            .property("seconds", null())
+            .required("duration");
+        let one_of = OneOfBuilder::new().item(by_seconds).item(by_duration).description(Some(
+            "How far to move the clocks: `seconds` or `duration`, not both; `account` (or the \
+             query's) for one account, else all; `events`, how many to list (default 1000).",
+        ));
+        RefOr::T(Schema::OneOf(one_of.build()))
+    }
+}
+
+impl utoipa::ToSchema for Advance {}
+
+/// A type, or `null`.
+fn nullable(kind: Type) -> SchemaType {
+    SchemaType::from_iter([kind, Type::Null])
 }
 
 /// `POST /_mock/clock/advance`: `{"seconds": 600}` or `{"duration": "PT10M"}`,
@@ -194,10 +252,13 @@ pub struct SetTime {
 }
 
 /// `POST /_mock/clock/set`: `{"time": "2026-01-01T00:00:00Z"}`; time only
-/// moves forward.
+/// moves forward (a time before the clock's answers 409).
 #[utoipa::path(post, path = "/_mock/clock/set", tag = CONTROL_TAG, params(AccountQuery),
     request_body = SetTime,
-    responses((status = OK, description = "What became due and ran, and the clocks now.", body = Moved)))]
+    responses(
+        (status = OK, description = "What became due and ran, and the clocks now.", body = Moved),
+        (status = CONFLICT, description = "A clock is past that time already.", body = ControlErrorBody),
+    ))]
 pub async fn set(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<AccountQuery>,
@@ -212,7 +273,13 @@ pub async fn set(
     let account = body.account.or(query.account);
     let targets = targets(&state, account.as_deref())?;
     move_all(&state, targets, body.events.unwrap_or(DEFAULT_EVENT_CAP), move |clock| {
-        clock.set(to).map_err(|err| ControlError::bad_request(err.to_string()))
+        clock.set(to).map_err(|err| match err {
+            // The time is fine; the clock is past it already.
+            ClockError::Backwards { .. } => {
+                ControlError::new(StatusCode::CONFLICT, err.to_string())
+            }
+            ClockError::BeyondLatest => ControlError::bad_request(err.to_string()),
+        })
     })
     .await
 }

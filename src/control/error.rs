@@ -3,12 +3,14 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::domain::account::AccountError;
+use crate::http::lenient::whole_floats_as_integers;
 use crate::http::{SurfaceError, json};
 
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +133,23 @@ pub struct ControlPath<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ControlError))]
 pub struct ControlQuery<T>(pub T);
 
-/// A JSON body whose rejections answer in the control API's format.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ControlError))]
+/// A JSON body whose rejections answer in the control API's format. A
+/// whole number written as a float (`3.0`) counts as an integer, as JSON
+/// Schema counts it.
 pub struct ControlJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ControlJson<T> {
+    type Rejection = ControlError;
+
+    async fn from_request(request: Request, state: &S) -> Result<ControlJson<T>, ControlError> {
+        let axum::Json(mut value) = axum::Json::<Value>::from_request(request, state).await?;
+        whole_floats_as_integers(&mut value);
+        serde_path_to_error::deserialize(value).map(ControlJson).map_err(|err| ControlError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            error: "invalid JSON body".to_owned(),
+            detail: Some(
+                format!("Failed to deserialize the JSON body into the target type: {err}").into(),
+            ),
+        })
+    }
+}

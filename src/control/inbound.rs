@@ -9,8 +9,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
+};
 
-use super::error::{ControlError, ControlJson};
+use super::error::{ControlError, ControlErrorBody, ControlJson};
 use crate::domain::msisdn::Msisdn;
 use crate::domain::time::parse_iso;
 use crate::engine::receive::{IncomingSms, Received};
@@ -20,7 +26,7 @@ use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
 use crate::store::AnyAccount;
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Inbound {
     /// `ip1` or `viamobile`; the account decides, this only checks.
@@ -40,6 +46,67 @@ pub struct Inbound {
     time: Option<String>,
 }
 
+/// A phone number as the emulator takes it here (the document keeps to
+/// the plain form; blanks and a `00` prefix are read too).
+const MSISDN_PATTERN: &str = r"^\+?[1-9][0-9]{7,14}$";
+
+impl utoipa::PartialSchema for Inbound {
+    /// `sender` and `body`, and `account` or `recipient` (or both).
+    fn schema() -> RefOr<Schema> {
+        let text = |kind: SchemaType| ObjectBuilder::new().schema_type(kind);
+        let optional = || SchemaType::from_iter([Type::String, Type::Null]);
+        let gateway = || {
+            text(optional())
+                .enum_values(Some([Value::from("ip1"), Value::from("viamobile"), Value::Null]))
+                .description(Some("`ip1` or `viamobile`: checked against the account's gateway."))
+        };
+        let properties = || {
+            ObjectBuilder::new()
+                .property("gateway", gateway())
+                .property(
+                    "sender",
+                    text(SchemaType::Type(Type::String))
+                        .pattern(Some(MSISDN_PATTERN))
+                        .description(Some("The handset's MSISDN.")),
+                )
+                .property("body", text(SchemaType::Type(Type::String)))
+                .property(
+                    "time",
+                    text(optional())
+                        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                        .description(Some(
+                            "When it arrived (virtual time; not after the account's clock, \
+                             else 409); default now.",
+                        )),
+                )
+                .required("sender")
+                .required("body")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        let account = text(SchemaType::Type(Type::String)).description(Some(
+            "The account; without it, the account whose virtual number is `recipient`.",
+        ));
+        let recipient = text(SchemaType::Type(Type::String))
+            .pattern(Some(MSISDN_PATTERN))
+            .description(Some("The virtual number; defaults to the account's."));
+        let by_account = properties()
+            .property("account", account)
+            .property("recipient", text(optional()).pattern(Some(MSISDN_PATTERN)))
+            .required("account");
+        let by_recipient = properties()
+            .property("account", ObjectBuilder::new().schema_type(Type::Null))
+            .property("recipient", recipient)
+            .required("recipient");
+        let one_of = OneOfBuilder::new().item(by_account).item(by_recipient).description(Some(
+            "An SMS from a handset: `sender`, `body`, and `account` or the `recipient` virtual \
+             number (or both).",
+        ));
+        RefOr::T(Schema::OneOf(one_of.build()))
+    }
+}
+
+impl utoipa::ToSchema for Inbound {}
+
 /// The answer of `POST /_mock/inbound`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Delivered {
@@ -54,7 +121,11 @@ pub struct Delivered {
 
 /// `POST /_mock/inbound`.
 #[utoipa::path(post, path = "/_mock/inbound", tag = CONTROL_TAG, request_body = Inbound,
-    responses((status = CREATED, description = "The stored message (iP.1's message document, or the pushed Viamobile message), whether a `STOP` blacklisted the sender, and what ran.", body = Delivered)))]
+    responses(
+        (status = CREATED, description = "The stored message (iP.1's message document, or the pushed Viamobile message), whether a `STOP` blacklisted the sender, and what ran.", body = Delivered),
+        (status = NOT_FOUND, description = "No such account, or no account has that virtual number.", body = ControlErrorBody),
+        (status = CONFLICT, description = "The account is of the other gateway, has no number to default `recipient` to, or its clock has not reached `time`.", body = ControlErrorBody),
+    ))]
 pub async fn inject(
     State(state): State<AppState>,
     ControlJson(inbound): ControlJson<Inbound>,
@@ -102,31 +173,35 @@ pub async fn inject(
     };
     let sms = |recipient| IncomingSms { sender, recipient, body: inbound.body, at };
     let received = match (&account, inbound.gateway.as_deref()) {
+        // The request is fine; the account is of the other gateway.
         (AnyAccount::Viamobile(_), Some("ip1")) => {
-            return Err(ControlError::bad_request(format!(
-                "{} is a Viamobile account",
-                account.id()
-            )));
+            let message = format!("{} is a Viamobile account", account.id());
+            return Err(ControlError::new(StatusCode::CONFLICT, message));
         }
         (AnyAccount::Ip1(_), Some("viamobile")) => {
-            return Err(ControlError::bad_request(format!("{} is an iP.1 account", account.id())));
+            let message = format!("{} is an iP.1 account", account.id());
+            return Err(ControlError::new(StatusCode::CONFLICT, message));
         }
         (AnyAccount::Ip1(shard), _) => {
             let recipient = recipient
                 .or_else(|| shard.read(|d| d.profile.virtual_number.clone()))
                 .ok_or_else(|| {
-                    ControlError::bad_request("the account has no virtual number: give `recipient`")
+                    let message = "the account has no virtual number: give `recipient`";
+                    ControlError::new(StatusCode::CONFLICT, message)
                 })?;
             engine.receive(shard, sms(recipient)).await
         }
         (AnyAccount::Viamobile(shard), _) => {
+            // A Viamobile account has no number of its own to default to.
             let recipient = recipient.ok_or_else(|| {
-                ControlError::bad_request("give `recipient`: the number the SMS was sent to")
+                let message = "give `recipient`: the number the SMS was sent to";
+                ControlError::new(StatusCode::CONFLICT, message)
             })?;
             engine.receive(shard, sms(recipient)).await
         }
     }
-    .map_err(|err| ControlError::bad_request(err.to_string()))?;
+    // The time is fine; the account's clock has not reached it.
+    .map_err(|err| ControlError::new(StatusCode::CONFLICT, err.to_string()))?;
     let Received { payload, blacklisted, pass } = received;
     Ok(json(StatusCode::CREATED, &Delivered { message: payload, blacklisted, pass }))
 }

@@ -12,6 +12,9 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use crate::domain::account::Gateway;
@@ -37,6 +40,7 @@ pub struct RequestQuery {
     gateway: Option<String>,
     method: Option<String>,
     path: Option<String>,
+    #[param(maximum = 65535)]
     status: Option<u16>,
     body_contains: Option<String>,
     limit: Option<usize>,
@@ -94,6 +98,7 @@ pub struct MessageFilter {
     sender: Option<String>,
     /// Matches when the text contains this.
     text: Option<String>,
+    #[schema(maximum = 65535)]
     status: Option<u16>,
 }
 
@@ -164,6 +169,7 @@ pub struct MessageQuery {
     recipient: Option<String>,
     sender: Option<String>,
     text: Option<String>,
+    #[param(maximum = 65535)]
     status: Option<u16>,
     limit: Option<usize>,
 }
@@ -211,7 +217,7 @@ pub async fn latest_to_phone(
     Ok(json(StatusCode::OK, &latest))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Verify {
     #[serde(default)]
@@ -224,6 +230,52 @@ pub struct Verify {
     /// At least this many.
     #[serde(default)]
     at_least: Option<usize>,
+}
+
+impl utoipa::PartialSchema for Verify {
+    /// A `request` or a `message` filter (exactly one), and `count` or
+    /// `atLeast` (at most one): every allowed pairing, as one of six.
+    fn schema() -> RefOr<Schema> {
+        let null = || ObjectBuilder::new().schema_type(Type::Null);
+        let how_many = || ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+        let mut one_of = OneOfBuilder::new().description(Some(
+            "A `request` filter (as `GET /_mock/requests`) or a `message` filter (as \
+             `GET /_mock/messages`), exactly one; `count` (exactly; the default is 1) or \
+             `atLeast`, at most one.",
+        ));
+        for (what, other) in [("request", "message"), ("message", "request")] {
+            let filter = match what {
+                "request" => Ref::from_schema_name(RequestFilter::name()),
+                _ => Ref::from_schema_name(MessageFilter::name()),
+            };
+            for (count, at_least) in
+                [(Some(how_many()), None), (None, Some(how_many())), (None, None)]
+            {
+                let mut choice = ObjectBuilder::new()
+                    .property(what, filter.clone())
+                    .required(what)
+                    .property(other, null())
+                    .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+                choice = match count {
+                    Some(count) => choice.property("count", count).required("count"),
+                    None => choice.property("count", null()),
+                };
+                choice = match at_least {
+                    Some(at_least) => choice.property("atLeast", at_least).required("atLeast"),
+                    None => choice.property("atLeast", null()),
+                };
+                one_of = one_of.item(choice);
+            }
+        }
+        RefOr::T(Schema::OneOf(one_of.build()))
+    }
+}
+
+impl utoipa::ToSchema for Verify {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((RequestFilter::name().into_owned(), RequestFilter::schema()));
+        schemas.push((MessageFilter::name().into_owned(), MessageFilter::schema()));
+    }
 }
 
 /// `POST /_mock/verify`: `{"request": {...}, "count": 2}` or

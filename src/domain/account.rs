@@ -115,21 +115,31 @@ impl DailyUsage {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Ip1AccountSpec {
+    /// `ip1-` and digits; generated when absent.
+    #[schema(pattern = r"^ip1-[0-9]+$")]
     pub id: Option<String>,
     pub name: Option<String>,
     pub organization: Option<String>,
+    /// Each 1 to 32 visible characters; one is generated when none is
+    /// given.
     #[serde(default)]
+    #[schema(value_type = Vec<Credential>)]
     pub api_keys: Vec<String>,
     #[serde(rename = "type")]
     pub account_type: Option<Ip1AccountType>,
     pub currency: Option<Currency>,
     pub balance: Option<Money>,
+    /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
+    #[schema(value_type = Option<Vec<Ip1Sender>>)]
     pub senders: Option<Vec<String>>,
     /// The parent account's id, for a sub-account.
     pub parent: Option<String>,
     /// The number incoming SMS are addressed to.
+    #[schema(pattern = r"^\+?[1-9][0-9]{7,14}$")]
     pub virtual_number: Option<String>,
-    /// The `IncomingCallbackUrl` setting to start with.
+    /// The `IncomingCallbackUrl` setting to start with: an absolute
+    /// http(s) URL.
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     pub incoming_callback_url: Option<String>,
 }
 
@@ -137,16 +147,29 @@ pub struct Ip1AccountSpec {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ViamobileAccountSpec {
+    /// 1 to 32 visible characters; generated when absent.
+    #[schema(pattern = r"^[^\s\x00-\x1f\x7f-\x9f]{1,32}$")]
     pub username: Option<String>,
+    /// 1 to 32 visible characters; generated when absent.
+    #[schema(pattern = r"^[^\s\x00-\x1f\x7f-\x9f]{1,32}$")]
     pub password: Option<String>,
+    /// At most 11 characters and not digits only.
+    #[schema(value_type = Option<Vec<ViamobileSender>>)]
     pub senders: Option<Vec<String>>,
     pub credit: Option<Money>,
+    #[schema(maximum = 4_294_967_295_u32)]
     pub daily_limit: Option<u32>,
     pub sending_enabled: Option<bool>,
     pub msisdn_status_enabled: Option<bool>,
     pub prices_enabled: Option<bool>,
+    /// MCC+MNC codes.
+    #[schema(value_type = Option<Vec<NetworkCode>>)]
     pub allowed_networks: Option<Vec<u32>>,
+    /// An absolute http(s) URL.
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     pub delivery_push_url: Option<String>,
+    /// An absolute http(s) URL.
+    #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     pub incoming_push_url: Option<String>,
     pub hmac_key: Option<String>,
 }
@@ -327,6 +350,71 @@ impl ViamobileAccountSpec {
         })
     }
 }
+
+/// A string schema with a pattern, for the document.
+fn text_schema(
+    pattern: &str,
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .into()
+}
+
+/// A key, username or password in the document: 1 to 32 visible
+/// characters ([`check_credential`]).
+pub struct Credential;
+
+impl utoipa::PartialSchema for Credential {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        text_schema(r"^[^\s\x00-\x1f\x7f-\x9f]{1,32}$", "1 to 32 visible characters.")
+    }
+}
+
+impl utoipa::ToSchema for Credential {}
+
+/// An iP.1 sender in the document ([`normalize_ip1_sender`]).
+pub struct Ip1Sender;
+
+impl utoipa::PartialSchema for Ip1Sender {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        text_schema(
+            r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$",
+            "Alphanumeric, 3 to 11 characters, or 3 to 15 digits.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for Ip1Sender {}
+
+/// A Viamobile sender in the document ([`normalize_viamobile_sender`]).
+pub struct ViamobileSender;
+
+impl utoipa::PartialSchema for ViamobileSender {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        text_schema(r"^(?![0-9]+$)[\s\S]{0,11}$", "At most 11 characters, not digits only.")
+    }
+}
+
+impl utoipa::ToSchema for ViamobileSender {}
+
+/// An MCC+MNC code as the OpenAPI document shows it: a whole number that
+/// fits 32 bits.
+pub struct NetworkCode;
+
+impl utoipa::PartialSchema for NetworkCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(u32::MAX))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NetworkCode {}
 
 #[cfg(test)]
 mod tests {

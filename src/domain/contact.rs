@@ -110,7 +110,8 @@ fn is_email(text: &str) -> bool {
         && !text.chars().any(|c| matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'))
 }
 
-/// [`is_email`] as a regular expression.
+/// What an e-mail property must look like, as a regular expression (the
+/// OpenAPI document shows it).
 pub const EMAIL_PATTERN: &str =
     r"^[^@ \t\n\r\v\f]+@[^@ \t\n\r\v\f.][^@ \t\n\r\v\f]*\.[^@ \t\n\r\v\f]*[^@ \t\n\r\v\f.]$";
 

@@ -114,6 +114,21 @@ fn whole(number: &serde_json::Number) -> Option<Whole> {
     Some(if float >= 0.0 { Whole::Unsigned(float as u64) } else { Whole::Signed(float as i64) })
 }
 
+/// Rewrites every whole number written as a float (`3.0`) in `value` as an
+/// integer, for readers that take JSON as serde does.
+pub fn whole_floats_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(number) => match whole(number) {
+            Some(Whole::Unsigned(n)) => *value = Value::from(n),
+            Some(Whole::Signed(n)) => *value = Value::from(n),
+            None => {}
+        },
+        Value::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_floats_as_integers),
+        _ => {}
+    }
+}
+
 /// The items of an array, each read with [`AnyCase`].
 struct Items<'a>(std::slice::Iter<'a, Value>);
 

@@ -71,9 +71,9 @@ pub fn coding() -> Schema {
 /// (`"1"` for flash).
 pub fn flash() -> Schema {
     let kinds = SchemaType::from_iter([Type::Boolean, Type::String, Type::Null]);
-    let one_of = OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(kinds))
-        .item(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)));
+    let one_of = OneOfBuilder::new().item(ObjectBuilder::new().schema_type(kinds)).item(
+        ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).maximum(Some(i64::MAX)),
+    );
     Schema::OneOf(one_of.build())
 }
 

@@ -114,7 +114,9 @@ impl<'de> Deserialize<'de> for Flash {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Flash, D::Error> {
         match Value::deserialize(deserializer)? {
             Value::Bool(flag) => Ok(Flash(flag)),
-            Value::Number(number) if number.is_u64() => Ok(Flash(number.as_u64() == Some(1))),
+            number @ Value::Number(_) if whole_number(&number).is_some_and(|n| n >= 0) => {
+                Ok(Flash(whole_number(&number) == Some(1)))
+            }
             Value::String(text) => Ok(Flash(text == "1")),
             other => Err(serde::de::Error::custom(format!("{other} is not a flash flag"))),
         }
