@@ -126,3 +126,40 @@ async fn with_an_allow_list_callbacks_go_only_where_it_allows() {
     }
     assert_eq!(receiver.received_requests().await.unwrap().len(), 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listening_beyond_loopback_without_a_token_is_warned_about() {
+    for (args, warned) in [
+        (vec!["--host", "0.0.0.0"], true),
+        (vec!["--host", "0.0.0.0", "--control-token", TOKEN], false),
+        (vec![], false),
+    ] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let output = tokio::task::spawn_blocking(move || {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smsmock"))
+                .args(["--port", &port.to_string(), "--log-format", "json"])
+                .args(&args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(std::time::Instant::now() < deadline, "the emulator did not start");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+            let mut output = String::new();
+            std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut output).unwrap();
+            child.wait().unwrap();
+            (args, output)
+        })
+        .await
+        .unwrap();
+        let (args, output) = output;
+        assert_eq!(output.contains("without --control-token"), warned, "{args:?}: {output}");
+    }
+}
