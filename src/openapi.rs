@@ -177,7 +177,7 @@ fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
             ],
         ),
         // SOAP answers SOAP faults, which its annotations list.
-        Surface::Viamobile if path.ends_with("/soap") => (&[], Vec::new()),
+        Surface::Soap => (&[], Vec::new()),
         // Viamobile's credentials are in the body, the query or HTTP Basic,
         // depending on the endpoint; its annotations say which.
         Surface::Viamobile | Surface::Other => (errors.common_statuses, Vec::new()),

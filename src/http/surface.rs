@@ -18,12 +18,15 @@ use crate::control::error::ControlError;
 use crate::domain::account::Gateway;
 use crate::gateways::ip1::error::Ip1Error;
 use crate::gateways::viamobile::error::ViaError;
+use crate::gateways::viamobile::soap::SoapFault;
 
 /// The parts of the router, each with its own error format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
     Ip1,
     Viamobile,
+    /// Viamobile's SOAP endpoint, whose errors are SOAP Faults.
+    Soap,
     /// The control API under `/_mock`.
     Control,
     /// Anything else: answered like the control API.
@@ -42,6 +45,8 @@ impl Surface {
             Surface::Ip1
         } else if under("/_mock") {
             Surface::Control
+        } else if under("/soap") || under(&format!("{VIAMOBILE_LEGACY_BASE}/soap")) {
+            Surface::Soap
         } else if under(VIAMOBILE_LEGACY_BASE) || VIAMOBILE_ROOTS.iter().any(|root| under(root)) {
             Surface::Viamobile
         } else {
@@ -53,7 +58,7 @@ impl Surface {
     pub fn gateway(self) -> Option<Gateway> {
         match self {
             Surface::Ip1 => Some(Gateway::Ip1),
-            Surface::Viamobile => Some(Gateway::Viamobile),
+            Surface::Viamobile | Surface::Soap => Some(Gateway::Viamobile),
             Surface::Control | Surface::Other => None,
         }
     }
@@ -64,6 +69,7 @@ impl Surface {
         match self {
             Surface::Ip1 => &IP1_ERRORS,
             Surface::Viamobile => &VIAMOBILE_ERRORS,
+            Surface::Soap => &SOAP_ERRORS,
             Surface::Control | Surface::Other => &CONTROL_ERRORS,
         }
     }
@@ -133,6 +139,7 @@ impl ErrorFormat {
 
 static IP1_ERRORS: ErrorFormat = ErrorFormat::of::<Ip1Error>();
 static VIAMOBILE_ERRORS: ErrorFormat = ErrorFormat::of::<ViaError>();
+static SOAP_ERRORS: ErrorFormat = ErrorFormat::of::<SoapFault>();
 static CONTROL_ERRORS: ErrorFormat = ErrorFormat::of::<ControlError>();
 
 #[cfg(test)]
@@ -145,6 +152,9 @@ mod tests {
         assert_eq!(Surface::of_path("/api/me"), Surface::Ip1);
         assert_eq!(Surface::of_path("/json/send"), Surface::Viamobile);
         assert_eq!(Surface::of_path("/bsms/rest/v2/json/send"), Surface::Viamobile);
+        assert_eq!(Surface::of_path("/soap"), Surface::Soap);
+        assert_eq!(Surface::of_path("/bsms/rest/v2/soap"), Surface::Soap);
+        assert_eq!(Surface::of_path("/soapy"), Surface::Other);
         assert_eq!(Surface::of_path("/_mock/health"), Surface::Control);
         assert_eq!(Surface::of_path("/v22"), Surface::Other);
         assert_eq!(Surface::of_path("/"), Surface::Other);

@@ -78,7 +78,7 @@ async fn the_document_describes_both_gateways_and_the_control_api() {
     }
     let soap = &doc["paths"]["/soap"]["post"];
     assert!(soap["requestBody"]["content"]["text/xml"].is_object());
-    assert!(soap["responses"]["401"]["content"]["text/xml"].is_object());
+    assert!(soap["responses"]["500"]["content"]["text/xml"].is_object());
 
     let faults = &doc["paths"]["/_mock/faults"];
     for method in ["get", "post", "delete"] {

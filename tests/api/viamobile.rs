@@ -581,18 +581,25 @@ async fn soap_send_sms_and_get_delivery_status() {
 async fn soap_errors_are_faults_with_the_numeric_code() {
     let app = spawn_manual_app().await;
     let (status, answer) = soap(&app, "SendSms", SEND_SMS, false).await;
-    assert_eq!(status, 401);
+    assert_eq!(status, 500, "SOAP 1.1 sends every fault with 500");
     assert!(answer.contains("<faultcode>1000</faultcode>"), "{answer}");
     let unknown_sender = SEND_SMS.replace("<sender>InfoSMS</sender>", "<sender>Nobody</sender>");
     let (status, answer) = soap(&app, "SendSms", &unknown_sender, true).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 500);
     assert!(answer.contains("<faultcode>1012</faultcode>"), "{answer}");
     let (status, answer) = soap(&app, "SendSms", "<not xml", true).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 500);
     assert!(answer.contains("<faultcode>400</faultcode>"), "{answer}");
     let too_long = SEND_SMS.replace("Second", &"a".repeat(481));
-    let (_, answer) = soap(&app, "SendSms", &too_long, true).await;
+    let (status, answer) = soap(&app, "SendSms", &too_long, true).await;
+    assert_eq!(status, 500);
     assert!(answer.contains("<faultcode>1013</faultcode>"), "{answer}");
+    let (status, answer) = soap(&app, "SendSms", &"x".repeat(2 << 20), true).await;
+    assert_eq!(status, 500);
+    assert!(answer.contains("<faultcode>413</faultcode>"), "{answer}");
+    let response = app.get("/soap").send().await.unwrap();
+    assert_eq!(response.status(), 500, "no ?wsdl is a fault too");
+    assert!(response.text().await.unwrap().contains("<faultcode>400</faultcode>"));
 }
 
 #[tokio::test]

@@ -11,13 +11,13 @@
 //! `messageDeliveryStatuses`, whose `status` is the submission vocabulary
 //! the SOAP page documents (`ok` for a message that was accepted).
 //! Errors are SOAP Faults whose `faultcode` is the numeric error code,
-//! with the HTTP status of the JSON error.
+//! sent with HTTP 500 as SOAP 1.1 requires.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quick_xml::Reader;
 use quick_xml::escape::escape;
@@ -106,13 +106,66 @@ fn xml(status: StatusCode, body: String) -> Response {
     (status, [(CONTENT_TYPE, TEXT_XML)], body).into_response()
 }
 
+/// A SOAP Fault: a Viamobile error as SOAP carries it, with the numeric
+/// code as `faultcode`. SOAP 1.1 sends every fault with HTTP 500, and SOAP
+/// toolkits (.NET, Java, PHP's `SoapClient`) read the fault body only from
+/// a 500, so the JSON error's own status is not used. Only a status a fault
+/// rule asks for is kept.
+#[derive(Debug)]
+pub struct SoapFault {
+    status: StatusCode,
+    error: ViaError,
+}
+
+impl From<ViaError> for SoapFault {
+    fn from(error: ViaError) -> SoapFault {
+        SoapFault { status: StatusCode::INTERNAL_SERVER_ERROR, error }
+    }
+}
+
+impl IntoResponse for SoapFault {
+    fn into_response(self) -> Response {
+        let body = format!(
+            "<SOAP-ENV:Fault><faultcode>{}</faultcode><faultstring>{}</faultstring></SOAP-ENV:Fault>",
+            self.error.code,
+            escape(self.error.description)
+        );
+        xml(self.status, envelope(&body))
+    }
+}
+
+/// The answers of any request under `/soap`, as faults: an unknown path, a
+/// wrong method and a body too large are faults with 500 like the rest.
+impl SurfaceError for SoapFault {
+    fn not_found(path: &str) -> SoapFault {
+        ViaError::not_found(path).into()
+    }
+
+    fn method_not_allowed(method: &Method, path: &str) -> SoapFault {
+        ViaError::method_not_allowed(method, path).into()
+    }
+
+    fn payload_too_large() -> SoapFault {
+        ViaError::payload_too_large().into()
+    }
+
+    /// A status a fault rule asks for is sent as asked.
+    fn with_status(status: StatusCode) -> SoapFault {
+        SoapFault { status, error: ViaError::with_status(status) }
+    }
+
+    const RESPONSE_NAME: &'static str = "SoapFault";
+    const DESCRIPTION: &'static str = "A SOAP Fault";
+    /// Each SOAP operation lists its faults itself: XML has no JSON schema.
+    const COMMON_STATUSES: &'static [&'static str] = &[];
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("SoapFault")
+    }
+}
+
 fn fault(error: ViaError) -> Response {
-    let body = format!(
-        "<SOAP-ENV:Fault><faultcode>{}</faultcode><faultstring>{}</faultstring></SOAP-ENV:Fault>",
-        error.code,
-        escape(error.description)
-    );
-    xml(error.status, envelope(&body))
+    SoapFault::from(error).into_response()
 }
 
 /// `<ns1:name>value</ns1:name>`, or an empty element for null.
@@ -149,11 +202,7 @@ fn authenticate(
     request_body(content = String, content_type = "text/xml", description = "A SOAP 1.1 envelope with `SendSms` or `GetDeliveryStatus`."),
     responses(
         (status = OK, description = "`SendSmsResponse` or `messageDeliveryStatuses`.", body = String, content_type = "text/xml"),
-        (status = BAD_REQUEST, description = "A SOAP Fault: not XML, an unknown operation, or a failed check (`faultcode` is the error code).", body = String, content_type = "text/xml"),
-        (status = UNAUTHORIZED, description = "A SOAP Fault with code 1000.", body = String, content_type = "text/xml"),
-        (status = PAYMENT_REQUIRED, description = "A SOAP Fault with code 2002.", body = String, content_type = "text/xml"),
-        (status = FORBIDDEN, description = "A SOAP Fault with code 2001.", body = String, content_type = "text/xml"),
-        (status = PAYLOAD_TOO_LARGE, description = "A SOAP Fault: the body is too large.", body = String, content_type = "text/xml"),
+        (status = INTERNAL_SERVER_ERROR, description = "A SOAP Fault, as SOAP 1.1 sends every fault; `faultcode` is the error code: 1000 for bad credentials, 400 for a body that is not XML or names no known operation, 413 for a body too large, else the send's own codes (2001, 2002, 1010–1014 …).", body = String, content_type = "text/xml"),
     ))]
 pub async fn call(
     State(state): State<AppState>,
@@ -282,7 +331,7 @@ fn delivery_status(account: &ViamobileAccount, ids: &Element) -> Result<Response
     params(("wsdl" = Option<String>, Query, description = "Present (`?wsdl`) to get the WSDL.")),
     responses(
         (status = OK, description = "The WSDL.", body = String, content_type = "text/xml"),
-        (status = BAD_REQUEST, description = "A SOAP Fault: `?wsdl` is missing.", body = String, content_type = "text/xml"),
+        (status = INTERNAL_SERVER_ERROR, description = "A SOAP Fault with code 400: `?wsdl` is missing.", body = String, content_type = "text/xml"),
     ))]
 pub async fn wsdl(RawQuery(query): RawQuery) -> Response {
     if !query
