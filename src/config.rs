@@ -105,12 +105,29 @@ pub struct ServeConfig {
     /// (`reject`) or a batch whose messages end at 403 (`sender-rejected`).
     #[arg(long, env = "SMSMOCK_UNREGISTERED_SENDER", value_enum, default_value_t = UnregisteredSender::Reject)]
     pub unregistered_sender: UnregisteredSender,
-    /// Virtual seconds between attempts of a callback.
+    /// Virtual seconds between attempts of an iP.1 callback.
     #[arg(long, env = "SMSMOCK_DR_RETRY_INTERVAL", default_value_t = 600)]
     pub dr_retry_interval: u32,
-    /// Attempts of a callback in all, the first included; then it is dropped.
+    /// Attempts of an iP.1 callback in all, the first included; then it is
+    /// dropped.
     #[arg(long, env = "SMSMOCK_DR_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub dr_max_attempts: u32,
+    /// Virtual seconds before the first retry of a Viamobile push; each
+    /// later retry waits twice as long as the one before.
+    #[arg(long, env = "SMSMOCK_VIAMOBILE_PUSH_RETRY_INTERVAL", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub viamobile_push_retry_interval: u32,
+    /// Attempts of a Viamobile push in all, the first included; then it is
+    /// dropped.
+    #[arg(long, env = "SMSMOCK_VIAMOBILE_PUSH_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub viamobile_push_attempts: u32,
+    /// Push `waiting` when a Viamobile message is sent, not only its final
+    /// state (for accounts that do not say).
+    #[arg(long, env = "SMSMOCK_VIAMOBILE_PUSH_WAITING", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub viamobile_push_waiting: bool,
+    /// Viamobile's successful answers carry `"status": "200"`, a string,
+    /// instead of `200` (for accounts that do not say).
+    #[arg(long, env = "SMSMOCK_VIAMOBILE_STATUS_AS_STRING", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub viamobile_status_as_string: bool,
     /// Wall-clock milliseconds one callback attempt may take.
     #[arg(long, env = "SMSMOCK_DR_TIMEOUT_MS", default_value_t = 5000)]
     pub dr_timeout_ms: u64,
@@ -219,6 +236,10 @@ impl Default for ServeConfig {
             unregistered_sender: UnregisteredSender::Reject,
             dr_retry_interval: 600,
             dr_max_attempts: 10,
+            viamobile_push_retry_interval: 60,
+            viamobile_push_attempts: 5,
+            viamobile_push_waiting: false,
+            viamobile_status_as_string: false,
             dr_timeout_ms: 5000,
             dr_accept_any_2xx: false,
             dr_fail_first: 0,
@@ -255,6 +276,8 @@ mod tests {
         assert_eq!(cli.serve.dr_max_attempts, defaults.dr_max_attempts);
         assert_eq!(cli.serve.dr_retry_interval, defaults.dr_retry_interval);
         assert_eq!(cli.serve.callback_journal_size, defaults.callback_journal_size);
+        assert_eq!(cli.serve.viamobile_push_attempts, defaults.viamobile_push_attempts);
+        assert_eq!(cli.serve.viamobile_push_retry_interval, defaults.viamobile_push_retry_interval);
         assert!(Cli::try_parse_from(["smsmock", "--dr-max-attempts", "0"]).is_err());
         let cli = Cli::try_parse_from([
             "smsmock",

@@ -75,6 +75,9 @@ impl App {
         lifecycle.expires_after_seconds =
             config.expires_after.unwrap_or(lifecycle.expires_after_seconds);
         lifecycle.detailed_statuses |= config.detailed_statuses;
+        let viamobile = &mut fixtures.new_accounts.viamobile;
+        viamobile.status_as_string |= config.viamobile_status_as_string;
+        viamobile.push_waiting |= config.viamobile_push_waiting;
         let mut faults = std::mem::take(&mut fixtures.faults);
         if let Some(path) = &config.faults {
             faults.extend(load_faults(path)?);

@@ -86,6 +86,14 @@ pub struct ViamobileProfile {
     pub incoming_push_url: Option<String>,
     /// The HMAC-SHA1 key of the incoming-SMS `hash`.
     pub hmac_key: String,
+    /// Successful answers carry `"status": "200"` instead of `200`, as some
+    /// client libraries expect.
+    #[serde(default)]
+    pub status_as_string: bool,
+    /// The delivery push reports `waiting` when a message is sent, not
+    /// only its final state.
+    #[serde(default)]
+    pub push_waiting: bool,
     /// Parts sent today, against `daily_limit`.
     pub usage: DailyUsage,
 }
@@ -172,6 +180,12 @@ pub struct ViamobileAccountSpec {
     #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     pub incoming_push_url: Option<String>,
     pub hmac_key: Option<String>,
+    /// Answer `"status": "200"` (a string) on success; default: no, or
+    /// what `--viamobile-status-as-string` says.
+    pub status_as_string: Option<bool>,
+    /// Push `waiting` at submit time too; default: final states only, or
+    /// what `--viamobile-push-waiting` says.
+    pub push_waiting: Option<bool>,
 }
 
 /// Values for accounts created without them: at run time through the
@@ -199,6 +213,8 @@ pub struct ViamobileDefaults {
     pub senders: Vec<String>,
     pub credit: Money,
     pub daily_limit: u32,
+    pub status_as_string: bool,
+    pub push_waiting: bool,
 }
 
 impl Default for Ip1Defaults {
@@ -218,6 +234,8 @@ impl Default for ViamobileDefaults {
             senders: vec![super::sender::VIAMOBILE_DEFAULT_SENDER.to_owned()],
             credit: Money::from_units(100.0),
             daily_limit: 1000,
+            status_as_string: false,
+            push_waiting: false,
         }
     }
 }
@@ -346,6 +364,8 @@ impl ViamobileAccountSpec {
             delivery_push_url: self.delivery_push_url,
             incoming_push_url: self.incoming_push_url,
             hmac_key: self.hmac_key.unwrap_or_else(|| "smsmock-hmac-key".to_owned()),
+            status_as_string: self.status_as_string.unwrap_or(defaults.status_as_string),
+            push_waiting: self.push_waiting.unwrap_or(defaults.push_waiting),
             usage: DailyUsage::default(),
         })
     }

@@ -31,7 +31,7 @@ use crate::domain::time::later;
 use crate::store::{Shard, ShardData};
 use crate::supervisor::guarded;
 use crate::webhooks::journal::{AttemptRecord, CallbackOutcome};
-use crate::webhooks::{CallbackJob, Dispatcher, InFlight};
+use crate::webhooks::{CallbackJob, Dispatcher, InFlight, Retries};
 
 /// Where a crew sends its journaled records, for whoever waits for them.
 pub type Reports = UnboundedSender<AttemptRecord>;
@@ -132,7 +132,7 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
         if guarded("callback attempts", health, self.attempt_all(message)).await.is_some() {
             return;
         }
-        let interval = self.engine.callbacks.policy.retry_interval;
+        let interval = self.engine.callbacks.policy.retries(P::GATEWAY).interval;
         self.account.write(&WRITE, |data| {
             for entry in data.in_flight.remove(&message).into_iter().flatten() {
                 data.schedule.add_callback(later(entry.due, interval), entry.job);
@@ -153,7 +153,8 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
                     return None;
                 }
                 queue.pop_front();
-                let dropped = settle(data, &record, entry.due, dispatcher);
+                let retries = dispatcher.policy.retries(P::GATEWAY);
+                let dropped = settle(data, &record, entry.due, retries);
                 let record = dispatcher.journal.record(record);
                 let dropped = dropped.map(|job| dispatcher.record_dropped(id, &job, entry.due));
                 Some([Some(record), dropped])
@@ -210,13 +211,13 @@ fn front<P>(data: &mut ShardData<P>, message: ObjectId) -> Option<(InFlight, Cal
 }
 
 /// Applies an attempt's outcome to its job: done when received, else
-/// retried one interval after it was due, or given up after the last
-/// attempt (returned).
+/// retried as the gateway's `retries` say after it was due, or given up
+/// after the last attempt (returned).
 fn settle<P>(
     data: &mut ShardData<P>,
     record: &AttemptRecord,
     due: DateTime<Utc>,
-    dispatcher: &Dispatcher,
+    retries: &Retries,
 ) -> Option<CallbackJob> {
     if record.outcome == CallbackOutcome::Delivered {
         data.callbacks.remove(&record.job_id);
@@ -224,9 +225,9 @@ fn settle<P>(
     }
     let job = data.callbacks.get_mut(&record.job_id)?;
     job.attempts += 1;
-    if job.attempts >= dispatcher.policy.max_attempts {
+    if job.attempts >= retries.max_attempts {
         return data.callbacks.remove(&record.job_id);
     }
-    data.schedule.add_callback(later(due, dispatcher.policy.retry_interval), record.job_id);
+    data.schedule.add_callback(later(due, retries.after(job.attempts)), record.job_id);
     None
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::sequences::Sequences;
+use crate::domain::account::Gateway;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::status;
 use crate::store::ShardData;
@@ -35,6 +36,9 @@ pub struct IncomingCallback {
 
 /// A gateway's callback payloads, implemented for its accounts' profile.
 pub trait CallbackFormat {
+    /// The gateway whose format it is, which picks its retries.
+    const GATEWAY: Gateway;
+
     /// Whether status changes of this batch's messages are reported at all.
     fn reports(&self, batch: &Batch) -> bool;
 

@@ -37,7 +37,7 @@ use crate::supervisor::Health;
 use crate::webhooks::failures::FailureScripts;
 use crate::webhooks::journal::Journal;
 use crate::webhooks::targets::Targets;
-use crate::webhooks::{CallbackPolicy, Dispatcher};
+use crate::webhooks::{CallbackPolicy, Dispatcher, Retries};
 
 use self::sequences::Sequences;
 use self::wakeups::Wakeups;
@@ -102,8 +102,16 @@ impl Engine {
             max_accounts: config.max_accounts,
         };
         let policy = CallbackPolicy {
-            retry_interval: TimeDelta::seconds(i64::from(config.dr_retry_interval)),
-            max_attempts: config.dr_max_attempts,
+            ip1: Retries {
+                interval: TimeDelta::seconds(i64::from(config.dr_retry_interval)),
+                doubling: false,
+                max_attempts: config.dr_max_attempts,
+            },
+            viamobile: Retries {
+                interval: TimeDelta::seconds(i64::from(config.viamobile_push_retry_interval)),
+                doubling: true,
+                max_attempts: config.viamobile_push_attempts,
+            },
             timeout: std::time::Duration::from_millis(config.dr_timeout_ms),
             accept_any_2xx: config.dr_accept_any_2xx,
             concurrency: config.callback_concurrency,

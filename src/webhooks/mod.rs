@@ -20,18 +20,49 @@ use self::failures::{AttemptContext, FailureMode, FailureScripts};
 use self::journal::{AttemptRecord, CallbackKind, CallbackOutcome, Journal};
 use self::slots::Slots;
 use self::targets::{CheckedResolver, Targets};
+use crate::domain::account::Gateway;
 use crate::domain::id::ObjectId;
 
 /// Longest piece of a receiver's answer kept in the journal.
 const EXCERPT_BYTES: usize = 512;
 
+/// How a gateway retries a callback that was not received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retries {
+    /// Virtual time before the first retry.
+    pub interval: TimeDelta,
+    /// Each retry waits twice as long as the one before.
+    pub doubling: bool,
+    /// Attempts in all, the first included; then dropped.
+    pub max_attempts: u32,
+}
+
+impl Retries {
+    /// iP.1's: every 10 minutes, 10 attempts.
+    pub const IP1: Retries =
+        Retries { interval: TimeDelta::minutes(10), doubling: false, max_attempts: 10 };
+    /// Viamobile's pushes: 1, 2, 4 and 8 minutes apart, 5 attempts.
+    pub const VIAMOBILE: Retries =
+        Retries { interval: TimeDelta::minutes(1), doubling: true, max_attempts: 5 };
+
+    /// How long after attempt number `attempt` (1 for the first) failed
+    /// the next one is due.
+    pub fn after(&self, attempt: u32) -> TimeDelta {
+        if !self.doubling {
+            return self.interval;
+        }
+        let factor = 1_i32.checked_shl(attempt.saturating_sub(1).min(30)).unwrap_or(i32::MAX);
+        self.interval.checked_mul(factor).unwrap_or(TimeDelta::MAX)
+    }
+}
+
 /// When an attempt counts as received, and how failures are retried.
 #[derive(Debug, Clone, Copy)]
 pub struct CallbackPolicy {
-    /// Virtual time between attempts (iP.1: 10 minutes).
-    pub retry_interval: TimeDelta,
-    /// Attempts in all, the first included (iP.1: 10); then dropped.
-    pub max_attempts: u32,
+    /// iP.1's callbacks' retries (10 × 10 minutes).
+    pub ip1: Retries,
+    /// Viamobile's pushes' retries (5 attempts, doubling from 1 minute).
+    pub viamobile: Retries,
     /// Wall-clock limit of one attempt.
     pub timeout: Duration,
     /// Count any 2xx as received, not only 200.
@@ -44,11 +75,21 @@ pub struct CallbackPolicy {
 impl Default for CallbackPolicy {
     fn default() -> Self {
         CallbackPolicy {
-            retry_interval: TimeDelta::minutes(10),
-            max_attempts: 10,
+            ip1: Retries::IP1,
+            viamobile: Retries::VIAMOBILE,
             timeout: Duration::from_secs(5),
             accept_any_2xx: false,
             concurrency: 64,
+        }
+    }
+}
+
+impl CallbackPolicy {
+    /// The retries of a gateway's callbacks.
+    pub fn retries(&self, gateway: Gateway) -> &Retries {
+        match gateway {
+            Gateway::Ip1 => &self.ip1,
+            Gateway::Viamobile => &self.viamobile,
         }
     }
 }
@@ -258,4 +299,18 @@ fn with_causes(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_fixed_or_doubling_intervals() {
+        assert_eq!(Retries::IP1.after(1), TimeDelta::minutes(10));
+        assert_eq!(Retries::IP1.after(9), TimeDelta::minutes(10));
+        let waits: Vec<_> = (1..5).map(|a| Retries::VIAMOBILE.after(a).num_minutes()).collect();
+        assert_eq!(waits, [1, 2, 4, 8]);
+        assert!(Retries::VIAMOBILE.after(u32::MAX) > TimeDelta::days(365), "saturates");
+    }
 }

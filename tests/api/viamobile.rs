@@ -407,7 +407,7 @@ async fn a_scheduled_send_waits_for_its_local_time() {
 }
 
 #[tokio::test]
-async fn delivery_pushes_follow_each_state_change_and_agree_with_the_pull() {
+async fn delivery_pushes_report_final_states_and_agree_with_the_pull() {
     let app = spawn_manual_app().await;
     let server = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
@@ -423,23 +423,19 @@ async fn delivery_pushes_follow_each_state_change_and_agree_with_the_pull() {
         pushes.iter().map(|p| (p["id"].clone(), p["status"].clone())).collect();
     assert_eq!(
         seen,
-        [
-            (json!(1), json!("waiting")),
-            (json!(2), json!("waiting")),
-            (json!(1), json!("delivered")),
-            (json!(2), json!("undeliverable"))
-        ]
+        [(json!(1), json!("delivered")), (json!(2), json!("undeliverable"))],
+        "final states only: `waiting` is not pushed by default"
     );
-    assert!(pushes[2].get("bsmsId").is_none());
-    assert_eq!(pushes[2]["operator"], 23102);
+    assert!(pushes[0].get("bsmsId").is_none());
+    assert_eq!(pushes[0]["operator"], 23102);
     let pulled = {
         let body =
             json!({"username": user, "password": pass, "deliveries": [{"id": 1}, {"id": 2}]});
         via_post(&app, "/json/delivery", &body).await.1["response"]["delivery"].clone()
     };
-    assert_eq!(pulled[0]["status"], pushes[2]["status"]);
-    assert_eq!(pulled[0]["received"], pushes[2]["received"]);
-    assert_eq!(pulled[1]["status"], pushes[3]["status"]);
+    assert_eq!(pulled[0]["status"], pushes[0]["status"]);
+    assert_eq!(pulled[0]["received"], pushes[0]["received"]);
+    assert_eq!(pulled[1]["status"], pushes[1]["status"]);
     // The engine's own view of the same messages: iP.1 status codes.
     let (_, engine) = send(app.get(&format!("/_mock/messages?account={user}"))).await;
     let mut codes: Vec<(i64, u64)> = engine
@@ -450,6 +446,143 @@ async fn delivery_pushes_follow_each_state_change_and_agree_with_the_pull() {
         .collect();
     codes.sort();
     assert_eq!(codes, [(1, 201), (2, 500)]);
+}
+
+#[tokio::test]
+async fn an_account_that_pushes_waiting_gets_it_at_submit_time() {
+    let app = spawn_manual_app().await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let url = format!("{}/dlr", server.uri());
+    let (user, pass) =
+        create_account(&app, json!({"deliveryPushUrl": url, "pushWaiting": true})).await;
+    let (_, accounts) = send(app.get("/_mock/accounts")).await;
+    let account = accounts.as_array().unwrap().iter().find(|a| a["id"] == user.as_str()).unwrap();
+    assert_eq!(account["pushWaiting"], true);
+    let body = json!({"username": user, "password": pass, "message": {"text": "Hi"},
+                      "recipients": [{"msisdn": 421903123456_u64, "id": 1}]});
+    via_post(&app, "/json/send", &body).await;
+    app.advance(60).await;
+    let states: Vec<Value> =
+        received_json(&server).await.iter().map(|p| p["status"].clone()).collect();
+    assert_eq!(states, [json!("waiting"), json!("delivered")]);
+}
+
+#[tokio::test]
+async fn the_push_waiting_flag_is_the_default_of_accounts_that_do_not_say() {
+    let app = spawn_app_with(|config| {
+        config.clock = smsmock::clock::ClockMode::Manual;
+        config.viamobile_push_waiting = true;
+    })
+    .await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let url = format!("{}/dlr", server.uri());
+    let (quiet, _) =
+        create_account(&app, json!({"deliveryPushUrl": url, "pushWaiting": false})).await;
+    let (_, accounts) = send(app.get("/_mock/accounts")).await;
+    for account in accounts.as_array().unwrap().iter().filter(|a| a["gateway"] == "viamobile") {
+        assert_eq!(account["pushWaiting"], account["id"] != quiet.as_str(), "{account}");
+    }
+}
+
+#[tokio::test]
+async fn pushes_are_retried_five_times_with_doubling_waits() {
+    let app = spawn_manual_app().await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    let url = format!("{}/dlr", server.uri());
+    let (user, pass) = create_account(&app, json!({"deliveryPushUrl": url})).await;
+    let body = json!({"username": user, "password": pass, "message": {"text": "Hi"},
+                      "recipients": [{"msisdn": 421903123456_u64, "id": 1}]});
+    via_post(&app, "/json/send", &body).await;
+    app.advance(3 * 3600).await;
+    let (_, journal) = send(app.get(&format!("/_mock/callbacks?account={user}"))).await;
+    let journal = journal.as_array().unwrap();
+    let times: Vec<chrono::DateTime<chrono::Utc>> =
+        journal.iter().map(|a| a["virtualTime"].as_str().unwrap().parse().unwrap()).collect();
+    let outcomes: Vec<&str> = journal.iter().map(|a| a["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["failed", "failed", "failed", "failed", "failed", "dropped"]);
+    let waits: Vec<i64> = times.windows(2).take(4).map(|w| (w[1] - w[0]).num_seconds()).collect();
+    assert_eq!(waits, [60, 120, 240, 480], "1, 2, 4 and 8 minutes apart");
+}
+
+#[tokio::test]
+async fn the_push_schedule_is_configurable() {
+    let app = spawn_app_with(|config| {
+        config.clock = smsmock::clock::ClockMode::Manual;
+        config.viamobile_push_attempts = 3;
+        config.viamobile_push_retry_interval = 10;
+    })
+    .await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    let (user, _) =
+        create_account(&app, json!({"incomingPushUrl": format!("{}/mo", server.uri())})).await;
+    let inbound = json!({"account": user, "sender": "421903123456", "recipient": "421902028970", "body": "Hi"});
+    send(app.post("/_mock/inbound").json(&inbound)).await;
+    app.advance(29).await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 2, "at 0 and 10 s");
+    app.advance(1).await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 3, "and at 30 s");
+    app.advance(3600).await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 3, "then dropped");
+}
+
+/// `response.status` of a send, validate, GET send and HLR lookup by
+/// `user`, and of a refused send.
+async fn answered_statuses(app: &TestApp, user: &str, pass: &str) -> (Vec<Value>, Value) {
+    let body = json!({"username": user, "password": pass, "message": {"text": "Hi"},
+                      "recipients": [{"msisdn": 421903123456_u64, "id": 1}]});
+    let mut statuses = Vec::new();
+    for path in ["/json/send", "/json/validate"] {
+        let (status, answer) = via_post(app, path, &body).await;
+        assert_eq!(status, 200, "{answer}");
+        statuses.push(answer["response"]["status"].clone());
+    }
+    for path in ["/get/send?id=2&msisdn=421903123456&text=Hi", "/json/hlr?msisdn=421903123456"] {
+        let (status, answer) = send(app.get(path).basic_auth(user, Some(pass))).await;
+        assert_eq!(status, 200, "{answer}");
+        statuses.push(answer["response"]["status"].clone());
+    }
+    let mut refused = body.clone();
+    refused["message"]["sender"] = json!("Nobody");
+    let (status, answer) = via_post(app, "/json/send", &refused).await;
+    assert_via_error(status, &answer, 400, 1012);
+    (statuses, answer["response"]["status"].clone())
+}
+
+#[tokio::test]
+async fn an_account_may_answer_the_status_as_a_string() {
+    let app = spawn_manual_app().await;
+    let (statuses, refused) = answered_statuses(&app, VIA_USER, VIA_PASSWORD).await;
+    assert_eq!(statuses, vec![json!(200); 4], "an integer by default");
+    assert_eq!(refused, json!(400));
+
+    let (user, pass) = create_account(&app, json!({"statusAsString": true})).await;
+    let (statuses, refused) = answered_statuses(&app, &user, &pass).await;
+    assert_eq!(statuses, vec![json!("200"); 4]);
+    assert_eq!(refused, json!(400), "error answers are unchanged");
+    let (_, delivery) = via_post(
+        &app,
+        "/json/delivery",
+        &json!({"username": user, "password": pass, "deliveries": [{"id": 1}]}),
+    )
+    .await;
+    assert_eq!(delivery["response"]["status"], 200, "only send, validate and HLR change");
+    let (_, accounts) = send(app.get("/_mock/accounts")).await;
+    let account = accounts.as_array().unwrap().iter().find(|a| a["id"] == user.as_str()).unwrap();
+    assert_eq!(account["statusAsString"], true);
+}
+
+#[tokio::test]
+async fn the_status_as_string_flag_is_the_default_of_accounts_that_do_not_say() {
+    let app = spawn_app_with(|config| config.viamobile_status_as_string = true).await;
+    let (statuses, _) = answered_statuses(&app, VIA_USER, VIA_PASSWORD).await;
+    assert_eq!(statuses, vec![json!("200"); 4], "a fixture account follows the flag");
+    let (user, pass) = create_account(&app, json!({"statusAsString": false})).await;
+    let (statuses, _) = answered_statuses(&app, &user, &pass).await;
+    assert_eq!(statuses, vec![json!(200); 4], "an account that says otherwise keeps its choice");
 }
 
 #[tokio::test]
@@ -519,7 +652,7 @@ async fn an_incoming_push_without_ok_in_the_answer_is_retried() {
         create_account(&app, json!({"incomingPushUrl": format!("{}/mo", server.uri())})).await;
     let inbound = json!({"account": user, "sender": "421903123456", "recipient": "421902028970", "body": "Hi"});
     send(app.post("/_mock/inbound").json(&inbound)).await;
-    app.advance(600).await;
+    app.advance(60).await;
     let (_, journal) = send(app.get(&format!("/_mock/callbacks?account={user}"))).await;
     let outcomes: Vec<_> =
         journal.as_array().unwrap().iter().map(|a| a["outcome"].clone()).collect();

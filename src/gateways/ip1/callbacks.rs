@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::documents::{MessageDocument, Owner};
+use crate::domain::account::Gateway;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, StatusEvent};
@@ -43,6 +44,8 @@ struct DeliveryReport<'a> {
 }
 
 impl CallbackFormat for Ip1Profile {
+    const GATEWAY: Gateway = Gateway::Ip1;
+
     fn reports(&self, batch: &Batch) -> bool {
         batch.delivery_report_url.is_some()
     }

@@ -1,7 +1,7 @@
 //! Viamobile's pushes: the delivery push (§5.8) to the account's delivery
-//! URL whenever a message's Viamobile state changes (`waiting` when sent,
-//! then `delivered`, `undeliverable` or `expired`), without `bsmsId` as
-//! documented; and the incoming push (§5.9) to the account's incoming URL,
+//! URL when a message reaches its final state (`delivered`, `undeliverable`
+//! or `expired`) — and `waiting` when it is sent, for accounts that push
+//! it — without `bsmsId` as documented; and the incoming push (§5.9) to the account's incoming URL,
 //! signed with an HMAC-SHA1 `hash`.
 
 use std::sync::Arc;
@@ -10,7 +10,8 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha1::Sha1;
 
-use super::delivery::{delivery_state, record};
+use super::delivery::{WAITING, delivery_state, record};
+use crate::domain::account::Gateway;
 use crate::domain::account::ViamobileProfile;
 use crate::domain::message::{Batch, StatusEvent};
 use crate::domain::network::operator_code;
@@ -35,18 +36,22 @@ pub fn incoming_hash(
 }
 
 impl CallbackFormat for ViamobileProfile {
+    const GATEWAY: Gateway = Gateway::Viamobile;
+
     fn reports(&self, _: &Batch) -> bool {
         self.delivery_push_url.is_some()
     }
 
-    /// Pushes when the Viamobile state changes (a `waiting` that stays
+    /// Pushes when the Viamobile state changes to a final one, or to
+    /// `waiting` for accounts that push it (a `waiting` that stays
     /// `waiting` is not pushed again).
     fn delivery_report(&self, batch: &Batch, index: usize, event: StatusEvent) -> Option<Callback> {
         let url = self.delivery_push_url.as_deref()?;
         let message = batch.messages.get(index)?;
         let position = message.statuses.iter().position(|s| *s == event)?;
+        let state = delivery_state(event.code);
         let before = position.checked_sub(1).map(|p| delivery_state(message.statuses[p].code));
-        if before == Some(delivery_state(event.code)) {
+        if before == Some(state) || (state == WAITING && !self.push_waiting) {
             return None;
         }
         let payload = serde_json::to_string(&record(self, batch, index, event, false)).ok()?;

@@ -25,13 +25,16 @@ use crate::openapi::{IntegerOrString, VIAMOBILE_TAG};
 use crate::state::AppState;
 use crate::store::ShardData;
 
+/// The delivery state of a message not yet in a final state.
+pub const WAITING: &str = "waiting";
+
 /// Viamobile's delivery state of a status code.
 pub fn delivery_state(code: u16) -> &'static str {
     match code {
         status::DELIVERED_TO_HANDSET => "delivered",
         status::EXPIRED => "expired",
         code if status::is_final(code) => "undeliverable",
-        _ => "waiting",
+        _ => WAITING,
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn lookup_legacy(
 
 fn look_up(
     State(state): State<AppState>,
-    GetCaller(_): GetCaller,
+    GetCaller(account): GetCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ViaError> {
     let raw = query_value(query.as_deref(), "msisdn").ok_or(ViaError::bad_request())?;
@@ -64,7 +64,8 @@ fn look_up(
     let mccmnc = number.as_deref().map_or(0, operator_code);
     let msisdn = number.and_then(|n| n.parse::<u64>().ok()).map_or(Value::String(raw), Value::from);
     let body = HlrStatus { hlr_status: status, msisdn, mccmnc };
-    Ok(Answer::new(body).into_response())
+    let as_string = account.read(|data| data.profile.status_as_string);
+    Ok(Answer::with_status_text(body, as_string).into_response())
 }
 
 #[derive(Serialize, ToSchema)]

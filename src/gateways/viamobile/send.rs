@@ -318,7 +318,7 @@ fn answer(receipt: &Receipt<'_, ViamobileProfile>) -> Answer<SendAnswer> {
             }
         })
         .collect();
-    Answer::new(SendAnswer { recipients })
+    Answer::with_status_text(SendAnswer { recipients }, receipt.profile.status_as_string)
 }
 
 /// The answer of the send endpoints: one status per recipient.

@@ -71,7 +71,7 @@ async fn credentials_are_masked_in_every_form() {
     ];
     let count = calls.len();
     for call in calls {
-        let _ = send(call).await;
+        call.send().await.unwrap();
     }
     let (_, listing) = send(app.get("/_mock/requests")).await;
     assert_eq!(listing.as_array().unwrap().len(), count, "{listing}");
