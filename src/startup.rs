@@ -27,6 +27,7 @@ use crate::http::changes::note_changes;
 use crate::http::faults::{apply_faults, drop_marked_connections};
 use crate::http::journal::journal_calls;
 use crate::http::panics::catch_panics;
+use crate::http::trailing_slash::trim_ip1_trailing_slash;
 use crate::openapi;
 use crate::routes::Routes;
 use crate::server::{self, Limits};
@@ -206,8 +207,14 @@ pub fn routes() -> Routes {
 }
 
 /// The whole HTTP surface: both gateways, the control API, and
-/// `GET /_mock/openapi.json`.
+/// `GET /_mock/openapi.json`. iP.1's paths lose a trailing slash before
+/// they are routed.
 pub fn router(state: AppState, body_limit: usize) -> Router {
+    let routed = routed(state, body_limit);
+    Router::new().fallback_service(routed).layer(middleware::map_request(trim_ip1_trailing_slash))
+}
+
+fn routed(state: AppState, body_limit: usize) -> Router {
     let routes = routes();
     let document = Arc::new(openapi::Document::new(routes.documentation()));
     routes

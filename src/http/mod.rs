@@ -9,6 +9,7 @@ pub mod journal;
 pub mod lenient;
 pub mod panics;
 pub mod surface;
+pub mod trailing_slash;
 
 pub use surface::{Surface, SurfaceError, VIAMOBILE_LEGACY_BASE};
 

@@ -14,6 +14,7 @@ mod ip1_account_surface;
 mod ip1_batches;
 mod ip1_blacklist;
 mod ip1_contacts;
+mod ip1_fidelity;
 mod ip1_listing;
 mod ip1_send_validation;
 mod isolation;
