@@ -72,7 +72,7 @@ async fn senders_are_registered_listed_and_unregistered() {
     let (_, list) = send(app.get("/v2/me/senders").bearer_auth(&key)).await;
     let names: Vec<_> =
         list.as_array().unwrap().iter().map(|s| s["sender"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(names, ["46101606060", "Company", "TestNOS", "iP1", "iP1sms"]);
+    assert_eq!(names, ["46101606060", "Company", "iP1", "iP1sms", "TestNOS"]);
     let (status, read) = send(app.get("/v2/me/senders/TestNOS").bearer_auth(&key)).await;
     assert_eq!((status, &read), (200, &registered));
     let (status, removed) = send(app.delete("/v2/me/senders/TestNOS").bearer_auth(&key)).await;

@@ -35,3 +35,78 @@ async fn a_trailing_slash_is_accepted_on_every_route() {
     let (status, _) = send(app.post("/json/send/").json(&json!({}))).await;
     assert_eq!(status, 404, "Viamobile's paths are kept as sent");
 }
+
+fn names(list: &Value, field: &str) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|s| s[field].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn senders_are_sorted_as_a_person_reads_them_and_paginated() {
+    let app = spawn_app().await;
+    let key = app.create_ip1_account(json!({"senders": ["Zeta", "Acme", "beta"]})).await;
+    let (_, list) = send(app.get("/v2/me/senders").bearer_auth(&key)).await;
+    assert_eq!(names(&list, "sender"), ["Acme", "beta", "iP1", "iP1sms", "Zeta"]);
+
+    let response = app
+        .get("/v2/me/senders?start=1&limit=2&order=desc")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-total-count"], "5");
+    let link = response.headers()["link"].to_str().unwrap().to_owned();
+    assert!(link.contains("/v2/me/senders?start=3&limit=2&order=DESC>; rel=\"next\""), "{link}");
+    let (status, page) = into_json(response).await;
+    assert_eq!(status, 200);
+    assert_eq!(names(&page, "sender"), ["iP1sms", "iP1"]);
+    let (status, body) = send(app.get("/v2/me/senders?order=up").bearer_auth(&key)).await;
+    assert_ip1_problem(status, &body, 400);
+}
+
+#[tokio::test]
+async fn landing_elements_are_paginated_in_their_order_and_located_when_added() {
+    let app = spawn_app().await;
+    let elements = json!([
+        {"type": "Text", "content": "third", "order": 3},
+        {"type": "Title", "content": "first", "order": 1},
+    ]);
+    let (_, page) = send(
+        app.post("/v2/landings")
+            .bearer_auth(IP1_KEY)
+            .json(&json!({"name": "P", "elements": elements})),
+    )
+    .await;
+    assert_eq!(names(&page["elements"], "content"), ["first", "third"]);
+    let base = format!("/v2/landings/{}/elements", page["id"].as_str().unwrap());
+    let response = app
+        .post(&base)
+        .bearer_auth(IP1_KEY)
+        .json(&json!({"type": "Text", "content": "second", "order": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (_, added) = into_json(response).await;
+    assert_eq!(location, format!("{base}/{}", added["id"].as_str().unwrap()));
+    let (status, read) = send(app.ip1_get(&location)).await;
+    assert_eq!((status, &read), (200, &added), "the Location reads the element");
+
+    let (_, all) = send(app.ip1_get(&base)).await;
+    assert_eq!(names(&all, "content"), ["first", "second", "third"]);
+    let response = app.ip1_get(&format!("{base}?start=1&limit=1")).send().await.unwrap();
+    assert_eq!(response.headers()["x-total-count"], "3");
+    assert!(response.headers()["link"].to_str().unwrap().contains("rel=\"next\""));
+    let (_, second) = into_json(response).await;
+    assert_eq!(names(&second, "content"), ["second"]);
+    // Moving an element moves it in the list.
+    let first = all[0]["id"].as_str().unwrap();
+    send(
+        app.put(&format!("{base}/{first}"))
+            .bearer_auth(IP1_KEY)
+            .json(&json!({"type": "Title", "content": "first", "order": 9})),
+    )
+    .await;
+    let (_, all) = send(app.ip1_get(&base)).await;
+    assert_eq!(names(&all, "content"), ["second", "third", "first"]);
+}

@@ -265,7 +265,8 @@ pub async fn create(
     let mut problems = Problems::default();
     let name = name_of(body.name, &mut problems);
     let ids = &state.engine.sequences.object_ids;
-    let elements = check_elements(body.elements, ids, now, &mut problems);
+    let mut elements = check_elements(body.elements, ids, now, &mut problems);
+    sort_by_order(&mut elements);
     problems.into_result(())?;
     let id = ids.next(now);
     let landing = Landing {
@@ -320,23 +321,38 @@ pub async fn delete(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<R
     })
 }
 
-/// `GET /v2/landings/{landingId}/elements`.
-#[utoipa::path(get, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")),
-    responses((status = OK, description = "The page's elements.", body = Vec<Element>)))]
+/// `GET /v2/landings/{landingId}/elements`: paginated, in `order`.
+#[utoipa::path(get, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id."), Page),
+    responses((status = OK, description = "A page of the page's elements, by their `order`.", body = Vec<Element>)))]
 pub async fn elements(
     caller: Ip1Caller,
+    headers: HeaderMap,
     Ip1Path(id): Ip1Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
-    let id = landing_id(&id)?;
+    let listing = Listing::from_query(query.as_deref())?;
+    let landing_id = landing_id(&id)?;
     caller.account.read(|data| {
-        let landing = data.landings.iter().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
-        Ok(json(StatusCode::OK, &landing.elements))
+        let landing =
+            data.landings.iter().find(|l| l.id == landing_id).ok_or(Ip1Error::NotFound)?;
+        let elements = &landing.elements;
+        let page: Vec<_> = listing.page(elements.len()).into_iter().map(|i| &elements[i]).collect();
+        let path = format!("/v2/landings/{landing_id}/elements");
+        Ok(listing.respond(&headers, &path, elements.len(), &page))
     })
 }
 
-/// `POST /v2/landings/{landingId}/elements`: adds an element; `201`.
+/// Keeps a page's elements in their `order` (elements of the same order
+/// keep the order they were added in).
+fn sort_by_order(elements: &mut [Map<String, Value>]) {
+    elements.sort_by_key(|element| element.get("order").and_then(Value::as_i64).unwrap_or(0));
+}
+
+/// `POST /v2/landings/{landingId}/elements`: adds an element; `201` with
+/// its `Location`.
 #[utoipa::path(post, path = "/v2/landings/{landing}/elements", tag = IP1_TAG, params(("landing" = String, Path, description = "The landing page id.")), request_body = Element,
-    responses((status = CREATED, description = "The new element.", body = Element)))]
+    responses((status = CREATED, description = "The new element.", body = Element,
+        headers(("Location" = String, description = "/v2/landings/{landing}/elements/{element}")))))]
 pub async fn add_element(
     State(state): State<AppState>,
     caller: Ip1Caller,
@@ -347,15 +363,17 @@ pub async fn add_element(
     let now = caller.account.clock().now();
     caller.edit(|data| {
         let landing = data.landings.iter_mut().find(|l| l.id == id).ok_or(Ip1Error::NotFound)?;
-        let element = check_element(
-            body,
-            state.engine.sequences.object_ids.next(now),
-            landing.elements.len(),
-        )
-        .map_err(problems)?;
+        let element_id = state.engine.sequences.object_ids.next(now);
+        let element = check_element(body, element_id, landing.elements.len()).map_err(problems)?;
         landing.elements.push(element.clone());
+        sort_by_order(&mut landing.elements);
         landing.last_modified = now;
-        Ok(json(StatusCode::CREATED, &element))
+        let mut response = json(StatusCode::CREATED, &element);
+        let location = format!("/v2/landings/{id}/elements/{element_id}");
+        if let Ok(location) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(LOCATION, location);
+        }
+        Ok(response)
     })
 }
 
@@ -408,6 +426,7 @@ pub async fn update_element(
         }
         let updated = check_element(body, element_id, position).map_err(problems)?;
         landing.elements[position] = updated.clone();
+        sort_by_order(&mut landing.elements);
         landing.last_modified = now;
         Ok(json(StatusCode::OK, &updated))
     })

@@ -3,7 +3,10 @@
 //! immediate and idempotent (`200` both times, keeping the first
 //! `created`). Only registered senders may send.
 
-use axum::http::StatusCode;
+use std::cmp::Ordering;
+
+use axum::extract::RawQuery;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -12,6 +15,7 @@ use serde_json::Value;
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
 use super::json::{Ip1Json, Ip1Path, read_object, type_mismatch};
+use super::pagination::{Listing, Page};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::time::serialize_iso;
 use crate::http::json;
@@ -37,18 +41,32 @@ fn checked(raw: &str) -> Result<String, Ip1Error> {
     normalize_ip1_sender(raw).map_err(|err| Ip1Error::field("sender", err.to_string()))
 }
 
-/// `GET /v2/me/senders`: sorted alphabetically.
-#[utoipa::path(get, path = "/v2/me/senders", tag = IP1_TAG,
-    responses((status = OK, description = "The registered senders.", body = Vec<SenderDocument>)))]
-pub async fn list(caller: Ip1Caller) -> Response {
-    let senders: Vec<SenderDocument> = caller.account.read(|data| {
+/// `GET /v2/me/senders`: paginated, sorted alphabetically the way a person
+/// reads it (`Acme, iP1, iP1sms, Zeta`: case does not come first).
+#[utoipa::path(get, path = "/v2/me/senders", tag = IP1_TAG, params(Page),
+    responses((status = OK, description = "A page of the registered senders, sorted alphabetically in any case.", body = Vec<SenderDocument>)))]
+pub async fn list(
+    caller: Ip1Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Ip1Error> {
+    let listing = Listing::from_query(query.as_deref())?;
+    let mut senders: Vec<SenderDocument> = caller.account.read(|data| {
         data.profile
             .senders
             .iter()
             .map(|(sender, created)| SenderDocument { sender: sender.clone(), created: *created })
             .collect()
     });
-    json(StatusCode::OK, &senders)
+    senders.sort_by(|a, b| alphabetical(&a.sender, &b.sender));
+    let page: Vec<_> = listing.page(senders.len()).into_iter().map(|i| &senders[i]).collect();
+    Ok(listing.respond(&headers, "/v2/me/senders", senders.len(), &page))
+}
+
+/// Case-insensitive order; senders that differ only in case keep a fixed
+/// order between them.
+fn alphabetical(a: &str, b: &str) -> Ordering {
+    a.to_lowercase().cmp(&b.to_lowercase()).then_with(|| a.cmp(b))
 }
 
 /// `GET /v2/me/senders/{sender}`.
