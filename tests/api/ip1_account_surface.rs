@@ -1,6 +1,6 @@
 //! Settings, senders, sub-accounts, landing pages and incoming SMS.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -12,6 +12,8 @@ async fn settings_are_set_read_and_fall_back_to_their_default_under_both_prefixe
     for prefix in ["/v2/me/sms/settings", "/me/sms/settings"] {
         let (status, all) = send(app.ip1_get(prefix)).await;
         assert_eq!((status, all), (200, json!({"IncomingCallbackUrl": null})));
+        let (status, unset) = send(app.ip1_get(&format!("{prefix}/IncomingCallbackUrl"))).await;
+        assert_ip1_problem(status, &unset, 404);
         let url = "https://client.example/mo";
         let path = format!("{prefix}/IncomingCallbackUrl");
         let (status, set) = send(app.put(&path).bearer_auth(IP1_KEY).json(&json!(url))).await;
@@ -27,8 +29,10 @@ async fn settings_are_set_read_and_fall_back_to_their_default_under_both_prefixe
         assert_eq!(all, json!({"IncomingCallbackUrl": "https://other.example/mo"}));
         let (status, deleted) = send(app.delete(&path).bearer_auth(IP1_KEY)).await;
         assert_eq!((status, deleted), (200, json!({"name": "IncomingCallbackUrl", "value": null})));
-        let (_, read) = send(app.ip1_get(&path)).await;
-        assert_eq!(read["value"], Value::Null);
+        let (status, read) = send(app.ip1_get(&path)).await;
+        assert_ip1_problem(status, &read, 404);
+        let (_, all) = send(app.ip1_get(prefix)).await;
+        assert_eq!(all, json!({"IncomingCallbackUrl": null}), "the list still shows it");
     }
 }
 

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::auth::Ip1Caller;
-use super::error::Ip1Error;
+use super::error::{Ip1Error, ProblemDetails};
 use super::json::{Ip1Json, Ip1Path};
 use crate::http::lenient::{Field, from_value};
 use crate::http::{is_absolute_http_url, json};
@@ -88,13 +88,15 @@ pub async fn list(caller: Ip1Caller) -> Response {
     json(StatusCode::OK, &Settings { incoming_callback_url: url })
 }
 
-/// `GET .../sms/settings/{setting}`.
+/// `GET .../sms/settings/{setting}`: 404 for a setting that is not set
+/// (the list shows it as `null`).
 #[utoipa::path(get, path = "/sms/settings/{setting}", tag = IP1_TAG, params(("setting" = String, Path, description = "The setting's name, in any case: `IncomingCallbackUrl`.")),
-    responses((status = OK, description = "The setting.", body = SettingDocument)))]
+    responses((status = OK, description = "The setting.", body = SettingDocument),
+        (status = NOT_FOUND, description = "No such setting, or it is not set.", body = ProblemDetails)))]
 pub async fn get(caller: Ip1Caller, Ip1Path(name): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let name = setting(&name)?;
     let url = caller.account.read(|data| data.profile.incoming_callback_url.clone());
-    Ok(answer(name, url.as_deref()))
+    Ok(answer(name, Some(url.as_deref().ok_or(Ip1Error::NotFound)?)))
 }
 
 /// `PUT .../sms/settings/{setting}`: the body is the value as a JSON
