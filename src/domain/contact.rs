@@ -46,17 +46,18 @@ impl Contact {
     }
 
     /// Derived metadata, by property name; `blocked` tells whether an
-    /// MSISDN is on the account's blacklist.
+    /// MSISDN is on the account's blacklist. A `phoneNumber` that is not a
+    /// number is flagged here (`isValidPhoneNumber: "false"`), not refused.
     pub fn metadata(
         &self,
         blocked: impl Fn(&str) -> bool,
     ) -> BTreeMap<String, BTreeMap<String, String>> {
         let mut metadata = BTreeMap::new();
         if let Some(phone) = self.property("phoneNumber") {
-            let digits = phone.trim_start_matches('+');
-            let msisdn = Msisdn::exact(digits).ok();
+            let msisdn = Msisdn::exact(phone.trim_start_matches('+')).ok();
             let possible = msisdn.as_ref().is_some_and(Msisdn::is_possible);
             let valid = msisdn.as_ref().is_some_and(Msisdn::is_plausible);
+            let digits = msisdn.as_ref().map_or("", |m| m.as_str());
             let entries = [
                 ("isPossiblePhoneNumber", possible.to_string()),
                 ("isValidPhoneNumber", valid.to_string()),
@@ -73,17 +74,21 @@ impl Contact {
     }
 }
 
-/// Checks one property and returns the value as stored (a phone number
-/// becomes `+` and digits).
+/// Checks one property and returns the value as stored. A phone number in
+/// E.164 becomes `+` and digits; one that is not is kept as given (iP.1
+/// imports it and flags it in the metadata).
 pub fn check_property(name: &str, value: &str) -> Result<String, String> {
     if name.is_empty() || name.chars().count() > MAX_PROPERTY_NAME {
         return Err(format!("A property name must be 1 to {MAX_PROPERTY_NAME} characters."));
     }
     let length = value.chars().count();
     match name {
-        "phoneNumber" => Msisdn::e164(value).map(|msisdn| format!("+{msisdn}")).map_err(|_| {
-            "phoneNumber must be a phone number in E.164 format, e.g. +46701234567.".to_owned()
-        }),
+        _ if length > MAX_PROPERTY_VALUE => {
+            Err(format!("A property value must be at most {MAX_PROPERTY_VALUE} characters."))
+        }
+        "phoneNumber" => {
+            Ok(Msisdn::e164(value).map_or_else(|_| value.to_owned(), |m| format!("+{m}")))
+        }
         "email" if length > MAX_EMAIL || !is_email(value) => {
             Err(format!("email must be an e-mail address of at most {MAX_EMAIL} characters."))
         }
@@ -246,8 +251,9 @@ mod tests {
     fn properties_are_checked_and_phone_numbers_normalised() {
         assert_eq!(check_property("phoneNumber", "+46 70-123 45 67"), Ok("+46701234567".into()));
         assert_eq!(check_property("phoneNumber", "46701234567"), Ok("+46701234567".into()));
-        assert!(check_property("phoneNumber", "0701234567").is_err());
-        assert!(check_property("phoneNumber", "+1234567890123456").is_err());
+        assert_eq!(check_property("phoneNumber", "0701234567"), Ok("0701234567".into()));
+        assert_eq!(check_property("phoneNumber", "n/a"), Ok("n/a".into()));
+        assert!(check_property("phoneNumber", &"1".repeat(1001)).is_err());
         assert!(check_property("email", "icarus@example.com").is_ok());
         assert!(check_property("email", "not-an-email").is_err());
         assert!(check_property("email", &format!("{}@example.com", "a".repeat(39))).is_err());

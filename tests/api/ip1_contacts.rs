@@ -155,7 +155,7 @@ async fn bad_updates_are_refused_and_change_nothing() {
     for (body, field) in [
         (json!({"id": ids[1], "properties": {"firstName": "X"}}), "id"),
         (json!({"labels": ["x"]}), "properties"),
-        (json!({"properties": {"phoneNumber": "12"}}), "properties.phoneNumber"),
+        (json!({"properties": {"phoneNumber": 46701234567_u64}}), "properties.phoneNumber"),
         (json!({"properties": {"firstName": 5}}), "properties.firstName"),
         (json!({"properties": {"firstName": null}}), "properties.firstName"),
     ] {
@@ -179,7 +179,7 @@ async fn an_import_with_one_bad_contact_is_refused_whole() {
     let app = spawn_app().await;
     let cases = [
         (
-            json!([{"properties": {"firstName": "Ok"}}, {"properties": {"phoneNumber": "0701234567"}}]),
+            json!([{"properties": {"firstName": "Ok"}}, {"properties": {"phoneNumber": ["+46701234567"]}}]),
             "[1].properties.phoneNumber",
         ),
         (json!([{"properties": {"email": "nope"}}]), "[0].properties.email"),
@@ -378,4 +378,51 @@ async fn contacts_are_isolated_between_accounts() {
     let (_, mine) = send(app.ip1_get("/v2/contacts")).await;
     assert_eq!(mine.as_array().unwrap().len(), 3);
     assert!(mine.as_array().unwrap().iter().all(|c| !c["labels"].to_string().contains("\"X\"")));
+}
+
+#[tokio::test]
+async fn contacts_with_an_invalid_number_are_imported_and_flagged() {
+    let app = spawn_app().await;
+    let body = json!([
+        {"properties": {"firstName": "Ada", "phoneNumber": "+46 70-123 45 67"}},
+        {"properties": {"firstName": "Bo", "phoneNumber": "0701234567"}},
+        {"properties": {"firstName": "Cy", "phoneNumber": "ask at the desk"}},
+    ]);
+    let (status, created) =
+        send(app.post("/v2/contacts?sync&meta").bearer_auth(IP1_KEY).json(&body)).await;
+    assert_eq!(status, 200, "the whole import is taken: {created}");
+    let phones: Vec<&str> = created
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["properties"]["phoneNumber"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phones,
+        ["+46701234567", "0701234567", "ask at the desk"],
+        "invalid ones kept as given"
+    );
+    let (_, flagged) =
+        send(app.ip1_get("/v2/contacts?meta&metadata%5BphoneNumber.isValidPhoneNumber%5D=false"))
+            .await;
+    let flagged = flagged.as_array().unwrap();
+    assert_eq!(flagged.len(), 2);
+    assert_eq!(
+        flagged[0]["metadata"]["phoneNumber"],
+        json!({"isPossiblePhoneNumber": "false", "isValidPhoneNumber": "false",
+               "phoneNumberType": "UNKNOWN", "parsedMSISDN": "0701234567", "isBlocked": "false"})
+    );
+    assert_eq!(flagged[1]["metadata"]["phoneNumber"]["parsedMSISDN"], "");
+    // An update may give an invalid number too; a valid one clears the flag.
+    let path = format!("/v2/contacts/{}", flagged[1]["id"].as_str().unwrap());
+    let (status, patched) = send(
+        app.client
+            .patch(app.url(&format!("{path}?meta")))
+            .bearer_auth(IP1_KEY)
+            .json(&json!({"properties": {"phoneNumber": "+46701234569"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    let (_, read) = send(app.ip1_get(&format!("{path}?meta"))).await;
+    assert_eq!(read["metadata"]["phoneNumber"]["isValidPhoneNumber"], "true");
 }

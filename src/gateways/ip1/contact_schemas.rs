@@ -54,12 +54,14 @@ fn contact(properties_required: bool, nullable: bool) -> Schema {
         .schema_type(Type::Object)
         .description(Some(
             "Property name (1 to 64 characters) → value: `firstName`, `lastName` (100 \
-             characters), `email` (an address, 50), `phoneNumber` (E.164), others 1000.",
+             characters), `email` (an address, 50), others 1000. A `phoneNumber` in E.164 \
+             is stored as `+` and digits; any other is kept as given and flagged invalid in \
+             the metadata.",
         ))
         .property("firstName", value(MAX_NAME, None, nullable))
         .property("lastName", value(MAX_NAME, None, nullable))
         .property("email", value(MAX_EMAIL, Some(email), nullable))
-        .property("phoneNumber", value(16, Some(r"^\+?[1-9][0-9]{6,14}$"), nullable))
+        .property("phoneNumber", value(MAX_PROPERTY_VALUE, None, nullable))
         .property_names(Some(names))
         .additional_properties(Some(value(MAX_PROPERTY_VALUE, None, nullable)));
     let labels = ArrayBuilder::new()
