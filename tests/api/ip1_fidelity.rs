@@ -110,3 +110,34 @@ async fn landing_elements_are_paginated_in_their_order_and_located_when_added() 
     let (_, all) = send(app.ip1_get(&base)).await;
     assert_eq!(names(&all, "content"), ["second", "third", "first"]);
 }
+
+#[tokio::test]
+async fn bodies_are_read_as_json_under_every_media_type_aspnet_reads() {
+    let app = spawn_app().await;
+    let body = r#"{"sender": "iP1", "recipients": ["46701234567"], "body": "Hi"}"#;
+    for media_type in [
+        "text/json",
+        "application/json; charset=utf-8",
+        "application/problem+json",
+        "text/json; charset=utf-8",
+    ] {
+        let (status, answer) = send(
+            app.post("/v2/batches")
+                .bearer_auth(IP1_KEY)
+                .header("Content-Type", media_type)
+                .body(body),
+        )
+        .await;
+        assert_eq!(status, 201, "{media_type}: {answer}");
+    }
+    for media_type in ["text/plain", "application/xml"] {
+        let (status, answer) = send(
+            app.post("/v2/batches")
+                .bearer_auth(IP1_KEY)
+                .header("Content-Type", media_type)
+                .body(body),
+        )
+        .await;
+        assert_ip1_problem(status, &answer, 415);
+    }
+}

@@ -3,7 +3,10 @@
 //! [`crate::http::lenient`]), enums as strings in any case or as their
 //! integer codes (§2.3), and every failing field reported at once.
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
@@ -12,10 +15,42 @@ use super::error::{FieldErrors, Ip1Error};
 use crate::http::lenient::from_value;
 
 /// A JSON body whose rejections (not JSON, wrong Content-Type, too large)
-/// answer in iP.1's problem-details format.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(Ip1Error))]
+/// answer in iP.1's problem-details format. The media types are ASP.NET
+/// Core's default JSON input formatter's: `application/json`, `text/json`
+/// and `application/*+json`; any other answers 415.
 pub struct Ip1Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Json<T> {
+    type Rejection = Ip1Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Ip1Error> {
+        if !is_json(request.headers()) {
+            return Err(Ip1Error::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Ip1Error::PayloadTooLarge
+            } else {
+                Ip1Error::field("$", rejection.body_text())
+            }
+        })?;
+        let axum::Json(value) = axum::Json::from_bytes(&bytes)?;
+        Ok(Ip1Json(value))
+    }
+}
+
+/// Whether the `Content-Type` is one ASP.NET Core reads as JSON.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let media_type = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match media_type.split_once('/') {
+        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
+        Some(("text", "json")) => true,
+        _ => false,
+    }
+}
 
 /// Path parameters whose rejection (an id that is not valid UTF-8) is a
 /// 404 in iP.1's format: no such resource can exist.
@@ -145,6 +180,7 @@ pub fn parse_enum<T: Copy>(value: &Value, names: &[(&str, i64, T)]) -> Option<T>
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
     use serde_json::json;
 
     use super::*;
@@ -158,5 +194,27 @@ mod tests {
         assert_eq!(parse_enum(&json!("1"), &names), Some('s'));
         assert_eq!(parse_enum(&json!(2), &names), None);
         assert_eq!(parse_enum(&json!(true), &names), None);
+    }
+
+    #[test]
+    fn json_media_types_are_those_aspnet_reads() {
+        let json = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(value));
+            is_json(&headers)
+        };
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "text/json",
+            "application/problem+json",
+            "application/vnd.api+json",
+        ] {
+            assert!(json(yes), "{yes}");
+        }
+        for no in ["text/plain", "application/xml", "application/jsonx", "text/json-seq", ""] {
+            assert!(!json(no), "{no}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
     }
 }
