@@ -101,6 +101,10 @@ pub struct ServeConfig {
     /// Walk 103, 110, 111, 112 and 113 before the final status.
     #[arg(long, env = "SMSMOCK_DETAILED_STATUSES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub detailed_statuses: bool,
+    /// Accept HTTP Basic (`account:key`) on iP.1's v2 routes too, not only
+    /// on `/api/...` (the real v2 takes Bearer keys only).
+    #[arg(long, env = "SMSMOCK_IP1_V2_BASIC_AUTH", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub ip1_v2_basic_auth: bool,
     /// What a send from a valid but unregistered sender gets: a 400
     /// (`reject`) or a batch whose messages end at 403 (`sender-rejected`).
     #[arg(long, env = "SMSMOCK_UNREGISTERED_SENDER", value_enum, default_value_t = UnregisteredSender::Reject)]
@@ -233,6 +237,7 @@ impl Default for ServeConfig {
             delivered_after: None,
             expires_after: None,
             detailed_statuses: false,
+            ip1_v2_basic_auth: false,
             unregistered_sender: UnregisteredSender::Reject,
             dr_retry_interval: 600,
             dr_max_attempts: 10,

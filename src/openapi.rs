@@ -89,7 +89,12 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
     let components = document.components.get_or_insert_with(Default::default);
     for (name, scheme, description) in [
         (IP1_BEARER, HttpAuthScheme::Bearer, "iP.1: the account's API key."),
-        (IP1_BASIC, HttpAuthScheme::Basic, "iP.1: account id and API key."),
+        (
+            IP1_BASIC,
+            HttpAuthScheme::Basic,
+            "iP.1's `/api/...` routes: account id and API key (on v2 only with \
+             --ip1-v2-basic-auth).",
+        ),
         (VIAMOBILE_BASIC, HttpAuthScheme::Basic, "Viamobile: username and password."),
         (
             CONTROL_TOKEN,
@@ -169,12 +174,18 @@ fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
     let errors = surface.errors();
     let name = errors.response_name;
     let (statuses, security): (&[&str], Vec<SecurityRequirement>) = match surface {
-        Surface::Ip1 => (
+        // HTTP Basic is the older API's; v2 takes it only with
+        // --ip1-v2-basic-auth.
+        Surface::Ip1 if path.starts_with("/api/") => (
             errors.common_statuses,
             vec![
                 SecurityRequirement::new(IP1_BEARER, Vec::<String>::new()),
                 SecurityRequirement::new(IP1_BASIC, Vec::<String>::new()),
             ],
+        ),
+        Surface::Ip1 => (
+            errors.common_statuses,
+            vec![SecurityRequirement::new(IP1_BEARER, Vec::<String>::new())],
         ),
         // SOAP answers SOAP faults, which its annotations list.
         Surface::Soap => (&[], Vec::new()),

@@ -101,6 +101,7 @@ impl App {
             state_file,
             started: Instant::now(),
             control_token: config.control_token.clone().filter(|token| !token.is_empty()),
+            ip1_v2_basic_auth: config.ip1_v2_basic_auth,
         });
         if !config.host.is_loopback() && state.control_token.is_none() {
             tracing::warn!(

@@ -37,4 +37,6 @@ pub struct Shared {
     pub started: Instant,
     /// What the control API asks for, when set (`--control-token`).
     pub control_token: Option<String>,
+    /// HTTP Basic is accepted on iP.1's v2 routes (`--ip1-v2-basic-auth`).
+    pub ip1_v2_basic_auth: bool,
 }

@@ -57,7 +57,7 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
     };
     let store = state.engine.store();
     let claimed = match gateway {
-        Gateway::Ip1 => ip1::auth::claim(store, authorization(&parts)),
+        Gateway::Ip1 => ip1::auth::claim(&state, parts.uri.path(), authorization(&parts)),
         Gateway::Viamobile => match viamobile::auth::token_account(&state, &mut parts) {
             Some(account) => account.map(|a| Claim { account: a.id().to_owned(), proven: true }),
             None => {

@@ -86,7 +86,7 @@ pub async fn journal_calls(
         Some(account) => Some(Claim { account, proven: true }),
         None => match extensions.get() {
             Some(ClaimedAccount(claim)) => claim.clone(),
-            None => claim(&state, gateway, authorization, &bytes),
+            None => claim(&state, gateway, &record.path, authorization, &bytes),
         },
     };
     // Only proven credentials make a call an account's; others are kept
@@ -109,12 +109,13 @@ pub async fn journal_calls(
 fn claim(
     state: &AppState,
     gateway: Gateway,
+    path: &str,
     authorization: Option<HeaderValue>,
     body: &[u8],
 ) -> Option<Claim> {
     let store = state.engine.store();
     match gateway {
-        Gateway::Ip1 => ip1::auth::claim(store, authorization.as_ref()),
+        Gateway::Ip1 => ip1::auth::claim(state, path, authorization.as_ref()),
         Gateway::Viamobile => {
             let body: Option<serde_json::Value> = serde_json::from_slice(body).ok();
             viamobile::auth::claim(store, authorization.as_ref(), body.as_ref())

@@ -36,6 +36,28 @@ async fn ip1_accepts_basic_auth_with_account_id_and_key() {
 }
 
 #[tokio::test]
+async fn ip1_v2_takes_bearer_keys_only_unless_basic_is_switched_on() {
+    let app = spawn_app().await;
+    let (status, body) = send(app.get("/v2/batches").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;
+    assert_ip1_problem(status, &body, 401);
+    let (status, body) =
+        send(app.get("/v2/me/sms/settings").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;
+    assert_ip1_problem(status, &body, 401);
+    let (_, journal) = send(app.get("/_mock/requests?limit=1")).await;
+    assert_eq!(journal[0]["account"], json!(null), "refused credentials prove nothing");
+    assert_eq!(journal[0]["claimedAccount"], IP1_ACCOUNT);
+    let (status, _) = send(app.get("/api/me/account").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;
+    assert_eq!(status, 200, "the older API keeps HTTP Basic");
+
+    let app = spawn_app_with(|config| config.ip1_v2_basic_auth = true).await;
+    let (status, body) = send(app.get("/v2/batches").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        send(app.get("/v2/batches").basic_auth(IP1_OTHER_ACCOUNT, Some(IP1_KEY))).await;
+    assert_ip1_problem(status, &body, 401);
+}
+
+#[tokio::test]
 async fn ip1_basic_auth_with_another_accounts_id_is_refused() {
     let app = spawn_app().await;
     let request = app.get("/api/me").basic_auth(IP1_OTHER_ACCOUNT, Some(IP1_KEY));

@@ -58,13 +58,16 @@ async fn the_document_describes_both_gateways_and_the_control_api() {
     assert!(send["responses"]["201"]["headers"]["Location"].is_object());
     // Each surface's errors in its own format.
     assert_eq!(send["responses"]["401"]["$ref"], "#/components/responses/Ip1Problem");
-    let security: Vec<&str> = send["security"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
-        .collect();
-    assert_eq!(security, ["ip1Bearer", "ip1Basic"]);
+    let schemes = |operation: &Value| -> Vec<String> {
+        operation["security"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s.as_object().unwrap().keys().cloned())
+            .collect()
+    };
+    assert_eq!(schemes(send), ["ip1Bearer"], "v2 takes Bearer keys");
+    assert_eq!(schemes(&doc["paths"]["/api/me"]["get"]), ["ip1Bearer", "ip1Basic"]);
 
     let listing = &doc["paths"]["/v2/batches"]["get"]["responses"]["200"];
     assert!(listing["headers"]["Link"].is_object());

@@ -1,5 +1,8 @@
 //! iP.1 authentication (§1.1–1.2): `Authorization: Bearer <API key>`, or
-//! HTTP Basic with the account id and key (`ip1-12345:key`).
+//! HTTP Basic with the account id and key (`ip1-12345:key`) — on the older
+//! `/api/...` routes only, unless `--ip1-v2-basic-auth`: the real v2 takes
+//! Bearer keys, and a client that sends Basic there should learn it here,
+//! not in production.
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use crate::engine::Engine;
 use crate::engine::records::Records;
 use crate::http::{Claim, Credentials, credentials, credentials_of};
 use crate::state::AppState;
-use crate::store::{Ip1Account, Store};
+use crate::store::Ip1Account;
 use crate::telemetry::note_account;
 
 /// The authenticated caller of an iP.1 endpoint.
@@ -32,14 +35,22 @@ impl Ip1Caller {
     }
 }
 
+/// Whether HTTP Basic is accepted on `path`: on `/api/...`, and on the
+/// v2 routes with `--ip1-v2-basic-auth`.
+pub fn basic_accepted(state: &AppState, path: &str) -> bool {
+    state.ip1_v2_basic_auth || path == "/api" || path.starts_with("/api/")
+}
+
 /// The account a call claims to act as, before it is authenticated (for
 /// fault rules, and the journal of calls that never were): the account of
 /// a known Bearer key (proven), or the Basic user (proven when the key is
-/// that account's). Nothing is created.
-pub fn claim(store: &Store, authorization: Option<&HeaderValue>) -> Option<Claim> {
+/// that account's and Basic is accepted on `path`). Nothing is created.
+pub fn claim(state: &AppState, path: &str, authorization: Option<&HeaderValue>) -> Option<Claim> {
+    let store = state.engine.store();
     match credentials_of(authorization?)? {
         Credentials::Basic { user, password } => {
-            let proven = store.ip1_account_of_key(&password).is_some_and(|id| id == user);
+            let proven = basic_accepted(state, path)
+                && store.ip1_account_of_key(&password).is_some_and(|id| id == user);
             Some(Claim { account: user, proven })
         }
         Credentials::Bearer(key) => {
@@ -54,8 +65,12 @@ impl FromRequestParts<AppState> for Ip1Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Ip1Error> {
         let (account_id, key) = match credentials(&parts.headers) {
             Some(Credentials::Bearer(key)) => (None, key),
-            Some(Credentials::Basic { user, password }) => (Some(user), password),
-            None => return Err(Ip1Error::Unauthorized),
+            Some(Credentials::Basic { user, password })
+                if basic_accepted(state, parts.uri.path()) =>
+            {
+                (Some(user), password)
+            }
+            Some(Credentials::Basic { .. }) | None => return Err(Ip1Error::Unauthorized),
         };
         let account = state
             .engine
