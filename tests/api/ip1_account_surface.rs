@@ -152,6 +152,13 @@ async fn a_sub_account_is_created_read_listed_and_renamed_by_its_parent() {
         send(app.put(&location).bearer_auth(IP1_KEY).json(&json!({"ID": "ip1-1", "Name": "X"})))
             .await;
     assert_ip1_problem(status, &body, 400);
+    for without_id in [json!({"Name": "X"}), json!({"ID": null, "Name": "X"})] {
+        let (status, body) = send(app.put(&location).bearer_auth(IP1_KEY).json(&without_id)).await;
+        assert_ip1_problem(status, &body, 400);
+        assert_eq!(body["errors"]["ID"][0], "The ID field is required.");
+    }
+    let (_, read) = send(app.ip1_get(&location)).await;
+    assert_eq!(read["Name"], "Helpdesk", "a refused rename changes nothing");
     let (status, body) =
         send(app.post("/api/me/children").bearer_auth(IP1_KEY).json(&json!({"Name": " "}))).await;
     assert_ip1_problem(status, &body, 400);

@@ -103,18 +103,30 @@ fn child_details(account: &Ip1Account) -> AccountDetails {
     })
 }
 
-/// The body of the sub-account calls: a `Name`, 1 to 100 characters, not
-/// blank. On `PUT`, an `ID`, when given, must be the path's.
+/// The body of `POST /api/me/children`: a `Name`, 1 to 100 characters,
+/// not blank.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 struct ChildRequest {
-    /// Read on PUT only, and checked against the path; left out of the
-    /// document, which cannot say "equal to the path".
+    /// Read on PUT only (see [`ChildUpdate`]).
     #[serde(rename = "ID")]
     #[schema(ignore)]
     id: Field<Value>,
     #[schema(value_type = String, min_length = 1, max_length = 100, pattern = r"\S")]
     name: Field<String>,
+}
+
+/// The body of `PUT /api/me/children/{child}`: the sub-account's `ID`
+/// (required, and the path's) and its new `Name`.
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)]
+struct ChildUpdate {
+    /// The sub-account's id, as in the path.
+    #[serde(rename = "ID")]
+    id: String,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    name: String,
 }
 
 impl ChildRequest {
@@ -203,8 +215,9 @@ pub async fn child(
 }
 
 /// `PUT /api/me/children/{child}` with `{"ID": "...", "Name": "..."}`:
-/// renames the sub-account; an `ID` other than the path's answers 400.
-#[utoipa::path(put, path = "/api/me/children/{child}", tag = IP1_TAG, params(("child" = String, Path, description = "The sub-account id.")), request_body = ChildRequest,
+/// renames the sub-account; an `ID` that is missing or not the path's
+/// answers 400.
+#[utoipa::path(put, path = "/api/me/children/{child}", tag = IP1_TAG, params(("child" = String, Path, description = "The sub-account id.")), request_body = ChildUpdate,
     responses((status = OK, description = "The renamed sub-account.", body = AccountDetails)))]
 pub async fn update_child(
     State(state): State<AppState>,
@@ -214,8 +227,12 @@ pub async fn update_child(
 ) -> Result<Response, Ip1Error> {
     let child = child_of(&state, &caller, &id)?;
     let body: ChildRequest = read_object(&body, "Account")?;
-    if let Field::Given(given) = &body.id {
-        if given.as_str() != Some(id.as_str()) {
+    match &body.id {
+        Field::Given(given) if given.as_str() == Some(id.as_str()) => {}
+        Field::Absent | Field::Null => {
+            return Err(Ip1Error::field("ID", "The ID field is required."));
+        }
+        Field::Given(_) | Field::Invalid(_) => {
             return Err(Ip1Error::field(
                 "ID",
                 "The ID must be the sub-account's id from the path.",
