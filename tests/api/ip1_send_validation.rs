@@ -143,6 +143,15 @@ async fn the_delivery_report_url_is_absolute_and_at_most_2047_characters() {
         "DeliveryReportUrl",
     )
     .await;
+    // The message names the schemes that are accepted, and only those.
+    let (status, answer) =
+        app.send_batch_as(&key, &with("deliveryReportUrl", json!("ftp://example.com/dlr"))).await;
+    assert_ip1_problem(status, &answer, 400);
+    assert_eq!(
+        answer["errors"]["DeliveryReportUrl"][0],
+        "The DeliveryReportUrl field is not a valid fully-qualified http or https URL."
+    );
+    assert_accepted(&app, &key, &with("deliveryReportUrl", json!("HTTP://example.com/dlr"))).await;
 }
 
 #[tokio::test]

@@ -298,7 +298,7 @@ impl BatchRequest {
                 } else if !crate::http::is_absolute_http_url(&url) {
                     problems.add(
                         "DeliveryReportUrl",
-                        "The DeliveryReportUrl field is not a valid fully-qualified http, https, or ftp URL.",
+                        "The DeliveryReportUrl field is not a valid fully-qualified http or https URL.",
                     );
                 }
                 Some(url)
