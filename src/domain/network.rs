@@ -2,6 +2,8 @@
 //! Viamobile's operator codes. General numbering knowledge, ignoring
 //! number portability.
 
+use super::msisdn::Msisdn;
+
 /// Country calling code → mobile country code.
 const COUNTRIES: [(&str, &str); 12] = [
     ("46", "240"),
@@ -40,8 +42,18 @@ const SLOVAK_OPERATORS: [(&str, u32); 18] = [
     ("421940", 23106),
 ];
 
-/// Viamobile's operator code of a number (`0` = other or unknown).
+/// Whether a number could be routed at all: a network is never made up
+/// for one that could not (8 to 15 digits, not starting with 0).
+fn routable(msisdn: &str) -> bool {
+    Msisdn::exact(msisdn).is_ok_and(|number| number.is_plausible())
+}
+
+/// Viamobile's operator code of a number (`0` = other, unknown, or not a
+/// plausible number).
 pub fn operator_code(msisdn: &str) -> u32 {
+    if !routable(msisdn) {
+        return 0;
+    }
     if let Some((_, code)) = SLOVAK_OPERATORS.iter().find(|(prefix, _)| msisdn.starts_with(prefix))
     {
         return *code;
@@ -55,8 +67,12 @@ pub fn operator_code(msisdn: &str) -> u32 {
     }
 }
 
-/// The (mcc, mnc) of a number, when its country is known.
+/// The (mcc, mnc) of a number, when it is a plausible number of a known
+/// country.
 pub fn mcc_mnc(msisdn: &str) -> Option<(String, String)> {
+    if !routable(msisdn) {
+        return None;
+    }
     let operator = operator_code(msisdn);
     if operator != 0 && operator != 23000 {
         let code = operator.to_string();
@@ -88,5 +104,8 @@ mod tests {
         assert_eq!(mcc_mnc("421903123456"), Some(("231".into(), "02".into())));
         assert_eq!(mcc_mnc("46701234567"), Some(("240".into(), "01".into())));
         assert_eq!(mcc_mnc("99912345678"), None);
+        assert_eq!(mcc_mnc("4670"), None, "not a plausible number");
+        assert_eq!(mcc_mnc("046701234567"), None);
+        assert_eq!(operator_code("4219031"), 0);
     }
 }

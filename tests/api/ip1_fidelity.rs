@@ -141,3 +141,26 @@ async fn bodies_are_read_as_json_under_every_media_type_aspnet_reads() {
         assert_ip1_problem(status, &answer, 415);
     }
 }
+
+#[tokio::test]
+async fn an_implausible_recipient_gets_no_network_codes() {
+    let app = spawn_app().await;
+    let body = json!({"sender": "iP1", "recipients": ["46701234567", "4670123"], "body": "Hi"});
+    let (status, sent) = app.send_batch(&body).await;
+    assert_eq!(status, 201, "{sent}");
+    let path = format!("/v2/batches/{}/messages", sent["id"].as_str().unwrap());
+    let (_, messages) = send(app.ip1_get(&path)).await;
+    let networks: Vec<(Value, Value, Value)> = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["recipient"].clone(), m["mcc"].clone(), m["mnc"].clone()))
+        .collect();
+    assert_eq!(
+        networks,
+        [
+            (json!("46701234567"), json!("240"), json!("01")),
+            (json!("4670123"), Value::Null, Value::Null)
+        ]
+    );
+}
