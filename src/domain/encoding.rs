@@ -4,7 +4,11 @@
 //! extension characters (`^ { } \ [ ] ~ | €` and form feed) count 2, and
 //! any other character needs UCS-2, where each UTF-16 code unit counts 1
 //! (so most emoji count 2). One SMS holds 160 GSM septets or 70 UCS-2
-//! units; longer texts are split into parts of 153 or 67.
+//! units; longer texts are split into parts of 153 or 67. A part boundary
+//! never splits a character: an extension character (escape + character)
+//! or a surrogate pair (an emoji) that would straddle two parts moves whole
+//! to the next, as concatenated SMS are built in practice, so a text can
+//! need one part more than its length divided by the part size.
 
 use serde::{Deserialize, Serialize};
 
@@ -52,25 +56,53 @@ pub struct Segmentation {
     pub segments: u32,
 }
 
-/// Parts for a length: one SMS up to `single`, else parts of `part`.
-fn parts(units: usize, single: usize, part: usize) -> u32 {
-    if units <= single { 1 } else { units.div_ceil(part) as u32 }
+/// One SMS's units, and a part's (the rest of a part is its header).
+const fn capacity(datacoding: Datacoding) -> (usize, usize) {
+    match datacoding {
+        Datacoding::Gsm => (160, 153),
+        Datacoding::Ucs => (70, 67),
+    }
+}
+
+/// Parts for characters of `widths` units, `units` in all: one SMS up to
+/// the single capacity, else parts filled in order, a character that does
+/// not fit whole starting the next part.
+fn pack(datacoding: Datacoding, units: usize, widths: impl Iterator<Item = usize>) -> u32 {
+    let (single, part) = capacity(datacoding);
+    if units <= single {
+        return 1;
+    }
+    let (mut parts, mut used) = (1, 0);
+    for width in widths {
+        if used + width > part {
+            parts += 1;
+            used = 0;
+        }
+        used += width;
+    }
+    parts
 }
 
 /// Segments a text in the smallest coding that holds it.
 pub fn segment(text: &str) -> Segmentation {
     match gsm_length(text) {
-        Some(units) => segment_as(Datacoding::Gsm, units),
-        None => segment_as(Datacoding::Ucs, ucs2_length(text)),
+        Some(units) => {
+            let widths = text.chars().map(|c| gsm_septets(c).unwrap_or(1));
+            let segments = pack(Datacoding::Gsm, units, widths);
+            Segmentation { datacoding: Datacoding::Gsm, units, segments }
+        }
+        None => {
+            let units = ucs2_length(text);
+            let segments = pack(Datacoding::Ucs, units, text.chars().map(char::len_utf16));
+            Segmentation { datacoding: Datacoding::Ucs, units, segments }
+        }
     }
 }
 
-/// Segments a length already measured in `datacoding`'s units.
+/// Segments `units` characters of one unit each in `datacoding`
+/// (Viamobile's counting: code points, whatever they are).
 pub fn segment_as(datacoding: Datacoding, units: usize) -> Segmentation {
-    let segments = match datacoding {
-        Datacoding::Gsm => parts(units, 160, 153),
-        Datacoding::Ucs => parts(units, 70, 67),
-    };
+    let segments = pack(datacoding, units, std::iter::repeat_n(1, units));
     Segmentation { datacoding, units, segments }
 }
 
@@ -99,6 +131,26 @@ mod tests {
         let text = format!("{}€€", "a".repeat(158));
         assert_eq!(segment(&text).segments, 2);
         assert_eq!(gsm_length("{[]}"), Some(8));
+    }
+
+    #[test]
+    fn a_part_boundary_never_splits_a_character() {
+        // 152 plain + € (2 septets) + 10 plain: 164 septets, 2 parts of 153
+        // by length, but the € would straddle septets 153–154, so it starts
+        // the second part: 152 | 12.
+        let text = format!("{}€{}", "a".repeat(152), "a".repeat(10));
+        assert_eq!(segment(&text).units, 164);
+        assert_eq!(segment(&text).segments, 2);
+        // 152 + € + 152 = 306 septets: 2 parts by length, but packed
+        // 152 | € + 151 | 1: 3.
+        let text = format!("{}€{}", "a".repeat(152), "a".repeat(152));
+        assert_eq!(segment(&text).units, 306);
+        assert_eq!(segment(&text).segments, 3);
+        // The same with an emoji (a surrogate pair) across unit 67.
+        let text = format!("{}😀{}", "a".repeat(66), "ł".repeat(66));
+        assert_eq!(segment(&text).units, 134);
+        assert_eq!(segment(&text).segments, 3);
+        assert_eq!(segment_as(Datacoding::Gsm, 306).segments, 2, "code points: one unit each");
     }
 
     #[test]

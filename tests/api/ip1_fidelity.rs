@@ -164,3 +164,32 @@ async fn an_implausible_recipient_gets_no_network_codes() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_character_that_would_straddle_two_parts_moves_whole_and_is_counted() {
+    let app = spawn_app().await;
+    let (status, before) = send(app.ip1_get("/api/me")).await;
+    assert_eq!(status, 200);
+    // 306 septets fit two parts of 153 by length, but the € (escape + e)
+    // at septets 153–154 moves to the second part, so three are sent.
+    let gsm = format!("{}€{}", "a".repeat(152), "a".repeat(152));
+    // 134 UTF-16 units fit two parts of 67, but the emoji's surrogate pair
+    // at units 67–68 moves to the second part.
+    let ucs = format!("{}😀{}", "a".repeat(66), "ł".repeat(66));
+    let mut charged = 0.0;
+    for (body, datacoding) in [(gsm, "gsm"), (ucs, "ucs")] {
+        let (status, sent) = app
+            .send_batch(&json!({"sender": "iP1", "recipients": ["46701234567"], "body": body}))
+            .await;
+        assert_eq!(status, 201, "{sent}");
+        let path = format!("/v2/batches/{}/messages", sent["id"].as_str().unwrap());
+        let (_, messages) = send(app.ip1_get(&path)).await;
+        assert_eq!(messages[0]["segments"], 3, "{datacoding}");
+        assert_eq!(messages[0]["datacoding"], datacoding);
+        assert!((messages[0]["price"].as_f64().unwrap() - 3.0 * 0.45).abs() < 1e-9);
+        charged += 3.0 * 0.45;
+    }
+    let (_, after) = send(app.ip1_get("/api/me")).await;
+    let spent = before["Balance"].as_f64().unwrap() - after["Balance"].as_f64().unwrap();
+    assert!((spent - charged).abs() < 1e-9, "the balance pays for every part sent: {spent}");
+}
