@@ -5,8 +5,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::lifecycle::pattern_matches;
@@ -116,7 +116,7 @@ struct Fault {
     spec: FaultSpec,
     applied: u64,
     matched: u64,
-    rng: StdRng,
+    rng: ChaCha8Rng,
 }
 
 impl Fault {
@@ -142,7 +142,7 @@ pub struct Faults {
 impl Faults {
     pub fn add(&self, spec: FaultSpec) -> FaultView {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let rng = StdRng::seed_from_u64(spec.seed.unwrap_or(0));
+        let rng = ChaCha8Rng::seed_from_u64(spec.seed.unwrap_or(0));
         let view = FaultView { id, spec: spec.clone(), applied: 0, matched: 0 };
         self.lock().push(Fault { id, spec, applied: 0, matched: 0, rng });
         view
@@ -156,10 +156,10 @@ impl Faults {
         *self.lock() = views
             .into_iter()
             .map(|v| {
-                let mut rng = StdRng::seed_from_u64(v.spec.seed.unwrap_or(0));
+                let mut rng = ChaCha8Rng::seed_from_u64(v.spec.seed.unwrap_or(0));
                 if v.spec.rate.is_some() {
                     for _ in 0..v.matched {
-                        let _: f64 = rng.random();
+                        draw(&mut rng);
                     }
                 }
                 Fault { id: v.id, spec: v.spec, applied: v.applied, matched: v.matched, rng }
@@ -204,7 +204,7 @@ impl Faults {
         for fault in rules.iter_mut().filter(|f| f.matches(call) && !f.spent()) {
             fault.matched += 1;
             let hits = match fault.spec.rate {
-                Some(rate) => fault.rng.random::<f64>() < rate,
+                Some(rate) => draw(&mut fault.rng) < rate,
                 None => true,
             };
             if hits {
@@ -218,6 +218,12 @@ impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Fault>> {
         self.rules.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// The next draw of a rate, in [0, 1): the top 53 bits of the next 64, as
+/// written here rather than by `rand`'s conversion, which may change.
+fn draw(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 #[cfg(test)]

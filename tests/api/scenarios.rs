@@ -154,7 +154,10 @@ async fn a_seeded_rate_reproduces_the_same_sequence() {
     };
     let first = run().await;
     assert_eq!(first, run().await);
-    assert!(first.contains(&502) && first.contains(&200), "{first:?}");
+    // The sequence is ChaCha8's for seed 7, fixed by its specification: a
+    // seed gives these faults in every version of the emulator.
+    let hits: String = first.iter().map(|s| if *s == 502 { 'x' } else { '.' }).collect();
+    assert_eq!(hits, "xx...xx.x.xx.xx.xxxx", "{first:?}");
 }
 
 #[tokio::test]
