@@ -87,6 +87,9 @@ impl App {
             FixturesError::Invalid { path: path.to_owned(), problem: err.to_string() }
         })?;
         let state_file = config.state_file.clone().map(|path| Arc::new(StateFile::new(path)));
+        if let Some(file) = &state_file {
+            file.check_writable()?;
+        }
         if let Some(file) = &state_file
             && let Some(snapshot) = file.load()?
         {

@@ -36,6 +36,16 @@ impl StateFile {
         &self.path
     }
 
+    /// Fails when a save could not write the file — its directory does not
+    /// exist or is not writable — so start-up stops at once rather than
+    /// losing the state at shutdown. Writes and removes the temporary file
+    /// a save would use.
+    pub fn check_writable(&self) -> Result<(), SnapshotError> {
+        let temporary = temporary_path(&self.path);
+        let written = write_private(&temporary).and_then(|_| std::fs::remove_file(&temporary));
+        written.map_err(|source| SnapshotError::Write { path: self.path.clone(), source })
+    }
+
     /// The snapshot in the file, or `None` when there is no file yet.
     pub fn load(&self) -> Result<Option<Snapshot>, SnapshotError> {
         let path = &self.path;
@@ -109,21 +119,32 @@ impl StateFile {
     }
 }
 
-/// Replaces `path` with `bytes` so that it is always whole: a temporary
-/// file (0600) flushed to disk, renamed over it, and the directory
-/// flushed.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Where a save writes before it renames: next to the file.
+fn temporary_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_owned();
     name.push(".tmp");
-    let temporary = path.with_file_name(name);
+    path.with_file_name(name)
+}
+
+/// Creates (or empties) a file only its owner may read (mode 0600).
+fn write_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary)?;
+    let file = options.open(path)?;
     // A temporary file left from before keeps its mode: set it.
     #[cfg(unix)]
     file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    Ok(file)
+}
+
+/// Replaces `path` with `bytes` so that it is always whole: a temporary
+/// file (0600) flushed to disk, renamed over it, and the directory
+/// flushed.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = temporary_path(path);
+    let mut file = write_private(&temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);

@@ -94,3 +94,32 @@ async fn a_final_save_that_fails_is_an_error_exit() {
     let (status, _) = stop(child).await;
     assert!(!status.success(), "{status:?}");
 }
+
+#[test]
+fn a_state_file_that_cannot_be_written_stops_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing").join("state.json");
+    let read_only = dir.path().join("read-only");
+    std::fs::create_dir(&read_only).unwrap();
+    std::fs::set_permissions(&read_only, std::os::unix::fs::PermissionsExt::from_mode(0o555))
+        .unwrap();
+    let in_read_only = read_only.join("state.json");
+    // Root may write anywhere: the read-only case proves something only
+    // for other users.
+    let root = std::fs::File::create(read_only.join("probe")).is_ok();
+    for (path, applies) in [(missing, true), (in_read_only, !root)] {
+        if !applies {
+            continue;
+        }
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_smsmock"))
+            .args(["--port", "0", "--state-file", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{path:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(path.to_str().unwrap()) && stderr.contains("cannot write state file"),
+            "{stderr}"
+        );
+    }
+}
