@@ -124,7 +124,7 @@ pub struct Delivered {
     responses(
         (status = CREATED, description = "The stored message (iP.1's message document, or the pushed Viamobile message), whether a `STOP` blacklisted the sender, and what ran.", body = Delivered),
         (status = NOT_FOUND, description = "No such account, or no account has that virtual number.", body = ControlErrorBody),
-        (status = CONFLICT, description = "The account is of the other gateway, has no number to default `recipient` to, or its clock has not reached `time`.", body = ControlErrorBody),
+        (status = CONFLICT, description = "The account is of the other gateway, or its clock has not reached `time`.", body = ControlErrorBody),
     ))]
 pub async fn inject(
     State(state): State<AppState>,
@@ -153,18 +153,12 @@ pub async fn inject(
         (Some(name), _) => {
             engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?
         }
-        (None, Some(number)) => engine
-            .store()
-            .ip1_list()
-            .into_iter()
-            .find(|a| a.read(|d| d.profile.virtual_number.as_deref() == Some(number.as_str())))
-            .map(AnyAccount::Ip1)
-            .ok_or_else(|| {
-                ControlError::new(
-                    StatusCode::NOT_FOUND,
-                    format!("no account has the virtual number {number}"),
-                )
-            })?,
+        (None, Some(number)) => engine.store().number_owner(number).ok_or_else(|| {
+            ControlError::new(
+                StatusCode::NOT_FOUND,
+                format!("no account has the virtual number {number}"),
+            )
+        })?,
         (None, None) => {
             return Err(ControlError::bad_request(
                 "give `account` or the `recipient` virtual number",
@@ -182,21 +176,14 @@ pub async fn inject(
             let message = format!("{} is an iP.1 account", account.id());
             return Err(ControlError::new(StatusCode::CONFLICT, message));
         }
+        // Without `recipient`, the SMS goes to the account's virtual
+        // number; an account without one gets one.
         (AnyAccount::Ip1(shard), _) => {
-            let recipient = recipient
-                .or_else(|| shard.read(|d| d.profile.virtual_number.clone()))
-                .ok_or_else(|| {
-                    let message = "the account has no virtual number: give `recipient`";
-                    ControlError::new(StatusCode::CONFLICT, message)
-                })?;
+            let recipient = recipient.unwrap_or_else(|| engine.virtual_number(&account));
             engine.receive(shard, sms(recipient)).await
         }
         (AnyAccount::Viamobile(shard), _) => {
-            // A Viamobile account has no number of its own to default to.
-            let recipient = recipient.ok_or_else(|| {
-                let message = "give `recipient`: the number the SMS was sent to";
-                ControlError::new(StatusCode::CONFLICT, message)
-            })?;
+            let recipient = recipient.unwrap_or_else(|| engine.virtual_number(&account));
             engine.receive(shard, sms(recipient)).await
         }
     }

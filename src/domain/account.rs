@@ -86,6 +86,10 @@ pub struct ViamobileProfile {
     pub incoming_push_url: Option<String>,
     /// The HMAC-SHA1 key of the incoming-SMS `hash`.
     pub hmac_key: String,
+    /// The account's long number, which incoming SMS are sent to (the
+    /// push's `address`).
+    #[serde(default)]
+    pub virtual_number: Option<Msisdn>,
     /// Successful answers carry `"status": "200"` instead of `200`, as some
     /// client libraries expect.
     #[serde(default)]
@@ -180,6 +184,9 @@ pub struct ViamobileAccountSpec {
     #[schema(pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")]
     pub incoming_push_url: Option<String>,
     pub hmac_key: Option<String>,
+    /// The number incoming SMS are addressed to.
+    #[schema(pattern = r"^\+?[1-9][0-9]{7,14}$")]
+    pub virtual_number: Option<String>,
     /// Answer `"status": "200"` (a string) on success; default: no, or
     /// what `--viamobile-status-as-string` says.
     pub status_as_string: Option<bool>,
@@ -264,6 +271,15 @@ pub fn is_ip1_account_id(id: &str) -> bool {
         .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Checks a `virtualNumber`: a plausible MSISDN.
+fn virtual_number(raw: Option<String>) -> Result<Option<Msisdn>, AccountError> {
+    raw.map(|raw| {
+        Msisdn::plausible(&raw)
+            .map_err(|_| AccountError::Invalid(format!("virtualNumber {raw:?} is not an MSISDN")))
+    })
+    .transpose()
+}
+
 /// Checks a key, username or password: 1 to 32 visible characters.
 pub fn check_credential(value: &str, what: &'static str) -> Result<(), AccountError> {
     let visible = value.chars().all(|c| !c.is_whitespace() && !c.is_control());
@@ -298,12 +314,7 @@ impl Ip1AccountSpec {
                 normalize_ip1_sender(&sender).map_err(|_| AccountError::InvalidSender(sender))?;
             senders.insert(normalized, now);
         }
-        let virtual_number = match self.virtual_number {
-            Some(raw) => Some(Msisdn::plausible(&raw).map_err(|_| {
-                AccountError::Invalid(format!("virtualNumber {raw:?} is not an MSISDN"))
-            })?),
-            None => None,
-        };
+        let virtual_number = virtual_number(self.virtual_number)?;
         if let Some(url) = &self.incoming_callback_url {
             if !crate::http::is_absolute_http_url(url) {
                 return Err(AccountError::Invalid(format!(
@@ -337,6 +348,7 @@ impl ViamobileAccountSpec {
     ) -> Result<ViamobileProfile, AccountError> {
         check_credential(&username, "a Viamobile username")?;
         check_credential(&password, "a Viamobile password")?;
+        let virtual_number = virtual_number(self.virtual_number)?;
         for url in [&self.delivery_push_url, &self.incoming_push_url].into_iter().flatten() {
             if !crate::http::is_absolute_http_url(url) {
                 return Err(AccountError::Invalid(format!(
@@ -364,6 +376,7 @@ impl ViamobileAccountSpec {
             delivery_push_url: self.delivery_push_url,
             incoming_push_url: self.incoming_push_url,
             hmac_key: self.hmac_key.unwrap_or_else(|| "smsmock-hmac-key".to_owned()),
+            virtual_number,
             status_as_string: self.status_as_string.unwrap_or(defaults.status_as_string),
             push_waiting: self.push_waiting.unwrap_or(defaults.push_waiting),
             usage: DailyUsage::default(),

@@ -15,7 +15,7 @@ use super::run::Pass;
 use super::{Engine, WRITE};
 use crate::domain::message::Batch;
 use crate::domain::msisdn::Msisdn;
-use crate::store::Shard;
+use crate::store::{AnyAccount, Shard, on_shard};
 
 /// An SMS from a handset to an account's number.
 pub struct IncomingSms {
@@ -73,5 +73,35 @@ impl Engine {
         });
         let pass = self.run_now(account, EVENT_CAP).await;
         Ok(Received { payload, blacklisted: stop, pass })
+    }
+}
+
+/// Generated virtual numbers: Swedish mobile numbers from this prefix
+/// (`+46 76 6…`), clear of the magic numbers, each one's own.
+const GENERATED_NUMBER_PREFIX: &str = "46766";
+
+impl Engine {
+    /// The account's virtual number — the number its incoming SMS are sent
+    /// to — given to it now when it has none: the first free one of a
+    /// sequence, so a test sees the same number every run.
+    pub fn virtual_number(&self, account: &AnyAccount) -> Msisdn {
+        let number_of =
+            || on_shard!(account, shard => shard.read(|d| d.profile.virtual_number.clone()));
+        if let Some(number) = number_of() {
+            return number;
+        }
+        let _numbering = self.store.numbering();
+        if let Some(number) = number_of() {
+            return number;
+        }
+        let number = (1..)
+            .filter_map(|n| Msisdn::plausible(&format!("{GENERATED_NUMBER_PREFIX}{n:06}")).ok())
+            .find(|number| self.store.number_owner(number).is_none())
+            .unwrap_or_else(|| unreachable!("a million numbers outnumber the accounts"));
+        on_shard!(account, shard => shard.write(&WRITE, |data| {
+            data.profile.virtual_number = Some(number.clone());
+        }));
+        self.note_change();
+        number
     }
 }

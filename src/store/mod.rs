@@ -9,7 +9,7 @@ mod shard;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
@@ -22,6 +22,7 @@ use crate::domain::account::{
     ViamobileProfile,
 };
 use crate::domain::lifecycle::{MagicNumber, Timing};
+use crate::domain::msisdn::Msisdn;
 use crate::domain::pricing::PriceTable;
 use crate::engine::WriteKey;
 use crate::fixtures::Fixtures;
@@ -90,6 +91,9 @@ pub struct Store {
     next_ip1_number: AtomicU64,
     /// Whether reaching `max_accounts` was logged.
     warned_full: AtomicBool,
+    /// Held while an iP.1 virtual number is checked and given, so two
+    /// accounts never get the same one.
+    numbering: Mutex<()>,
 }
 
 /// Number part of generated iP.1 ids when the fixtures use none higher.
@@ -114,6 +118,7 @@ impl Store {
             viamobile_accounts: DashMap::new(),
             next_ip1_number: AtomicU64::new(FIRST_GENERATED_IP1_NUMBER.max(highest + 1)),
             warned_full: AtomicBool::new(false),
+            numbering: Mutex::new(()),
             fixtures,
         };
         store.load_fixture_accounts()?;
@@ -291,12 +296,45 @@ impl Store {
         }
     }
 
-    /// Creates an iP.1 account; a missing id or key is generated.
+    /// Held while a virtual number is checked and given
+    /// ([`Store::number_owner`]).
+    pub fn numbering(&self) -> MutexGuard<'_, ()> {
+        self.numbering.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The account, of either gateway, whose virtual number this is.
+    pub fn number_owner(&self, number: &str) -> Option<AnyAccount> {
+        let has = |candidate: Option<&Msisdn>| candidate.map(Msisdn::as_str) == Some(number);
+        if let Some(found) =
+            self.ip1_accounts.iter().find(|a| a.read(|d| has(d.profile.virtual_number.as_ref())))
+        {
+            return Some(AnyAccount::Ip1(found.value().clone()));
+        }
+        self.viamobile_accounts
+            .iter()
+            .find(|a| a.read(|d| has(d.profile.virtual_number.as_ref())))
+            .map(|a| AnyAccount::Viamobile(a.value().clone()))
+    }
+
+    /// Refuses a virtual number another account has.
+    fn check_number_free(&self, number: Option<&Msisdn>) -> Result<(), AccountError> {
+        match number.and_then(|number| Some((number, self.number_owner(number)?))) {
+            Some((number, owner)) => Err(AccountError::Taken(format!(
+                "virtual number {number} (account {:?} has it)",
+                owner.id()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Creates an iP.1 account; a missing id or key is generated. A
+    /// virtual number another account has answers [`AccountError::Taken`].
     pub fn create_ip1(
         &self,
         spec: Ip1AccountSpec,
         origin: Origin,
     ) -> Result<Arc<Ip1Account>, AccountError> {
+        let _numbering = self.numbering();
         let id = match &spec.id {
             Some(id) if self.name_taken(id) => {
                 return Err(AccountError::Taken(format!("account {id:?}")));
@@ -307,6 +345,7 @@ impl Store {
         let keys =
             if spec.api_keys.is_empty() { vec![random_token(32)] } else { spec.api_keys.clone() };
         let profile = spec.into_profile(id.clone(), keys.clone(), &self.defaults().ip1)?;
+        self.check_number_free(profile.virtual_number.as_ref())?;
         self.reserve_keys(&keys, &id)?;
         let account = Arc::new(Shard::new(id.clone(), origin, profile, self.new_account_clock()));
         match self.ip1_accounts.entry(id.clone()) {
@@ -350,12 +389,14 @@ impl Store {
         spec: ViamobileAccountSpec,
         origin: Origin,
     ) -> Result<Arc<ViamobileAccount>, AccountError> {
+        let _numbering = self.numbering();
         let username = spec.username.clone().unwrap_or_else(|| format!("user-{}", random_token(8)));
         let password = spec.password.clone().unwrap_or_else(|| random_token(16));
         if self.ip1_accounts.contains_key(&username) {
             return Err(AccountError::Taken(format!("account {username:?}")));
         }
         let profile = spec.into_profile(username.clone(), password, &self.defaults().viamobile)?;
+        self.check_number_free(profile.virtual_number.as_ref())?;
         let account =
             Arc::new(Shard::new(username.clone(), origin, profile, self.new_account_clock()));
         match self.viamobile_accounts.entry(username.clone()) {

@@ -460,9 +460,8 @@ async fn bad_inbound_requests_are_refused() {
         (json!({"account": "nobody", "sender": "46712345678", "body": "x"}), 404),
         (json!({"recipient": "46799999999", "sender": "46712345678", "body": "x"}), 404),
         (json!({"account": IP1_ACCOUNT, "sender": "12", "body": "x"}), 400),
-        // Fine requests that the account's state refuses: a Viamobile
-        // account has no number to default to; the clock is not there yet.
-        (json!({"account": VIA_USER, "sender": "46712345678", "body": "x"}), 409),
+        // Fine requests that the account's state refuses: the clock is not
+        // there yet; the account is of the other gateway.
         (
             json!({"account": IP1_ACCOUNT, "sender": "46712345678", "body": "x", "time": "2999-01-01T00:00:00Z"}),
             409,

@@ -25,3 +25,4 @@ mod scenarios;
 mod startup;
 mod state;
 mod viamobile;
+mod virtual_numbers;
