@@ -165,7 +165,7 @@ impl ToSchema for NewAccount {
 #[utoipa::path(post, path = "/_mock/accounts", tag = CONTROL_TAG, request_body = NewAccount,
     responses(
         (status = CREATED, description = "The new account.", body = AccountView),
-        (status = CONFLICT, description = "The id or username is taken.", body = ControlErrorBody),
+        (status = CONFLICT, description = "The id, username, API key or virtual number is taken.", body = ControlErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
