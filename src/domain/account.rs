@@ -207,6 +207,10 @@ pub struct NewAccountDefaults {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Ip1Defaults {
+    /// `Name` and `Organization` of accounts that do not say: never empty,
+    /// as a real account's are not.
+    pub name: String,
+    pub organization: String,
     #[serde(rename = "type")]
     pub account_type: Ip1AccountType,
     pub currency: Currency,
@@ -227,6 +231,8 @@ pub struct ViamobileDefaults {
 impl Default for Ip1Defaults {
     fn default() -> Self {
         Ip1Defaults {
+            name: "Test account".to_owned(),
+            organization: "Test organization AB".to_owned(),
             account_type: Ip1AccountType::Swedish,
             currency: Currency::Sek,
             balance: Money::from_units(1000.0),
@@ -323,8 +329,8 @@ impl Ip1AccountSpec {
             }
         }
         Ok(Ip1Profile {
-            name: self.name.unwrap_or_else(|| id.clone()),
-            organization: self.organization.unwrap_or_default(),
+            name: self.name.unwrap_or_else(|| defaults.name.clone()),
+            organization: self.organization.unwrap_or_else(|| defaults.organization.clone()),
             id,
             api_keys,
             account_type: self.account_type.unwrap_or(defaults.account_type),

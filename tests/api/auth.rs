@@ -170,6 +170,9 @@ async fn with_accept_any_credentials_each_unseen_key_gets_its_own_account() {
     assert_ne!(first["Account"], second["Account"]);
     assert_eq!(first["Account"], first_again["Account"]);
     assert!(first["Account"].as_str().unwrap().starts_with("ip1-"));
+    assert_eq!(first["Organization"], "Test organization AB", "it looks like a real account");
+    let (_, details) = send(app.get("/api/me/account").bearer_auth("suite-a-key")).await;
+    assert_eq!(details["Name"], "Test account");
 
     let request = app.get("/api/me").basic_auth("ip1-4242", Some("suite-c-key"));
     let (_, named) = send(request).await;
