@@ -33,8 +33,13 @@ pub struct RequestRecord {
     /// key or password): such a call is no account's.
     #[serde(default)]
     pub claimed_account: Option<String>,
-    /// The answer's status; 0 when the connection was dropped unanswered.
+    /// The status the client saw: 0 when the connection was dropped, before
+    /// the call was processed (`drop`) or after (`dropResponse`).
     pub status: u16,
+    /// For a call processed and then dropped (`dropResponse`): the status
+    /// of the answer that was never sent.
+    #[serde(default)]
+    pub dropped_status: Option<u16>,
     pub latency_ms: f64,
     /// The fault that hit the call, if any.
     pub fault: Option<FaultAction>,
@@ -278,6 +283,7 @@ mod tests {
             body: String::new(),
             claimed_account: None,
             status: 200,
+            dropped_status: None,
             latency_ms: 0.1,
             fault: None,
         }

@@ -57,6 +57,7 @@ pub async fn journal_calls(
         body: String::new(),
         claimed_account: None,
         status: 0,
+        dropped_status: None,
         latency_ms: 0.0,
         fault: None,
     };
@@ -96,9 +97,12 @@ pub async fn journal_calls(
         Some(Claim { account, proven: false }) => record.claimed_account = Some(account),
         None => {}
     }
-    record.status = match extensions.get::<DropConnection>() {
-        Some(DropConnection::Unanswered) => 0,
-        _ => response.status().as_u16(),
+    // What the client saw: a dropped connection is no answer, whatever was
+    // processed; the answer that was thrown away is kept apart.
+    (record.status, record.dropped_status) = match extensions.get::<DropConnection>() {
+        Some(DropConnection::Unanswered) => (0, None),
+        Some(DropConnection::AfterProcessing) => (0, Some(response.status().as_u16())),
+        None => (response.status().as_u16(), None),
     };
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     state.engine.requests.record(record);

@@ -128,13 +128,20 @@ async fn a_drop_response_fault_processes_the_call_then_drops_the_answer() {
     assert_eq!(status, 201);
     assert_eq!(batch_count(&app).await, 2, "the first write happened");
     let (_, journal) = send(app.get("/_mock/requests?method=POST&path=/v2/batches")).await;
-    let entries: Vec<(Value, Value)> = journal
+    let entries: Vec<(Value, Value, Value)> = journal
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["status"].clone(), r["fault"].clone()))
+        .map(|r| (r["status"].clone(), r["fault"].clone(), r["droppedStatus"].clone()))
         .collect();
-    assert_eq!(entries, [(json!(201), Value::Null), (json!(201), json!("dropResponse"))]);
+    assert_eq!(
+        entries,
+        [
+            (json!(201), Value::Null, Value::Null),
+            // What the client saw: no answer; what was processed: a 201.
+            (json!(0), json!("dropResponse"), json!(201))
+        ]
+    );
 }
 
 #[tokio::test]
