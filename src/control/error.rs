@@ -73,7 +73,7 @@ impl SurfaceError for ControlError {
 
     const RESPONSE_NAME: &'static str = "ControlError";
     const DESCRIPTION: &'static str = "control API error";
-    const COMMON_STATUSES: &'static [&'static str] = &["400", "404", "413", "415", "422"];
+    const COMMON_STATUSES: &'static [&'static str] = &["400", "404", "413", "415"];
 
     fn schema_name() -> std::borrow::Cow<'static, str> {
         <ControlErrorBody as utoipa::ToSchema>::name()
@@ -145,7 +145,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ControlJson<T> {
         let axum::Json(mut value) = axum::Json::<Value>::from_request(request, state).await?;
         whole_floats_as_integers(&mut value);
         serde_path_to_error::deserialize(value).map(ControlJson).map_err(|err| ControlError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
+            status: StatusCode::BAD_REQUEST,
             error: "invalid JSON body".to_owned(),
             detail: Some(
                 format!("Failed to deserialize the JSON body into the target type: {err}").into(),

@@ -18,9 +18,8 @@ pub async fn add(
     State(state): State<AppState>,
     ControlJson(spec): ControlJson<RuleSpec>,
 ) -> Result<Response, ControlError> {
-    if let Some(name) = spec.account.as_deref() {
-        state.engine.store().find(name).ok_or_else(|| ControlError::unknown_account(name))?;
-    }
+    // `account` is matched, not looked up: a rule may wait for an account
+    // that does not exist yet, as fault rules and failure scripts may.
     if spec.recipient.as_deref().is_some_and(|r| r.is_empty()) {
         return Err(ControlError::bad_request(
             "`recipient` is an MSISDN, or a prefix followed by *",

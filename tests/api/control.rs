@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -80,7 +80,7 @@ async fn creating_an_account_that_exists_or_is_invalid_is_refused() {
     assert_eq!(status, 400);
     let unknown_field = json!({"gateway": "ip1", "colour": "red"});
     let (status, _) = send(app.post("/_mock/accounts").json(&unknown_field)).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]
@@ -108,4 +108,81 @@ async fn resetting_one_account_leaves_it_usable_and_unknown_ones_are_404() {
     let (status, body) = send(app.delete("/_mock/reset?account=nobody")).await;
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
+}
+
+/// The control API's one rule: 400 for a body or query that is malformed
+/// or invalid, 404 for an id or an account an operation acts on that does
+/// not exist, 409 for a well-formed request the state refuses. An
+/// `account` that is matched — a listing's filter, a rule's — is not looked
+/// up: an unknown one matches nothing, or waits for the account.
+#[tokio::test]
+async fn control_status_codes_follow_one_rule() {
+    let app = spawn_manual_app().await;
+    let post = |path: &str, body: Value| app.post(path).json(&body);
+    let cases = [
+        // 400: malformed, or well-formed JSON of the wrong shape.
+        (app.post("/_mock/rules").header("Content-Type", "application/json").body("{"), 400),
+        (post("/_mock/rules", json!({"outcome": "exploded"})), 400),
+        (post("/_mock/accounts", json!({"gateway": "ip1", "colour": "red"})), 400),
+        (post("/_mock/clock/advance", json!({"seconds": "soon"})), 400),
+        (post("/_mock/inbound", json!({"account": IP1_ACCOUNT, "sender": "46712345678"})), 400),
+        (post("/_mock/faults", json!({"action": "status", "status": 500})), 400),
+        (post("/_mock/verify", json!({"count": -1})), 400),
+        (app.get("/_mock/requests?limit=many"), 400),
+        // 404: what the call acts on is not there.
+        (app.get("/_mock/clock?account=nobody"), 404),
+        (post("/_mock/clock/advance", json!({"account": "nobody", "seconds": 1})), 404),
+        (app.delete("/_mock/reset?account=nobody"), 404),
+        (app.delete("/_mock/rules/999"), 404),
+        (app.delete("/_mock/faults?id=999"), 404),
+        (app.post("/_mock/callbacks/999/redeliver"), 404),
+        (
+            post(
+                "/_mock/inbound",
+                json!({"account": "nobody", "sender": "46712345678", "body": "x"}),
+            ),
+            404,
+        ),
+        // 409: fine requests that the state refuses.
+        (post("/_mock/accounts", json!({"gateway": "ip1", "id": IP1_ACCOUNT})), 409),
+        (
+            post(
+                "/_mock/clock/set",
+                json!({"account": IP1_ACCOUNT, "time": "2001-01-01T00:00:00Z"}),
+            ),
+            409,
+        ),
+        (app.post("/_mock/state/save"), 409),
+        // Matched, not looked up.
+        (app.get("/_mock/messages?account=nobody"), 200),
+        (app.get("/_mock/requests?account=nobody"), 200),
+        (post("/_mock/rules", json!({"account": "later", "outcome": "expired"})), 201),
+        (
+            post(
+                "/_mock/faults",
+                json!({"account": "later", "times": 1, "action": "status", "status": 503}),
+            ),
+            201,
+        ),
+    ];
+    for (request, expected) in cases {
+        let request = request.build().unwrap();
+        let described = format!("{} {}", request.method(), request.url());
+        let response = app.client.execute(request).await.unwrap();
+        let status = response.status().as_u16();
+        let (_, body) = into_json(response).await;
+        assert_eq!(status, expected, "{described}: {body}");
+        if status >= 400 {
+            assert!(body["error"].is_string(), "{described}: {body}");
+        }
+    }
+    // The rule waited for its account.
+    let (status, _) = send(post(
+        "/_mock/accounts",
+        json!({"gateway": "viamobile", "username": "later", "password": "pw"}),
+    ))
+    .await;
+    assert_eq!(status, 201);
+    let (_, rules) = send(app.get("/_mock/rules?account=later")).await;
+    assert_eq!(rules.as_array().unwrap().len(), 1);
 }

@@ -467,7 +467,7 @@ async fn bad_inbound_requests_are_refused() {
             409,
         ),
         (json!({"account": VIA_USER, "gateway": "ip1", "sender": "46712345678", "body": "x"}), 409),
-        (json!({"account": IP1_ACCOUNT, "sender": "46712345678"}), 422),
+        (json!({"account": IP1_ACCOUNT, "sender": "46712345678"}), 400),
     ] {
         let (status, body) = send(app.post("/_mock/inbound").json(&bad)).await;
         assert_eq!(status, expected, "{bad}: {body}");

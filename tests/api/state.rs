@@ -75,7 +75,7 @@ async fn a_bad_snapshot_is_refused_and_changes_nothing() {
     assert_eq!(status, 400);
     assert!(body["error"].as_str().unwrap().contains("version"));
     let (status, _) = send(app.put("/_mock/state").json(&json!({"version": 1}))).await;
-    assert_eq!(status, 422);
+    assert_eq!(status, 400);
     assert_populated(&app, &batch_id).await;
     let (status, _) = send(app.post("/_mock/state/save")).await;
     assert_eq!(status, 409, "no state file configured");
