@@ -12,9 +12,13 @@ with `datacoding` `gsm` fits the GSM alphabet (the generated one is left
 to the default coding), a Viamobile sender is one of the account's, and
 every Viamobile recipient has a text, its own or the message's, and a
 number with a prefix Viamobile serves; and a clock is moved by at most a
-day at a time, so that no run of calls passes the end of year 9999.
+day at a time, so that no run of calls passes the end of year 9999; and a
+sub-account's rename carries the ID of its path; a landing page element is
+read and changed under the page it was added to; a callback URL's host is
+one that can be called.
 """
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import schemathesis
@@ -81,6 +85,31 @@ def _windows_close_after_they_open(body):
                 window["opens"] = (closes - timedelta(hours=1)).isoformat()
 
 
+URL_FIELDS = ("deliveryReportUrl", "deliveryPushUrl", "incomingPushUrl", "incomingCallbackUrl")
+URL_PATTERN = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+")
+
+# The page each landing page element was added to, by element id.
+ELEMENT_PAGES = {}
+
+
+def _reachable_host(body, field):
+    """A URL the document allows whose host is not ASCII may not be a host
+    name at all (IDNA refuses control and unassigned characters): such a
+    URL is made one that can be called."""
+    url = body.get(field)
+    if isinstance(url, str) and URL_PATTERN.match(url) and not url.isascii():
+        body[field] = "https://example.com/callback"
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    if case.operation.path == "/v2/landings/{landing}/elements" and response.status_code == 201:
+        try:
+            ELEMENT_PAGES[response.json()["id"]] = case.path_parameters["landing"]
+        except (ValueError, KeyError, TypeError):
+            pass
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     """Runs for the cases of every phase, generated or not."""
@@ -107,6 +136,18 @@ def before_call(ctx, case, **kwargs):
         duration = case.body.get("duration")
         if isinstance(duration, str) and any(c.isdigit() for c in duration):
             case.body["duration"] = "PT10M"
+    if path == "/api/me/children/{child}" and case.method.upper() == "PUT":
+        # The body's ID must be the path's.
+        if isinstance(case.body, dict) and isinstance(case.path_parameters, dict):
+            case.body["ID"] = case.path_parameters.get("child")
+    if path == "/v2/landings/{landing}/elements/{element}":
+        # An element is found under its own page only.
+        element = (case.path_parameters or {}).get("element")
+        if element in ELEMENT_PAGES:
+            case.path_parameters["landing"] = ELEMENT_PAGES[element]
+    if isinstance(case.body, dict):
+        for field in URL_FIELDS:
+            _reachable_host(case.body, field)
     if path == "/v2/batches":
         _windows_close_after_they_open(case.body)
         if isinstance(case.body, dict) and str(case.body.get("datacoding")).lower() in ("gsm", "0"):

@@ -91,11 +91,19 @@ async fn landing_elements_are_paginated_in_their_order_and_located_when_added() 
     assert_eq!(location, format!("{base}/{}", added["id"].as_str().unwrap()));
     let (status, read) = send(app.ip1_get(&location)).await;
     assert_eq!((status, &read), (200, &added), "the Location reads the element");
+    // An id in the body is the emulator's to give: a copy gets its own.
+    let mut copy = added.clone();
+    copy["content"] = json!("copy");
+    let response = app.post(&base).bearer_auth(IP1_KEY).json(&copy).send().await.unwrap();
+    let copy_location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (_, copy) = into_json(response).await;
+    assert_ne!(copy["id"], added["id"]);
+    assert_eq!(copy_location, format!("{base}/{}", copy["id"].as_str().unwrap()));
 
     let (_, all) = send(app.ip1_get(&base)).await;
-    assert_eq!(names(&all, "content"), ["first", "second", "third"]);
+    assert_eq!(names(&all, "content"), ["first", "second", "copy", "third"]);
     let response = app.ip1_get(&format!("{base}?start=1&limit=1")).send().await.unwrap();
-    assert_eq!(response.headers()["x-total-count"], "3");
+    assert_eq!(response.headers()["x-total-count"], "4");
     assert!(response.headers()["link"].to_str().unwrap().contains("rel=\"next\""));
     let (_, second) = into_json(response).await;
     assert_eq!(names(&second, "content"), ["second"]);
@@ -108,7 +116,7 @@ async fn landing_elements_are_paginated_in_their_order_and_located_when_added() 
     )
     .await;
     let (_, all) = send(app.ip1_get(&base)).await;
-    assert_eq!(names(&all, "content"), ["second", "third", "first"]);
+    assert_eq!(names(&all, "content"), ["second", "copy", "third", "first"]);
 }
 
 #[tokio::test]

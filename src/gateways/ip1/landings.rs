@@ -47,9 +47,10 @@ struct LandingDocument<'a> {
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Element {
-    /// Kept when it is an ObjectId; else (or when absent) the emulator
-    /// gives one.
+    /// Given by the emulator: one in a request is replaced (a new element
+    /// gets a new id; a changed one keeps its own).
     #[schema(schema_with = any_schema, required = false)]
+    #[allow(dead_code)]
     id: Field<Value>,
     /// e.g. `Title`, `Text`, `Image`; not blank.
     #[serde(rename = "type")]
@@ -124,8 +125,7 @@ fn check_element(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let given_id = typed.id.given();
-    let id = given_id.as_ref().and_then(Value::as_str).and_then(ObjectId::parse).unwrap_or(id);
+    // Ids are the server's: one in the body is replaced.
     element.insert("id".to_owned(), Value::String(id.to_string()));
     if typed.order.is_missing() {
         element.insert("order".to_owned(), Value::from(position));
@@ -447,6 +447,9 @@ mod tests {
         assert_eq!(element["id"], id.to_string());
         assert_eq!(element["order"], 3);
         assert_eq!(element["x"], 1, "other fields are kept");
+        let other = ObjectIds::default().next(Utc::now());
+        let given = json!({"type": "Title", "id": other.to_string()});
+        assert_eq!(check_element(given, id, 0).unwrap()["id"], id.to_string(), "ids are ours");
         assert!(check_element(json!({"content": "Hi"}), id, 0).is_err());
         let wrong = check_element(json!({"type": "Title", "bold": "yes"}), id, 0).unwrap_err();
         assert_eq!(wrong, [("bold".to_owned(), "The field bold has the wrong type.".to_owned())]);

@@ -8,7 +8,7 @@
 //! strings; [`BatchRequest::check`] then applies iP.1's rules.
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::error::Ip1Error;
 use super::json::{Coded, Codes, Problems, coded_schema, type_mismatch};
@@ -21,6 +21,7 @@ use crate::domain::template::Values;
 use crate::domain::time::parse_iso;
 use crate::http::lenient::{Field, from_value};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::schema::{
     ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
 };
@@ -131,11 +132,15 @@ impl utoipa::PartialSchema for RecipientsRequest {
         let names = ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some(format!("^([0-9]{{1,{MAX_DIGITS}}}|default)$")));
+        // At least one MSISDN: not `default` alone. utoipa has no `not`
+        // builder; its extensions are written as they are named.
+        let not_default_alone = [("not", json!({"propertyNames": {"const": "default"}}))];
         let templated = ObjectBuilder::new()
             .schema_type(Type::Object)
             .property_names(Some(names))
             .additional_properties(Some(values))
-            .min_properties(Some(1));
+            .min_properties(Some(1))
+            .extensions(Some(Extensions::from_iter(not_default_alone)));
         let one_of = OneOfBuilder::new().item(list).item(templated).description(Some(
             "MSISDNs (country code first, no `+`, at most 15 digits), or for templating an \
              object keyed by MSISDN with each recipient's placeholder values (and a \
