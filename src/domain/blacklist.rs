@@ -9,34 +9,59 @@ use serde::{Deserialize, Serialize};
 use super::msisdn::Msisdn;
 use super::time::serialize_iso;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// One number, as v2 shows it (`{msisdn, created}`); the older API shows
+/// its integer `id` too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BlacklistEntry {
     pub msisdn: Msisdn,
     #[serde(serialize_with = "serialize_iso")]
     pub created: DateTime<Utc>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub id: u32,
 }
 
-/// Entries in the order they were added.
+/// An entry as a snapshot keeps it.
+#[derive(Serialize, Deserialize)]
+struct StoredEntry {
+    msisdn: Msisdn,
+    created: DateTime<Utc>,
+    /// Absent from snapshots of before ids: given in order on load.
+    #[serde(default)]
+    id: u32,
+}
+
+/// Entries in the order they were added. One blacklist serves both of
+/// iP.1's APIs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(from = "Vec<BlacklistEntry>", into = "Vec<BlacklistEntry>")]
+#[serde(from = "Vec<StoredEntry>", into = "Vec<StoredEntry>")]
 pub struct Blacklist {
     entries: Vec<BlacklistEntry>,
     index: HashMap<Msisdn, usize>,
+    last_id: u32,
 }
 
-impl From<Vec<BlacklistEntry>> for Blacklist {
-    fn from(entries: Vec<BlacklistEntry>) -> Blacklist {
+impl From<Vec<StoredEntry>> for Blacklist {
+    fn from(entries: Vec<StoredEntry>) -> Blacklist {
         let mut blacklist = Blacklist::default();
         for entry in entries {
-            blacklist.add(&entry.msisdn, entry.created);
+            let (added, new) = blacklist.add(&entry.msisdn, entry.created);
+            if new && entry.id != 0 {
+                blacklist.entries[blacklist.index[&added.msisdn]].id = entry.id;
+            }
         }
+        blacklist.last_id = blacklist.entries.iter().map(|e| e.id).max().unwrap_or(0);
         blacklist
     }
 }
 
-impl From<Blacklist> for Vec<BlacklistEntry> {
-    fn from(blacklist: Blacklist) -> Vec<BlacklistEntry> {
-        blacklist.entries
+impl From<Blacklist> for Vec<StoredEntry> {
+    fn from(blacklist: Blacklist) -> Vec<StoredEntry> {
+        blacklist
+            .entries
+            .into_iter()
+            .map(|e| StoredEntry { msisdn: e.msisdn, created: e.created, id: e.id })
+            .collect()
     }
 }
 
@@ -53,13 +78,19 @@ impl Blacklist {
         &self.entries
     }
 
+    /// The entry with the older API's integer id.
+    pub fn by_id(&self, id: u32) -> Option<&BlacklistEntry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
     /// Adds a number; adding one already there keeps the first entry.
     /// Returns the entry and whether it is new.
     pub fn add(&mut self, msisdn: &Msisdn, at: DateTime<Utc>) -> (BlacklistEntry, bool) {
         if let Some(entry) = self.get(msisdn) {
             return (entry.clone(), false);
         }
-        let entry = BlacklistEntry { msisdn: msisdn.clone(), created: at };
+        self.last_id = self.last_id.saturating_add(1);
+        let entry = BlacklistEntry { msisdn: msisdn.clone(), created: at, id: self.last_id };
         self.index.insert(msisdn.clone(), self.entries.len());
         self.entries.push(entry.clone());
         (entry, true)
@@ -99,5 +130,11 @@ mod tests {
         let numbers: Vec<_> = blacklist.entries().iter().map(|e| e.msisdn.as_str()).collect();
         assert_eq!(numbers, ["46701234567", "46701234569"]);
         assert!(blacklist.contains("46701234569"));
+        assert_eq!(blacklist.by_id(3).unwrap().msisdn.as_str(), "46701234569");
+        // A snapshot keeps the ids, and new ones follow them.
+        let text = serde_json::to_string(&blacklist).unwrap();
+        let mut restored: Blacklist = serde_json::from_str(&text).unwrap();
+        assert_eq!(restored.by_id(3), blacklist.by_id(3));
+        assert_eq!(restored.add(&number("46701234560"), first).0.id, 4);
     }
 }

@@ -106,6 +106,10 @@ pub struct Batch {
     pub id: ObjectId,
     /// Message `i` has id `first_message_id.offset(i)`.
     pub first_message_id: ObjectId,
+    /// Message `i` has the integer id `first_number + i` (iP.1's older
+    /// API numbers messages).
+    #[serde(default)]
+    pub first_number: u64,
     pub created: DateTime<Utc>,
     pub sender: String,
     /// As submitted, before templating.
@@ -141,6 +145,7 @@ impl Batch {
         Batch {
             id: ids.next(at),
             first_message_id: ids.next(at),
+            first_number: 0,
             created: at,
             sender: sender.to_string(),
             body: body.to_owned(),

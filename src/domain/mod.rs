@@ -5,6 +5,7 @@
 //! translate their wire formats into these types.
 
 pub mod account;
+pub mod address_book;
 pub mod blacklist;
 pub mod contact;
 pub mod encoding;

@@ -176,6 +176,7 @@ impl SendRequest {
         Batch {
             id: ids.next(now),
             first_message_id: ids.range(now, messages.len() as u32),
+            first_number: 0,
             created: now,
             templated: self.templated(),
             sender: self.sender,

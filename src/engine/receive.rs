@@ -62,8 +62,9 @@ impl Engine {
             return Err(ReceiveError::ArrivesInFuture);
         }
         let stop = sms.body.trim().eq_ignore_ascii_case("STOP");
-        let batch =
+        let mut batch =
             Batch::incoming(&self.sequences.object_ids, &sms.sender, &sms.recipient, &sms.body, at);
+        batch.first_number = self.sequences.message_numbers(1);
         let payload = account.write(&WRITE, |data| {
             if stop {
                 data.blacklist.add(&sms.sender, at);

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::submit::SendingAccount;
 use super::{Engine, WRITE};
+use crate::domain::address_book::AddressBook;
 use crate::domain::blacklist::Blacklist;
 use crate::domain::id::ObjectId;
 use crate::domain::landing::Landing;
@@ -26,6 +27,8 @@ pub struct Records<'a, P> {
     /// withdrawals.
     pub profile: &'a mut P,
     pub contacts: &'a mut Contacts,
+    /// The older API's contacts, groups and memberships.
+    pub address_book: &'a mut AddressBook,
     pub blacklist: &'a mut Blacklist,
     /// Landing pages, oldest first.
     pub landings: &'a mut Vec<Landing>,
@@ -56,6 +59,7 @@ impl Engine {
             edit(Records {
                 profile: &mut data.profile,
                 contacts: &mut data.contacts,
+                address_book: &mut data.address_book,
                 blacklist: &mut data.blacklist,
                 landings: &mut data.landings,
                 now,

@@ -1,6 +1,6 @@
-//! The emulator's own counters and secret: ObjectIds, Viamobile's
-//! `bsmsId`s and incoming ids, callback job ids, and the key that signs
-//! Viamobile tokens.
+//! The emulator's own counters and secret: ObjectIds, the integer message
+//! ids of iP.1's older API, Viamobile's `bsmsId`s and incoming ids,
+//! callback job ids, and the key that signs Viamobile tokens.
 //!
 //! They belong to one engine, not to the process, so two emulators in one
 //! test process are independent; a full reset starts the numbered
@@ -17,6 +17,8 @@ use crate::domain::id::{ObjectIds, ObjectIdsState};
 pub const FIRST_BSMS_ID: u64 = 1_000_000;
 /// Viamobile's first incoming-SMS id.
 pub const FIRST_INCOMING_ID: u64 = 1;
+/// The first integer message id (iP.1's `/api/sms` `ID`).
+pub const FIRST_MESSAGE_NUMBER: u64 = 1;
 
 #[derive(Debug)]
 pub struct Sequences {
@@ -25,6 +27,7 @@ pub struct Sequences {
     next_bsms_id: AtomicU64,
     next_incoming_id: AtomicU64,
     last_callback_job: AtomicU64,
+    next_message_number: AtomicU64,
     /// HS256 key of Viamobile's `/token/create` tokens.
     token_secret: RwLock<[u8; 32]>,
 }
@@ -37,8 +40,14 @@ pub struct SavedSequences {
     pub next_bsms_id: u64,
     pub next_incoming_id: u64,
     pub last_callback_job: u64,
+    #[serde(default = "first_message_number")]
+    pub next_message_number: u64,
     /// 64 hex characters.
     pub token_secret: String,
+}
+
+fn first_message_number() -> u64 {
+    FIRST_MESSAGE_NUMBER
 }
 
 impl Default for Sequences {
@@ -48,6 +57,7 @@ impl Default for Sequences {
             next_bsms_id: AtomicU64::new(FIRST_BSMS_ID),
             next_incoming_id: AtomicU64::new(FIRST_INCOMING_ID),
             last_callback_job: AtomicU64::new(0),
+            next_message_number: AtomicU64::new(FIRST_MESSAGE_NUMBER),
             token_secret: RwLock::new(rand::random()),
         }
     }
@@ -57,6 +67,11 @@ impl Sequences {
     /// The first of `count` consecutive `bsmsId`s.
     pub fn bsms_ids(&self, count: usize) -> u64 {
         self.next_bsms_id.fetch_add(count as u64, Ordering::Relaxed)
+    }
+
+    /// The first of `count` consecutive integer message ids.
+    pub fn message_numbers(&self, count: usize) -> u64 {
+        self.next_message_number.fetch_add(count as u64, Ordering::Relaxed)
     }
 
     /// The id of a Viamobile incoming SMS.
@@ -80,6 +95,7 @@ impl Sequences {
         self.next_bsms_id.store(FIRST_BSMS_ID, Ordering::Relaxed);
         self.next_incoming_id.store(FIRST_INCOMING_ID, Ordering::Relaxed);
         self.last_callback_job.store(0, Ordering::Relaxed);
+        self.next_message_number.store(FIRST_MESSAGE_NUMBER, Ordering::Relaxed);
     }
 
     pub fn save(&self) -> SavedSequences {
@@ -88,6 +104,7 @@ impl Sequences {
             next_bsms_id: self.next_bsms_id.load(Ordering::Relaxed),
             next_incoming_id: self.next_incoming_id.load(Ordering::Relaxed),
             last_callback_job: self.last_callback_job.load(Ordering::Relaxed),
+            next_message_number: self.next_message_number.load(Ordering::Relaxed),
             token_secret: hex::encode(self.token_secret()),
         }
     }
@@ -102,14 +119,16 @@ impl Sequences {
         self.next_bsms_id.store(saved.next_bsms_id, Ordering::Relaxed);
         self.next_incoming_id.store(saved.next_incoming_id, Ordering::Relaxed);
         self.last_callback_job.store(saved.last_callback_job, Ordering::Relaxed);
+        self.next_message_number.store(saved.next_message_number, Ordering::Relaxed);
         *self.token_secret.write().unwrap_or_else(|e| e.into_inner()) = secret;
         Ok(())
     }
 
-    /// For a snapshot without sequences: new `bsmsId`s and job ids come
-    /// after the highest it holds.
-    pub fn follow(&self, highest_bsms_id: u64, highest_callback_job: u64) {
+    /// For a snapshot without sequences: new `bsmsId`s, job ids and
+    /// message numbers come after the highest it holds.
+    pub fn follow(&self, highest_bsms_id: u64, highest_callback_job: u64, highest_number: u64) {
         self.next_bsms_id.fetch_max(highest_bsms_id + 1, Ordering::Relaxed);
+        self.next_message_number.fetch_max(highest_number + 1, Ordering::Relaxed);
         self.last_callback_job.fetch_max(highest_callback_job, Ordering::Relaxed);
     }
 }
@@ -124,6 +143,7 @@ mod tests {
         assert_eq!(sequences.bsms_ids(3), FIRST_BSMS_ID);
         assert_eq!(sequences.bsms_ids(1), FIRST_BSMS_ID + 3);
         assert_eq!(sequences.callback_job(), 1);
+        assert_eq!(sequences.message_numbers(2), FIRST_MESSAGE_NUMBER);
         let saved = sequences.save();
         let other = Sequences::default();
         assert_ne!(other.token_secret(), sequences.token_secret());
@@ -133,5 +153,6 @@ mod tests {
         other.restart();
         assert_eq!(other.bsms_ids(1), FIRST_BSMS_ID);
         assert_eq!(other.incoming_id(), FIRST_INCOMING_ID);
+        assert_eq!(other.message_numbers(1), FIRST_MESSAGE_NUMBER);
     }
 }

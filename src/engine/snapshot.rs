@@ -132,10 +132,16 @@ impl Engine {
         let timing = store.timing();
         let mut highest_job = attempts.iter().map(|r| r.job_id).max().unwrap_or(0);
         let mut highest_bsms = 0;
+        let mut highest_number = 0;
         for account in &ip1 {
             account.write(&WRITE, |data| {
                 plan_all_steps(data, timing);
                 highest_job = highest_job.max(data.callbacks.keys().copied().max().unwrap_or(0));
+                highest_number = data
+                    .messaging
+                    .all_batches()
+                    .map(|batch| batch.first_number + batch.messages.len() as u64)
+                    .fold(highest_number, u64::max);
             });
         }
         for account in &viamobile {
@@ -150,7 +156,7 @@ impl Engine {
             });
         }
         if saved_sequences.is_none() {
-            sequences.follow(highest_bsms, highest_job);
+            sequences.follow(highest_bsms, highest_job, highest_number);
         }
         wakeups.clear();
         for account in &ip1 {

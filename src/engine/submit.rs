@@ -58,6 +58,10 @@ pub struct Submission<E> {
     /// request is reported after the account's own refusals, the order in
     /// which the gateways check.
     pub request: Result<SendRequest, E>,
+    /// What an unaffordable send gets, when the API says otherwise than the
+    /// account's gateway ([`SendingAccount::SHORTFALL`]): iP.1's older API
+    /// refuses it.
+    pub shortfall: Option<Shortfall>,
 }
 
 /// Why a whole send was refused. Each gateway answers these in its own
@@ -202,7 +206,8 @@ impl Engine {
         let now = account.clock().now();
         // Templating and segments: the expensive part of a large send,
         // which needs nothing of the account, so it is done before its lock.
-        let Submission { sender, request } = submission;
+        let Submission { sender, request, shortfall } = submission;
+        let shortfall = shortfall.unwrap_or(P::SHORTFALL);
         let prepared = request.map(|request| {
             let rendered = render(&request);
             (request, rendered)
@@ -229,7 +234,7 @@ impl Engine {
                 &mut screened,
             );
             let unpaid = !data.profile.can_pay(cost, now);
-            if unpaid && P::SHORTFALL == Shortfall::Refuse {
+            if unpaid && shortfall == Shortfall::Refuse {
                 return Err(SendRefusal::NotEnoughCredit.into());
             }
             let stored = |s: &Screened| s.screening == Screening::Accepted || P::KEEPS_REFUSED;
@@ -271,7 +276,8 @@ impl Engine {
             } else {
                 data.profile.pay(cost, now);
             }
-            let batch = request.into_batch(messages, &self.sequences.object_ids, now);
+            let mut batch = request.into_batch(messages, &self.sequences.object_ids, now);
+            batch.first_number = self.sequences.message_numbers(batch.messages.len());
             let position = data.messaging.insert(batch);
             schedule_new_batch(data, position, self.store().timing(), &self.sequences);
             let receipt = Receipt {

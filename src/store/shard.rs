@@ -9,6 +9,7 @@ use super::contacts::Contacts;
 use super::messaging::Messaging;
 use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
+use crate::domain::address_book::AddressBook;
 use crate::domain::blacklist::Blacklist;
 use crate::domain::id::ObjectId;
 use crate::domain::landing::Landing;
@@ -41,6 +42,8 @@ pub struct ShardData<P> {
     /// message's callbacks go one at a time, in order).
     pub in_flight: HashMap<ObjectId, VecDeque<InFlight>>,
     pub contacts: Contacts,
+    /// The older API's contacts, groups and memberships.
+    pub address_book: AddressBook,
     pub blacklist: Blacklist,
     /// Landing pages, oldest first.
     pub landings: Vec<Landing>,
@@ -55,6 +58,7 @@ impl<P> ShardData<P> {
             callbacks: HashMap::new(),
             in_flight: HashMap::new(),
             contacts: Contacts::default(),
+            address_book: AddressBook::default(),
             blacklist: Blacklist::default(),
             landings: Vec::new(),
         }
@@ -158,6 +162,8 @@ pub struct AccountSnapshot<P> {
     pub clock: ClockSettings,
     pub batches: Messaging,
     pub contacts: Contacts,
+    #[serde(default)]
+    pub address_book: AddressBook,
     pub blacklist: Blacklist,
     pub landings: Vec<Landing>,
     /// Callbacks waiting for an attempt, with when it is due (those under
@@ -185,6 +191,7 @@ impl<P: Clone> Shard<P> {
             clock: self.clock.settings(),
             batches: data.messaging.clone(),
             contacts: data.contacts.clone(),
+            address_book: data.address_book.clone(),
             blacklist: data.blacklist.clone(),
             landings: data.landings.clone(),
             pending_callbacks,
@@ -201,6 +208,7 @@ impl<P: Clone> Shard<P> {
             data.profile = snapshot.profile;
             data.messaging = snapshot.batches;
             data.contacts = snapshot.contacts;
+            data.address_book = snapshot.address_book;
             data.blacklist = snapshot.blacklist;
             data.landings = snapshot.landings;
             for (due, job) in snapshot.pending_callbacks {

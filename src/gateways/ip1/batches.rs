@@ -44,7 +44,7 @@ pub async fn send(
 ) -> Result<Response, Ip1Error> {
     let request = send_request::parse(&body)?;
     let submission: Submission<Ip1Error> =
-        Submission { sender: request.sender.clone(), request: Ok(request) };
+        Submission { sender: request.sender.clone(), request: Ok(request), shortfall: None };
     let stored = state.engine.submit(&caller.account, submission, Mode::Send, |receipt| {
         let batch = receipt.batch?;
         let document = BatchDocument::full(batch, owner(receipt.profile), receipt.now);

@@ -285,8 +285,11 @@ pub(super) fn execute(
     let now = account.clock().now();
     let validity =
         TimeDelta::seconds(i64::from(state.engine.store().timing().expires_after_seconds));
-    let submission =
-        Submission { sender: input.sender.clone(), request: request_of(input, now, validity) };
+    let submission = Submission {
+        sender: input.sender.clone(),
+        request: request_of(input, now, validity),
+        shortfall: None,
+    };
     state.engine.submit(account, submission, mode, answer)
 }
 
