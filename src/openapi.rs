@@ -37,6 +37,7 @@ use crate::http::{JSON_UTF8, Surface};
 use crate::routes::{Documentation, Routes};
 
 pub const IP1_TAG: &str = "iP.1";
+pub const IP1_V1_TAG: &str = "iP.1 v1";
 pub const VIAMOBILE_TAG: &str = "Viamobile";
 pub const CONTROL_TAG: &str = "control";
 
@@ -84,7 +85,12 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
     );
     document.info.license = None;
     document.info.contact = None;
-    document.tags = Some(vec![Tag::new(IP1_TAG), Tag::new(VIAMOBILE_TAG), Tag::new(CONTROL_TAG)]);
+    document.tags = Some(vec![
+        Tag::new(IP1_TAG),
+        Tag::new(IP1_V1_TAG),
+        Tag::new(VIAMOBILE_TAG),
+        Tag::new(CONTROL_TAG),
+    ]);
 
     let components = document.components.get_or_insert_with(Default::default);
     for (name, scheme, description) in [
@@ -114,7 +120,7 @@ pub fn complete(mut document: OpenApi) -> OpenApi {
     ViaErrorEnvelope::schemas(&mut error_schemas);
     ControlErrorBody::schemas(&mut error_schemas);
     components.schemas.extend(error_schemas);
-    for surface in [Surface::Ip1, Surface::Viamobile, Surface::Control] {
+    for surface in [Surface::Ip1, Surface::Ip1V1, Surface::Viamobile, Surface::Control] {
         let errors = surface.errors();
         components
             .responses
@@ -176,6 +182,13 @@ fn add_common_answers(surface: Surface, path: &str, operation: &mut Operation) {
     let (statuses, security): (&[&str], Vec<SecurityRequirement>) = match surface {
         // HTTP Basic is the older API's; v2 takes it only with
         // --ip1-v2-basic-auth.
+        Surface::Ip1V1 => (
+            errors.common_statuses,
+            vec![
+                SecurityRequirement::new(IP1_BASIC, Vec::<String>::new()),
+                SecurityRequirement::new(IP1_BEARER, Vec::<String>::new()),
+            ],
+        ),
         Surface::Ip1 if path.starts_with("/api/") => (
             errors.common_statuses,
             vec![

@@ -207,7 +207,11 @@ fn connection_limit(configured: usize) -> usize {
 
 /// Every route of both gateways and the control API.
 pub fn routes() -> Routes {
-    Routes::new().merge(ip1::routes()).merge(viamobile::routes()).merge(crate::control::routes())
+    Routes::new()
+        .merge(ip1::routes())
+        .merge(ip1::v1::routes())
+        .merge(viamobile::routes())
+        .merge(crate::control::routes())
 }
 
 /// The whole HTTP surface: both gateways, the control API, and

@@ -67,6 +67,18 @@ pub fn operator_code(msisdn: &str) -> u32 {
     }
 }
 
+/// The country calling code of a plausible number of a known country.
+pub fn country_code(msisdn: &str) -> Option<&'static str> {
+    if !routable(msisdn) {
+        return None;
+    }
+    COUNTRIES
+        .iter()
+        .filter(|(prefix, _)| msisdn.starts_with(prefix))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(prefix, _)| *prefix)
+}
+
 /// The (mcc, mnc) of a number, when it is a plausible number of a known
 /// country.
 pub fn mcc_mnc(msisdn: &str) -> Option<(String, String)> {
@@ -107,5 +119,7 @@ mod tests {
         assert_eq!(mcc_mnc("4670"), None, "not a plausible number");
         assert_eq!(mcc_mnc("046701234567"), None);
         assert_eq!(operator_code("4219031"), 0);
+        assert_eq!(country_code("421903123456"), Some("421"));
+        assert_eq!(country_code("4670"), None);
     }
 }

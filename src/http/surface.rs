@@ -17,6 +17,7 @@ use super::VIAMOBILE_ROOTS;
 use crate::control::error::ControlError;
 use crate::domain::account::Gateway;
 use crate::gateways::ip1::error::Ip1Error;
+use crate::gateways::ip1::v1::error::V1Error;
 use crate::gateways::viamobile::error::ViaError;
 use crate::gateways::viamobile::soap::SoapFault;
 
@@ -24,6 +25,9 @@ use crate::gateways::viamobile::soap::SoapFault;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Surface {
     Ip1,
+    /// iP.1's older API under `/api/...` (but `/api/me`), whose errors are
+    /// ASP.NET Web API's.
+    Ip1V1,
     Viamobile,
     /// Viamobile's SOAP endpoint, whose errors are SOAP Faults.
     Soap,
@@ -41,7 +45,11 @@ impl Surface {
         let under = |root: &str| {
             path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         };
-        if under("/v2") || under("/api") || under("/me") {
+        if under("/api/me") {
+            Surface::Ip1
+        } else if under("/api") {
+            Surface::Ip1V1
+        } else if under("/v2") || under("/me") {
             Surface::Ip1
         } else if under("/_mock") {
             Surface::Control
@@ -57,7 +65,7 @@ impl Surface {
     /// The emulated gateway, for the gateways' surfaces.
     pub fn gateway(self) -> Option<Gateway> {
         match self {
-            Surface::Ip1 => Some(Gateway::Ip1),
+            Surface::Ip1 | Surface::Ip1V1 => Some(Gateway::Ip1),
             Surface::Viamobile | Surface::Soap => Some(Gateway::Viamobile),
             Surface::Control | Surface::Other => None,
         }
@@ -68,6 +76,7 @@ impl Surface {
     pub fn errors(self) -> &'static ErrorFormat {
         match self {
             Surface::Ip1 => &IP1_ERRORS,
+            Surface::Ip1V1 => &IP1_V1_ERRORS,
             Surface::Viamobile => &VIAMOBILE_ERRORS,
             Surface::Soap => &SOAP_ERRORS,
             Surface::Control | Surface::Other => &CONTROL_ERRORS,
@@ -138,6 +147,7 @@ impl ErrorFormat {
 }
 
 static IP1_ERRORS: ErrorFormat = ErrorFormat::of::<Ip1Error>();
+static IP1_V1_ERRORS: ErrorFormat = ErrorFormat::of::<V1Error>();
 static VIAMOBILE_ERRORS: ErrorFormat = ErrorFormat::of::<ViaError>();
 static SOAP_ERRORS: ErrorFormat = ErrorFormat::of::<SoapFault>();
 static CONTROL_ERRORS: ErrorFormat = ErrorFormat::of::<ControlError>();
@@ -150,6 +160,9 @@ mod tests {
     fn paths_belong_to_their_surface() {
         assert_eq!(Surface::of_path("/v2/batches"), Surface::Ip1);
         assert_eq!(Surface::of_path("/api/me"), Surface::Ip1);
+        assert_eq!(Surface::of_path("/api/me/children"), Surface::Ip1);
+        assert_eq!(Surface::of_path("/api/contacts"), Surface::Ip1V1);
+        assert_eq!(Surface::of_path("/api"), Surface::Ip1V1);
         assert_eq!(Surface::of_path("/json/send"), Surface::Viamobile);
         assert_eq!(Surface::of_path("/bsms/rest/v2/json/send"), Surface::Viamobile);
         assert_eq!(Surface::of_path("/soap"), Surface::Soap);

@@ -10,10 +10,11 @@ use axum::http::uri::PathAndQuery;
 
 use super::Surface;
 
-/// Trims one trailing slash from an iP.1 path.
+/// Trims one trailing slash from an iP.1 path (of either API).
 pub async fn trim_ip1_trailing_slash(mut request: Request) -> Request {
     let path = request.uri().path();
-    if path.len() > 1 && path.ends_with('/') && Surface::of_path(path) == Surface::Ip1 {
+    let ip1 = matches!(Surface::of_path(path), Surface::Ip1 | Surface::Ip1V1);
+    if path.len() > 1 && path.ends_with('/') && ip1 {
         if let Some(uri) = trimmed(request.uri()) {
             *request.uri_mut() = uri;
         }

@@ -17,6 +17,7 @@ mod ip1_contacts;
 mod ip1_fidelity;
 mod ip1_listing;
 mod ip1_send_validation;
+mod ip1_v1;
 mod isolation;
 mod lifecycle;
 mod openapi;

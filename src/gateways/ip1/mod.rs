@@ -1,5 +1,5 @@
-//! The iP.1 gateway: REST API v2 under `/v2` and the account endpoints
-//! under `/api/me` (reference: `ip1-v2-api.md`).
+//! The iP.1 gateway: REST API v2 under `/v2`, the account endpoints under
+//! `/api/me`, and the older REST API 1.0 under `/api/...` ([`v1`]).
 
 pub mod account;
 pub mod auth;
@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod send_request;
 pub mod senders;
 pub mod settings;
+pub mod v1;
 
 use crate::route;
 use crate::routes::Routes;

@@ -1,0 +1,149 @@
+//! iP.1's older API, REST API 1.0 under `/api/...`, which the vendor's own
+//! SDK and samples still speak: sending and reading sent SMS, and the
+//! address book (contacts, groups, memberships) and blacklist, on the same
+//! accounts and keys as v2 (HTTP Basic `account:key`, or Bearer).
+//!
+//! Its JSON is PascalCase with integer `ID`s and times without an offset
+//! (`2017-03-02T10:39:53.497`); its errors are ASP.NET Web API's
+//! (`{"Message"}`). It reads what real clients send: property names in any
+//! case, read-only fields in a `PUT` body (ignored), any `Content-Type` and
+//! `Accept`. A send goes through the same engine as v2's.
+
+pub mod address_book;
+pub mod blacklist;
+pub mod error;
+pub mod sms;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use self::error::V1Error;
+use super::auth::Ip1Caller;
+use crate::domain::account::Ip1Profile;
+use crate::engine::records::Records;
+use crate::http::lenient::from_value;
+use crate::route;
+use crate::routes::Routes;
+use crate::state::AppState;
+use crate::store::Ip1Account;
+
+/// Every route of the older API.
+pub fn routes() -> Routes {
+    Routes::new()
+        .route(route!(sms::send))
+        .route(route!(sms::sent))
+        .route(route!(sms::sent_one))
+        .route(route!(address_book::contacts, address_book::create_contact))
+        .route(route!(
+            address_book::contact,
+            address_book::replace_contact,
+            address_book::delete_contact
+        ))
+        .route(route!(address_book::contact_groups))
+        .route(route!(address_book::contact_memberships))
+        .route(route!(address_book::groups, address_book::create_group))
+        .route(route!(address_book::group, address_book::replace_group, address_book::delete_group))
+        .route(route!(address_book::group_contacts))
+        .route(route!(address_book::group_memberships))
+        .route(route!(address_book::memberships, address_book::create_membership))
+        .route(route!(address_book::membership, address_book::delete_membership))
+        .route(route!(blacklist::list, blacklist::create))
+        .route(route!(blacklist::get, blacklist::delete))
+}
+
+/// The authenticated caller, with the older API's 401.
+pub struct V1Caller(pub Ip1Caller);
+
+impl V1Caller {
+    pub fn account(&self) -> &Arc<Ip1Account> {
+        &self.0.account
+    }
+
+    /// Edits the caller's records ([`Ip1Caller::edit`]).
+    pub fn edit<R>(&self, edit: impl FnOnce(Records<'_, Ip1Profile>) -> R) -> R {
+        self.0.edit(edit)
+    }
+}
+
+impl FromRequestParts<AppState> for V1Caller {
+    type Rejection = V1Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, V1Error> {
+        Ip1Caller::from_request_parts(parts, state)
+            .await
+            .map(V1Caller)
+            .map_err(|_| V1Error::Unauthorized)
+    }
+}
+
+/// A JSON body, whatever its `Content-Type` says (clients of the older API
+/// send `application/json` with everything); an empty body is `null`.
+pub struct V1Body(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for V1Body {
+    type Rejection = V1Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, V1Error> {
+        let bytes = Bytes::from_request(request, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(V1Body(Value::Null));
+        }
+        serde_json::from_slice(&bytes)
+            .map(V1Body)
+            .map_err(|err| V1Error::field("body", format!("The body is not JSON: {err}")))
+    }
+}
+
+/// Path parameters; one that cannot be read names nothing (404).
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(V1Error))]
+pub struct V1Path<T>(pub T);
+
+/// An integer id from the path; anything else names nothing (404).
+pub fn path_id(kind: &str, raw: &str) -> Result<u32, V1Error> {
+    raw.trim().parse().map_err(|_| V1Error::no(kind, raw))
+}
+
+/// Reads a JSON object into a request type, property names in any case;
+/// anything else answers 400 naming `what` (`contact`, `group`…).
+pub fn read<T: DeserializeOwned>(body: &Value, what: &str) -> Result<T, V1Error> {
+    if !body.is_object() {
+        return Err(V1Error::field(what, format!("A {what} is a JSON object.")));
+    }
+    from_value(body).map_err(|err| V1Error::field(what, err.to_string()))
+}
+
+/// Collects invalid fields, as Web API's model state reports every one.
+#[derive(Default)]
+pub struct ModelState(BTreeMap<String, Vec<String>>);
+
+impl ModelState {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_default().push(message.into());
+    }
+
+    pub fn into_result<T>(self, value: T) -> Result<T, V1Error> {
+        if self.0.is_empty() { Ok(value) } else { Err(V1Error::Invalid(self.0)) }
+    }
+}
+
+/// A time as the older API writes it: no offset, milliseconds
+/// (`2017-03-02T10:39:53.497`), in UTC.
+pub fn v1_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+}
+
+/// Serialises a time with [`v1_time`].
+pub fn serialize_v1_time<S: serde::Serializer>(
+    at: &DateTime<Utc>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&v1_time(*at))
+}
