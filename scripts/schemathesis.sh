@@ -64,6 +64,8 @@ run() {
 
 # Each gateway with its default fixture account's credentials.
 run "iP.1" --include-tag iP.1 -H "Authorization: Bearer ip1-default-key"
+# The older API, as its clients call it: HTTP Basic.
+run "iP.1 v1" --include-tag "iP.1 v1" --auth ip1-10001:ip1-default-key
 # SOAP's envelopes are XML, which a JSON Schema cannot describe; its own
 # tests check it.
 run "Viamobile" --include-tag Viamobile --auth test:test --exclude-path-regex '/soap$'

@@ -222,6 +222,10 @@ async fn several_objects_are_created_at_once_with_multiple() {
     let (status, groups) =
         v1_post(&app, "/api/groups?multiple=true", json!([{"Name": "X"}, {"Name": "Y"}])).await;
     assert_eq!((status, groups.as_array().unwrap().len()), (200, 2));
+    let (status, one) = v1_post(&app, "/api/groups?multiple=true", json!({"Name": "Z"})).await;
+    assert_eq!((status, one.as_array().map(Vec::len)), (200, Some(1)), "one object: a list of one");
+    let (status, body) = v1_post(&app, "/api/groups?multiple=maybe", json!({"Name": "Z"})).await;
+    assert_v1_error(status, &body, 400);
 }
 
 #[tokio::test]
@@ -349,6 +353,7 @@ async fn a_v1_send_reports_outcomes_as_v1_codes_and_refuses_what_it_cannot_send(
         (json!({"Numbers": ["46701234567"], "Message": "Hi"}), "From"),
         (json!({"From": "iP1", "Numbers": ["46701234567"]}), "Message"),
         (json!({"From": "iP1", "Numbers": ["call me"], "Message": "Hi"}), "Numbers[0]"),
+        (json!({"From": "iP1", "Numbers": [46701234567_u64, -1], "Message": "Hi"}), "Numbers[1]"),
         (json!({"From": "iP1", "Numbers": ["46701234567"], "Message": "Hi", "Prio": 3}), "Prio"),
         (json!({"From": "Nobody", "Numbers": ["46701234567"], "Message": "Hi"}), "From"),
     ] {

@@ -68,6 +68,20 @@ async fn the_document_describes_both_gateways_and_the_control_api() {
     };
     assert_eq!(schemes(send), ["ip1Bearer"], "v2 takes Bearer keys");
     assert_eq!(schemes(&doc["paths"]["/api/me"]["get"]), ["ip1Bearer", "ip1Basic"]);
+    // The older API: its own tag and error format, Basic first.
+    let v1_send = &doc["paths"]["/api/sms/send"]["post"];
+    assert_eq!(v1_send["tags"], serde_json::json!(["iP.1 v1"]));
+    assert_eq!(schemes(v1_send), ["ip1Basic", "ip1Bearer"]);
+    assert_eq!(v1_send["responses"]["401"]["$ref"], "#/components/responses/Ip1V1Error");
+    for path in [
+        "/api/contacts/{id}",
+        "/api/groups/{id}",
+        "/api/memberships/{id}",
+        "/api/blacklist/{id}",
+        "/api/sms/sent/{id}",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
 
     let listing = &doc["paths"]["/v2/batches"]["get"]["responses"]["200"];
     assert!(listing["headers"]["Link"].is_object());

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::V1Error;
-use super::{ModelState, V1Body, V1Caller, V1Path, path_id, read, serialize_v1_time};
+use super::{
+    ModelState, V1Body, V1Caller, V1Path, multiple, one_or_list, path_id, read, serialize_v1_time,
+};
 use crate::domain::address_book::{
     AddressBook, ContactFields, MembershipError, V1Contact, V1Group, V1Membership,
 };
@@ -20,6 +22,9 @@ use crate::domain::contact::check_property;
 use crate::http::json;
 use crate::http::lenient::Field;
 use crate::openapi::IP1_V1_TAG;
+
+one_or_list!(V1ContactOrList, ContactDocument);
+one_or_list!(V1GroupOrList, GroupDocument);
 
 const MAX_NAME: usize = 100;
 const MAX_PHONE: usize = 16;
@@ -29,6 +34,7 @@ const MAX_TEXT: usize = 1000;
 const MAX_MULTIPLE: usize = 1000;
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = V1Contact)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContactDocument {
     #[serde(rename = "ID")]
@@ -70,6 +76,7 @@ impl ContactDocument {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = V1Group)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupDocument {
     #[serde(rename = "ID")]
@@ -115,6 +122,7 @@ impl GroupDocument {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = V1Membership)]
 #[serde(rename_all = "PascalCase")]
 pub struct MembershipDocument {
     #[serde(rename = "ID")]
@@ -143,6 +151,7 @@ impl MembershipDocument {
 /// A contact as a client sends it; read-only fields (`ID`, `OwnerID`,
 /// `Created`, `Modified`) are ignored.
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = V1ContactRequest)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContactRequest {
     /// Required; at most 100 characters.
@@ -243,6 +252,7 @@ fn is_phone(text: &str) -> bool {
 
 /// A group as a client sends it; read-only fields are ignored.
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = V1GroupRequest)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupRequest {
     /// Required; at most 100 characters.
@@ -287,6 +297,7 @@ fn is_color(text: &str) -> bool {
 
 /// A membership as a client sends it.
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = V1MembershipRequest)]
 #[serde(rename_all = "PascalCase")]
 pub struct MembershipRequest {
     /// The group's id.
@@ -297,20 +308,15 @@ pub struct MembershipRequest {
     contact: Field<u32>,
 }
 
-/// Whether the query asks for several objects at once (`?multiple=true`).
-pub(super) fn multiple(query: Option<&str>) -> bool {
-    url::form_urlencoded::parse(query.unwrap_or("").as_bytes()).any(|(key, value)| {
-        key.eq_ignore_ascii_case("multiple")
-            && !matches!(&*value.to_ascii_lowercase(), "false" | "0")
-    })
-}
-
-/// The body as a list for `?multiple=true`, else as one object.
+/// The body as a list for `?multiple=true` (one object counts as a list of
+/// one), else as one object.
 pub(super) fn items(body: &Value, many: bool, what: &str) -> Result<Vec<Value>, V1Error> {
     match (many, body) {
         (true, Value::Array(items)) if !items.is_empty() && items.len() <= MAX_MULTIPLE => {
             Ok(items.clone())
         }
+        // One object where a list was announced: a list of one.
+        (true, Value::Object(_)) => Ok(vec![body.clone()]),
         (true, _) => Err(V1Error::field(
             what,
             format!("With ?multiple=true the body is a list of 1 to {MAX_MULTIPLE} objects."),
@@ -358,13 +364,13 @@ pub async fn contacts(caller: V1Caller, RawQuery(query): RawQuery) -> Response {
 /// or none).
 #[utoipa::path(post, path = "/api/contacts", tag = IP1_V1_TAG, request_body = ContactRequest,
     params(("multiple" = Option<bool>, Query, description = "`true`: the body is a list, and so is the answer.")),
-    responses((status = OK, description = "The new contact (a list with `?multiple=true`).", body = ContactDocument)))]
+    responses((status = OK, description = "The new contact (a list with `?multiple=true`).", body = V1ContactOrList)))]
 pub async fn create_contact(
     caller: V1Caller,
     RawQuery(query): RawQuery,
     V1Body(body): V1Body,
 ) -> Result<Response, V1Error> {
-    let many = multiple(query.as_deref());
+    let many = multiple(query.as_deref())?;
     let mut problems = ModelState::default();
     let mut all = Vec::new();
     for (index, item) in items(&body, many, "contacts")?.iter().enumerate() {
@@ -486,13 +492,13 @@ pub async fn groups(caller: V1Caller) -> Response {
 /// `POST /api/groups`: one group, or with `?multiple=true` a list.
 #[utoipa::path(post, path = "/api/groups", tag = IP1_V1_TAG, request_body = GroupRequest,
     params(("multiple" = Option<bool>, Query, description = "`true`: the body is a list, and so is the answer.")),
-    responses((status = OK, description = "The new group (a list with `?multiple=true`).", body = GroupDocument)))]
+    responses((status = OK, description = "The new group (a list with `?multiple=true`).", body = V1GroupOrList)))]
 pub async fn create_group(
     caller: V1Caller,
     RawQuery(query): RawQuery,
     V1Body(body): V1Body,
 ) -> Result<Response, V1Error> {
-    let many = multiple(query.as_deref());
+    let many = multiple(query.as_deref())?;
     let mut problems = ModelState::default();
     let mut all = Vec::new();
     for (index, item) in items(&body, many, "groups")?.iter().enumerate() {

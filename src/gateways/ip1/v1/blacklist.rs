@@ -20,6 +20,8 @@ use crate::http::json;
 use crate::http::lenient::Field;
 use crate::openapi::IP1_V1_TAG;
 
+super::one_or_list!(V1BlacklistEntryOrList, V1BlacklistEntry);
+
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct V1BlacklistEntry {
@@ -73,13 +75,13 @@ fn number(item: &Value, field: &str) -> Result<Msisdn, V1Error> {
 /// a number already there answers its entry.
 #[utoipa::path(post, path = "/api/blacklist", tag = IP1_V1_TAG, request_body = V1BlacklistRequest,
     params(("multiple" = Option<bool>, Query, description = "`true`: the body is a list, and so is the answer.")),
-    responses((status = OK, description = "The entry (a list with `?multiple=true`).", body = V1BlacklistEntry)))]
+    responses((status = OK, description = "The entry (a list with `?multiple=true`).", body = V1BlacklistEntryOrList)))]
 pub async fn create(
     caller: V1Caller,
     RawQuery(query): RawQuery,
     V1Body(body): V1Body,
 ) -> Result<Response, V1Error> {
-    let many = super::address_book::multiple(query.as_deref());
+    let many = super::multiple(query.as_deref())?;
     let items = super::address_book::items(&body, many, "entries")?;
     let numbers = items
         .iter()

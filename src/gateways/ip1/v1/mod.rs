@@ -134,6 +134,60 @@ impl ModelState {
     }
 }
 
+/// Declares a schema that is one `$item` or a list of them: what a
+/// `?multiple=true` call answers.
+macro_rules! one_or_list {
+    ($name:ident, $item:ty) => {
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Schema};
+                use utoipa::openapi::{Ref, RefOr};
+                let item = || Ref::from_schema_name(<$item as utoipa::ToSchema>::name());
+                let one_of = OneOfBuilder::new()
+                    .item(item())
+                    .item(ArrayBuilder::new().items(item()))
+                    .description(Some("One object; a list with `?multiple=true`."));
+                RefOr::T(Schema::OneOf(one_of.build()))
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn schemas(
+                schemas: &mut Vec<(
+                    String,
+                    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+                )>,
+            ) {
+                schemas.push((
+                    <$item as utoipa::ToSchema>::name().into_owned(),
+                    <$item as utoipa::PartialSchema>::schema(),
+                ));
+                <$item as utoipa::ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+pub(crate) use one_or_list;
+
+/// Whether the query asks for several objects at once: `?multiple`,
+/// `?multiple=true` (or `1`); `false` or `0` do not; anything else is 400.
+pub fn multiple(query: Option<&str>) -> Result<bool, V1Error> {
+    let mut many = false;
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if !key.eq_ignore_ascii_case("multiple") {
+            continue;
+        }
+        many = match value.to_ascii_lowercase().as_str() {
+            "" | "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err(V1Error::field("multiple", "multiple is true or false.")),
+        };
+    }
+    Ok(many)
+}
+
 /// A time as the older API writes it: no offset, milliseconds
 /// (`2017-03-02T10:39:53.497`), in UTC.
 pub fn v1_time(at: DateTime<Utc>) -> String {

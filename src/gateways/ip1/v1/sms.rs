@@ -37,17 +37,19 @@ use crate::state::AppState;
 
 /// The body of `POST /api/sms/send` (`OutgoingSMSDTO`).
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = V1OutgoingSms)]
 #[serde(rename_all = "PascalCase")]
 pub struct OutgoingSms {
     /// Up to 15 digits, or 3 to 11 letters and digits; registered on the
     /// account.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = r"^\s*(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})\s*$")]
     from: Field<String>,
     /// The text; `{placeholders}` are filled from `Parameters`.
-    #[schema(value_type = String, min_length = 1)]
+    #[schema(value_type = String, min_length = 1, pattern = r"\S")]
     message: Field<String>,
-    /// Phone numbers with their country code, with or without `+`.
-    #[schema(value_type = Option<Vec<String>>)]
+    /// Phone numbers with their country code, with or without `+`. With
+    /// `Contacts` and `Groups`, at least one recipient.
+    #[schema(value_type = Option<Vec<V1Number>>)]
     numbers: Field<Vec<Value>>,
     /// Ids of contacts in the address book.
     #[schema(value_type = Option<Vec<u32>>)]
@@ -65,6 +67,26 @@ pub struct OutgoingSms {
     #[schema(value_type = Option<u8>, minimum = 1, maximum = 2)]
     prio: Field<u8>,
 }
+
+/// A phone number as the older API reads it: a string (`+` optional) or a
+/// whole number.
+struct V1Number;
+
+impl utoipa::PartialSchema for V1Number {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+        let text =
+            ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\+?[0-9]{1,15}$"));
+        let number = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(999_999_999_999_999_i64));
+        let one_of = OneOfBuilder::new().item(text).item(number);
+        utoipa::openapi::RefOr::T(Schema::OneOf(one_of.build()))
+    }
+}
+
+impl utoipa::ToSchema for V1Number {}
 
 /// A message as the older API shows it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -164,7 +186,7 @@ impl V1Message {
 fn number_of(raw: &Value) -> Option<Msisdn> {
     let text = match raw {
         Value::String(text) => text.clone(),
-        Value::Number(number) => number.to_string(),
+        Value::Number(number) => number.as_u64()?.to_string(),
         _ => return None,
     };
     let compact: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
