@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod address_book;
+pub mod authentication;
 pub mod blacklist;
 pub mod contact;
 pub mod encoding;

@@ -1,5 +1,6 @@
 //! Changes to an account outside sending and receiving: editing its
-//! records (contacts, blacklist, landing pages, settings) and withdrawing a
+//! records (contacts, the older API's address book and one-time codes,
+//! blacklist, landing pages, settings) and withdrawing a
 //! batch (iP.1's `DELETE /v2/batches/{id}`).
 //!
 //! [`Engine::edit`] hands a handler the account's records under its lock
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use super::submit::SendingAccount;
 use super::{Engine, WRITE};
 use crate::domain::address_book::AddressBook;
+use crate::domain::authentication::Authentications;
 use crate::domain::blacklist::Blacklist;
 use crate::domain::id::ObjectId;
 use crate::domain::landing::Landing;
@@ -29,6 +31,8 @@ pub struct Records<'a, P> {
     pub contacts: &'a mut Contacts,
     /// The older API's contacts, groups and memberships.
     pub address_book: &'a mut AddressBook,
+    /// The older API's one-time codes and their settings.
+    pub authentications: &'a mut Authentications,
     pub blacklist: &'a mut Blacklist,
     /// Landing pages, oldest first.
     pub landings: &'a mut Vec<Landing>,
@@ -60,6 +64,7 @@ impl Engine {
                 profile: &mut data.profile,
                 contacts: &mut data.contacts,
                 address_book: &mut data.address_book,
+                authentications: &mut data.authentications,
                 blacklist: &mut data.blacklist,
                 landings: &mut data.landings,
                 now,

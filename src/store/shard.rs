@@ -10,6 +10,7 @@ use super::messaging::Messaging;
 use super::schedule::Schedule;
 use crate::clock::{Clock, ClockSettings};
 use crate::domain::address_book::AddressBook;
+use crate::domain::authentication::Authentications;
 use crate::domain::blacklist::Blacklist;
 use crate::domain::id::ObjectId;
 use crate::domain::landing::Landing;
@@ -44,6 +45,8 @@ pub struct ShardData<P> {
     pub contacts: Contacts,
     /// The older API's contacts, groups and memberships.
     pub address_book: AddressBook,
+    /// The older API's one-time codes and their settings.
+    pub authentications: Authentications,
     pub blacklist: Blacklist,
     /// Landing pages, oldest first.
     pub landings: Vec<Landing>,
@@ -59,6 +62,7 @@ impl<P> ShardData<P> {
             in_flight: HashMap::new(),
             contacts: Contacts::default(),
             address_book: AddressBook::default(),
+            authentications: Authentications::default(),
             blacklist: Blacklist::default(),
             landings: Vec::new(),
         }
@@ -164,6 +168,8 @@ pub struct AccountSnapshot<P> {
     pub contacts: Contacts,
     #[serde(default)]
     pub address_book: AddressBook,
+    #[serde(default)]
+    pub authentications: Authentications,
     pub blacklist: Blacklist,
     pub landings: Vec<Landing>,
     /// Callbacks waiting for an attempt, with when it is due (those under
@@ -192,6 +198,7 @@ impl<P: Clone> Shard<P> {
             batches: data.messaging.clone(),
             contacts: data.contacts.clone(),
             address_book: data.address_book.clone(),
+            authentications: data.authentications.clone(),
             blacklist: data.blacklist.clone(),
             landings: data.landings.clone(),
             pending_callbacks,
@@ -209,6 +216,7 @@ impl<P: Clone> Shard<P> {
             data.messaging = snapshot.batches;
             data.contacts = snapshot.contacts;
             data.address_book = snapshot.address_book;
+            data.authentications = snapshot.authentications;
             data.blacklist = snapshot.blacklist;
             data.landings = snapshot.landings;
             for (due, job) in snapshot.pending_callbacks {

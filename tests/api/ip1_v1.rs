@@ -385,3 +385,86 @@ async fn a_v1_send_reports_outcomes_as_v1_codes_and_refuses_what_it_cannot_send(
     let (_, sent) = send(app.get("/api/sms/sent").basic_auth(&account, Some(&key))).await;
     assert_eq!(sent, json!([]));
 }
+
+#[tokio::test]
+async fn one_time_codes_are_sent_validated_once_and_expire() {
+    let app = spawn_manual_app().await;
+    let (status, settings) = send(v1(app.get("/api/authentications/settings"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        settings,
+        json!({"ConcurrentLimit": null, "From": null, "MessageFormat": null, "Length": null,
+               "ExpirationTime": null, "NumericOnly": null})
+    );
+    for bad in
+        [json!({"Length": 2}), json!({"MessageFormat": "no code"}), json!({"ExpirationTime": 0})]
+    {
+        let (status, body) =
+            send(v1(app.put("/api/authentications/settings")).body(bad.to_string())).await;
+        assert_v1_error(status, &body, 400);
+    }
+    let wanted = json!({"ConcurrentLimit": 2, "From": "Acme", "MessageFormat": "Code: {0}",
+                        "Length": 8, "ExpirationTime": 300, "NumericOnly": true});
+    let (status, stored) =
+        send(v1(app.put("/api/authentications/settings")).body(wanted.to_string())).await;
+    assert_eq!((status, &stored), (200, &wanted));
+
+    let (status, sent) =
+        v1_post(&app, "/api/authentications", json!({"Phone": "+46701234567"})).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["Status"], "Active");
+    assert_eq!(sent["From"], "Acme");
+    assert_eq!(sent["Length"], 8);
+    assert!(sent.get("Code").is_none(), "the code is only in the SMS");
+    // The code, as a test reads it: from the SMS.
+    let (_, latest) = send(app.get("/_mock/phones/46701234567/messages/latest")).await;
+    let text = latest["text"].as_str().unwrap();
+    let code = text.strip_prefix("Code: ").unwrap().to_owned();
+    assert!(code.len() == 8 && code.bytes().all(|b| b.is_ascii_digit()), "{text}");
+
+    let validate = |code: &str| json!({"Phone": "46701234567", "Code": code});
+    let (status, body) =
+        v1_post(&app, "/api/authentications/validate", validate("00000000x")).await;
+    assert_v1_error(status, &body, 404);
+    let (status, used) = v1_post(&app, "/api/authentications/validate", validate(&code)).await;
+    assert_eq!(status, 200, "{used}");
+    assert_eq!(used["Status"], "Used");
+    let (status, body) = v1_post(&app, "/api/authentications/validate", validate(&code)).await;
+    assert_v1_error(status, &body, 404);
+
+    // At most ConcurrentLimit active codes a number; an expired one is not.
+    let phone = json!({"Phone": "46701234568"});
+    let (_, first) = v1_post(&app, "/api/authentications", phone.clone()).await;
+    v1_post(&app, "/api/authentications", phone.clone()).await;
+    let (status, body) = v1_post(&app, "/api/authentications", phone.clone()).await;
+    assert_v1_error(status, &body, 409);
+    app.advance(301).await;
+    let (_, expired) = send(v1(app.get(&format!("/api/authentications/{}", first["ID"])))).await;
+    assert_eq!(expired["Status"], "Expired");
+    let (status, _) = v1_post(&app, "/api/authentications", phone.clone()).await;
+    assert_eq!(status, 200);
+    let (_, latest) = send(app.get("/_mock/phones/46701234568/messages/latest")).await;
+    let fresh = latest["text"].as_str().unwrap().strip_prefix("Code: ").unwrap().to_owned();
+    let (_, all) = send(v1(app.get("/api/authentications"))).await;
+    assert_eq!(all.as_array().unwrap().len(), 4);
+    let newest = all.as_array().unwrap().last().unwrap().clone();
+    let path = format!("/api/authentications/{}", newest["ID"]);
+    let (status, deleted) = send(v1(app.delete(&path))).await;
+    assert_eq!(status, 200, "{deleted}");
+    let (status, body) = v1_post(
+        &app,
+        "/api/authentications/validate",
+        json!({"Phone": "46701234568", "Code": fresh}),
+    )
+    .await;
+    assert_v1_error(status, &body, 404);
+    let (status, body) = send(v1(app.get(&path))).await;
+    assert_v1_error(status, &body, 404);
+    let (status, body) = v1_post(&app, "/api/authentications", json!({"Phone": "12"})).await;
+    assert_v1_error(status, &body, 400);
+    // A blacklisted phone gets no code: the state refuses it.
+    v1_post(&app, "/api/blacklist", json!({"Phone": "46701234569"})).await;
+    let (status, body) =
+        v1_post(&app, "/api/authentications", json!({"Phone": "46701234569"})).await;
+    assert_v1_error(status, &body, 409);
+}

@@ -32,6 +32,9 @@ pub enum V1Error {
     NotFound(String),
     #[error("method not allowed")]
     MethodNotAllowed(String),
+    /// 409: the account's state refuses a fine request.
+    #[error("{0}")]
+    Conflict(String),
     #[error("request entity too large")]
     PayloadTooLarge,
     /// Any other status, e.g. one a fault rule asks for.
@@ -58,6 +61,7 @@ impl V1Error {
             V1Error::InsufficientCredits => StatusCode::FORBIDDEN,
             V1Error::NotFound(_) => StatusCode::NOT_FOUND,
             V1Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            V1Error::Conflict(_) => StatusCode::CONFLICT,
             V1Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             V1Error::Status(status) => *status,
         }
@@ -82,7 +86,8 @@ impl IntoResponse for V1Error {
             V1Error::Invalid(fields) => ("The request is invalid.".to_owned(), Some(fields)),
             V1Error::BadRequest(message)
             | V1Error::NotFound(message)
-            | V1Error::MethodNotAllowed(message) => (message, None),
+            | V1Error::MethodNotAllowed(message)
+            | V1Error::Conflict(message) => (message, None),
             V1Error::Unauthorized => {
                 ("Authorization has been denied for this request.".to_owned(), None)
             }

@@ -1,6 +1,7 @@
 //! iP.1's older API, REST API 1.0 under `/api/...`, which the vendor's own
-//! SDK and samples still speak: sending and reading sent SMS, and the
-//! address book (contacts, groups, memberships) and blacklist, on the same
+//! SDK and samples still speak: sending and reading sent SMS, the address
+//! book (contacts, groups, memberships), the blacklist and one-time codes
+//! (`/api/authentications`), on the same
 //! accounts and keys as v2 (HTTP Basic `account:key`, or Bearer).
 //!
 //! Its JSON is PascalCase with integer `ID`s and times without an offset
@@ -10,6 +11,7 @@
 //! `Accept`. A send goes through the same engine as v2's.
 
 pub mod address_book;
+pub mod authentications;
 pub mod blacklist;
 pub mod error;
 pub mod sms;
@@ -56,6 +58,10 @@ pub fn routes() -> Routes {
         .route(route!(address_book::membership, address_book::delete_membership))
         .route(route!(blacklist::list, blacklist::create))
         .route(route!(blacklist::get, blacklist::delete))
+        .route(route!(authentications::list, authentications::create))
+        .route(route!(authentications::get, authentications::delete))
+        .route(route!(authentications::validate))
+        .route(route!(authentications::settings, authentications::put_settings))
 }
 
 /// The authenticated caller, with the older API's 401.

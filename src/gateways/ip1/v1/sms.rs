@@ -331,6 +331,34 @@ pub async fn send(
     Ok(json(StatusCode::OK, &messages))
 }
 
+/// Sends one text to one number, as a send of this API does (a one-time
+/// code's SMS).
+pub(super) fn send_one(
+    state: &AppState,
+    caller: &V1Caller,
+    sender: String,
+    number: Msisdn,
+    text: String,
+) -> Result<Vec<V1Message>, V1Error> {
+    let request = SendRequest {
+        sender: sender.clone(),
+        recipients: vec![Recipient::new(number)],
+        body: text,
+        template_defaults: None,
+        sms_type: SmsType::Sms,
+        datacoding: Datacoding::Ucs,
+        priority: 1,
+        delivery_windows: Vec::new(),
+        delivery_report_url: None,
+        reference: None,
+        tags: Vec::new(),
+        fixed_coding: None,
+    };
+    let submission: Submission<V1Error> =
+        Submission { sender, request: Ok(request), shortfall: Some(Shortfall::Refuse) };
+    state.engine.submit(caller.account(), submission, Mode::Send, answer)
+}
+
 /// The stored messages of a send, in recipient order.
 fn answer(receipt: &Receipt<'_, Ip1Profile>) -> Vec<V1Message> {
     let Some(batch) = receipt.batch else { return Vec::new() };
