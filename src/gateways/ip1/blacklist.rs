@@ -68,11 +68,9 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, Ip1Error> {
     let listing = Listing::from_query(query.as_deref())?;
-    Ok(caller.account.read(|data| {
-        let entries = data.blacklist.entries();
-        let page: Vec<_> = listing.page(entries.len()).into_iter().map(|i| &entries[i]).collect();
-        listing.respond(&headers, "/v2/blacklist", entries.len(), &page)
-    }))
+    Ok(caller
+        .account
+        .read(|data| listing.respond_page(&headers, "/v2/blacklist", data.blacklist.entries())))
 }
 
 /// Adds a number; `201` when new, `200` when it was there already.

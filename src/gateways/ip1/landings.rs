@@ -335,10 +335,8 @@ pub async fn elements(
     caller.account.read(|data| {
         let landing =
             data.landings.iter().find(|l| l.id == landing_id).ok_or(Ip1Error::NotFound)?;
-        let elements = &landing.elements;
-        let page: Vec<_> = listing.page(elements.len()).into_iter().map(|i| &elements[i]).collect();
         let path = format!("/v2/landings/{landing_id}/elements");
-        Ok(listing.respond(&headers, &path, elements.len(), &page))
+        Ok(listing.respond_page(&headers, &path, &landing.elements))
     })
 }
 

@@ -114,6 +114,18 @@ impl Listing {
         }
     }
 
+    /// Answers 200 with the requested page of `items` (the whole collection
+    /// in natural order), as [`Listing::respond`] does.
+    pub fn respond_page<T: Serialize>(
+        &self,
+        headers: &HeaderMap,
+        path: &str,
+        items: &[T],
+    ) -> Response {
+        let page: Vec<&T> = self.page(items.len()).into_iter().map(|i| &items[i]).collect();
+        self.respond(headers, path, items.len(), &page)
+    }
+
     /// Answers 200 with the page as a bare array, and the `Link` and
     /// `X-Total-Count` headers.
     pub fn respond<T: Serialize>(

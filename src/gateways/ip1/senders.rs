@@ -59,8 +59,7 @@ pub async fn list(
             .collect()
     });
     senders.sort_by(|a, b| alphabetical(&a.sender, &b.sender));
-    let page: Vec<_> = listing.page(senders.len()).into_iter().map(|i| &senders[i]).collect();
-    Ok(listing.respond(&headers, "/v2/me/senders", senders.len(), &page))
+    Ok(listing.respond_page(&headers, "/v2/me/senders", &senders))
 }
 
 /// Case-insensitive order; senders that differ only in case keep a fixed

@@ -348,13 +348,11 @@ pub async fn contacts(caller: V1Caller, RawQuery(query): RawQuery) -> Response {
         .filter(|(key, _)| key.to_ascii_lowercase().starts_with("phonenumbers"))
         .map(|(_, value)| value.into_owned())
         .collect();
-    let owner = caller.account().id().to_owned();
-    let documents: Vec<ContactDocument> = caller.account().read(|data| {
-        data.address_book
-            .contacts()
+    let documents: Vec<ContactDocument> = caller.read_book(|book, owner| {
+        book.contacts()
             .iter()
             .filter(|c| phones.is_empty() || phones.contains(&c.phone))
-            .map(|c| ContactDocument::of(&owner, c))
+            .map(|c| ContactDocument::of(owner, c))
             .collect()
     });
     json(StatusCode::OK, &documents)
@@ -379,7 +377,7 @@ pub async fn create_contact(
         all.push(request.check(&prefix, &mut problems));
     }
     problems.into_result(())?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     let documents = caller.edit(|records| {
         all.into_iter()
             .map(|fields| {
@@ -395,10 +393,9 @@ pub async fn create_contact(
     responses((status = OK, description = "The contact.", body = ContactDocument)))]
 pub async fn contact(caller: V1Caller, V1Path(raw): V1Path<String>) -> Result<Response, V1Error> {
     let id = path_id("Contact", &raw)?;
-    let owner = caller.account().id().to_owned();
-    caller.account().read(|data| {
-        let contact = data.address_book.contact(id).ok_or_else(|| V1Error::no("Contact", id))?;
-        Ok(json(StatusCode::OK, &ContactDocument::of(&owner, contact)))
+    caller.read_book(|book, owner| {
+        let contact = book.contact(id).ok_or_else(|| V1Error::no("Contact", id))?;
+        Ok(json(StatusCode::OK, &ContactDocument::of(owner, contact)))
     })
 }
 
@@ -415,7 +412,7 @@ pub async fn replace_contact(
     let mut problems = ModelState::default();
     let fields = request.check("contact", &mut problems);
     problems.into_result(())?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     caller.edit(|records| {
         let contact = records
             .address_book
@@ -434,7 +431,7 @@ pub async fn delete_contact(
     V1Path(raw): V1Path<String>,
 ) -> Result<Response, V1Error> {
     let id = path_id("Contact", &raw)?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     caller.edit(|records| {
         let contact =
             records.address_book.remove_contact(id).ok_or_else(|| V1Error::no("Contact", id))?;
@@ -450,12 +447,10 @@ pub async fn contact_groups(
     V1Path(raw): V1Path<String>,
 ) -> Result<Response, V1Error> {
     let id = path_id("Contact", &raw)?;
-    let owner = caller.account().id().to_owned();
-    caller.account().read(|data| {
-        let book = &data.address_book;
+    caller.read_book(|book, owner| {
         book.contact(id).ok_or_else(|| V1Error::no("Contact", id))?;
         let groups: Vec<GroupDocument> =
-            book.groups_of(id).into_iter().map(|g| GroupDocument::of(&owner, g)).collect();
+            book.groups_of(id).into_iter().map(|g| GroupDocument::of(owner, g)).collect();
         Ok(json(StatusCode::OK, &groups))
     })
 }
@@ -481,10 +476,8 @@ pub async fn contact_memberships(
 #[utoipa::path(get, path = "/api/groups", tag = IP1_V1_TAG,
     responses((status = OK, description = "The groups, oldest first.", body = Vec<GroupDocument>)))]
 pub async fn groups(caller: V1Caller) -> Response {
-    let owner = caller.account().id().to_owned();
-    let documents: Vec<GroupDocument> = caller.account().read(|data| {
-        let book = &data.address_book;
-        book.groups().iter().map(|g| GroupDocument::counted(&owner, book, g)).collect()
+    let documents: Vec<GroupDocument> = caller.read_book(|book, owner| {
+        book.groups().iter().map(|g| GroupDocument::counted(owner, book, g)).collect()
     });
     json(StatusCode::OK, &documents)
 }
@@ -507,7 +500,7 @@ pub async fn create_group(
         all.push(request.check(&prefix, &mut problems));
     }
     problems.into_result(())?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     let documents = caller.edit(|records| {
         let book = records.address_book;
         all.into_iter()
@@ -524,11 +517,9 @@ pub async fn create_group(
     responses((status = OK, description = "The group.", body = GroupDocument)))]
 pub async fn group(caller: V1Caller, V1Path(raw): V1Path<String>) -> Result<Response, V1Error> {
     let id = path_id("Group", &raw)?;
-    let owner = caller.account().id().to_owned();
-    caller.account().read(|data| {
-        let book = &data.address_book;
+    caller.read_book(|book, owner| {
         let group = book.group(id).ok_or_else(|| V1Error::no("Group", id))?;
-        Ok(json(StatusCode::OK, &GroupDocument::counted(&owner, book, group)))
+        Ok(json(StatusCode::OK, &GroupDocument::counted(owner, book, group)))
     })
 }
 
@@ -545,7 +536,7 @@ pub async fn replace_group(
     let mut problems = ModelState::default();
     let (name, color) = request.check("group", &mut problems);
     problems.into_result(())?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     caller.edit(|records| {
         let book = records.address_book;
         let group = book
@@ -564,7 +555,7 @@ pub async fn delete_group(
     V1Path(raw): V1Path<String>,
 ) -> Result<Response, V1Error> {
     let id = path_id("Group", &raw)?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     caller.edit(|records| {
         let book = records.address_book;
         let group = book.remove_group(id).ok_or_else(|| V1Error::no("Group", id))?;
@@ -580,12 +571,10 @@ pub async fn group_contacts(
     V1Path(raw): V1Path<String>,
 ) -> Result<Response, V1Error> {
     let id = path_id("Group", &raw)?;
-    let owner = caller.account().id().to_owned();
-    caller.account().read(|data| {
-        let book = &data.address_book;
+    caller.read_book(|book, owner| {
         book.group(id).ok_or_else(|| V1Error::no("Group", id))?;
         let contacts: Vec<ContactDocument> =
-            book.contacts_of(id).into_iter().map(|c| ContactDocument::of(&owner, c)).collect();
+            book.contacts_of(id).into_iter().map(|c| ContactDocument::of(owner, c)).collect();
         Ok(json(StatusCode::OK, &contacts))
     })
 }
@@ -612,15 +601,13 @@ fn memberships_where(
     exists: impl FnOnce(&AddressBook) -> Result<(), V1Error>,
     keep: impl Fn(&V1Membership) -> bool,
 ) -> Result<Response, V1Error> {
-    let owner = caller.account().id().to_owned();
-    caller.account().read(|data| {
-        let book = &data.address_book;
+    caller.read_book(|book, owner| {
         exists(book)?;
         let documents: Vec<MembershipDocument> = book
             .memberships()
             .iter()
             .filter(|m| keep(m))
-            .map(|m| MembershipDocument::of(&owner, m))
+            .map(|m| MembershipDocument::of(owner, m))
             .collect();
         Ok(json(StatusCode::OK, &documents))
     })
@@ -656,7 +643,7 @@ pub async fn create_membership(
     };
     let (group, contact) = (id(request.group, "Group"), id(request.contact, "Contact"));
     problems.into_result(())?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     caller.edit(|records| {
         let (membership, _) = records
             .address_book
@@ -677,11 +664,9 @@ pub async fn membership(
     V1Path(raw): V1Path<String>,
 ) -> Result<Response, V1Error> {
     let id = path_id("Membership", &raw)?;
-    let owner = caller.account().id().to_owned();
-    caller.account().read(|data| {
-        let membership =
-            data.address_book.membership(id).ok_or_else(|| V1Error::no("Membership", id))?;
-        Ok(json(StatusCode::OK, &MembershipDocument::of(&owner, membership)))
+    caller.read_book(|book, owner| {
+        let membership = book.membership(id).ok_or_else(|| V1Error::no("Membership", id))?;
+        Ok(json(StatusCode::OK, &MembershipDocument::of(owner, membership)))
     })
 }
 
@@ -693,7 +678,7 @@ pub async fn delete_membership(
     V1Path(raw): V1Path<String>,
 ) -> Result<Response, V1Error> {
     let id = path_id("Membership", &raw)?;
-    let owner = caller.account().id().to_owned();
+    let owner = caller.owner();
     caller.edit(|records| {
         let membership = records
             .address_book

@@ -29,6 +29,7 @@ use serde_json::Value;
 use self::error::V1Error;
 use super::auth::Ip1Caller;
 use crate::domain::account::Ip1Profile;
+use crate::domain::address_book::AddressBook;
 use crate::engine::records::Records;
 use crate::http::lenient::from_value;
 use crate::route;
@@ -70,6 +71,16 @@ pub struct V1Caller(pub Ip1Caller);
 impl V1Caller {
     pub fn account(&self) -> &Arc<Ip1Account> {
         &self.0.account
+    }
+
+    /// The account id, as objects show it (`OwnerID`).
+    pub fn owner(&self) -> String {
+        self.0.account.id().to_owned()
+    }
+
+    /// Reads the caller's address book, with the account id.
+    pub fn read_book<R>(&self, read: impl FnOnce(&AddressBook, &str) -> R) -> R {
+        self.0.account.read(|data| read(&data.address_book, self.0.account.id()))
     }
 
     /// Edits the caller's records ([`Ip1Caller::edit`]).

@@ -311,23 +311,7 @@ pub async fn send(
         }
         map.get("default").and_then(Value::as_object).cloned().unwrap_or_default()
     });
-    let request = SendRequest {
-        sender: sender.clone(),
-        recipients,
-        body: text,
-        template_defaults,
-        sms_type: SmsType::Sms,
-        datacoding: Datacoding::Ucs,
-        priority,
-        delivery_windows: Vec::new(),
-        delivery_report_url: None,
-        reference: None,
-        tags: Vec::new(),
-        fixed_coding: None,
-    };
-    let submission: Submission<V1Error> =
-        Submission { sender, request: Ok(request), shortfall: Some(Shortfall::Refuse) };
-    let messages = state.engine.submit(caller.account(), submission, Mode::Send, answer)?;
+    let messages = submit(&state, &caller, sender, recipients, text, template_defaults, priority)?;
     Ok(json(StatusCode::OK, &messages))
 }
 
@@ -340,14 +324,27 @@ pub(super) fn send_one(
     number: Msisdn,
     text: String,
 ) -> Result<Vec<V1Message>, V1Error> {
+    submit(state, caller, sender, vec![Recipient::new(number)], text, None, 1)
+}
+
+/// A send of this API through the engine: a short balance refuses it.
+fn submit(
+    state: &AppState,
+    caller: &V1Caller,
+    sender: String,
+    recipients: Vec<Recipient>,
+    text: String,
+    template_defaults: Option<Map<String, Value>>,
+    priority: u8,
+) -> Result<Vec<V1Message>, V1Error> {
     let request = SendRequest {
         sender: sender.clone(),
-        recipients: vec![Recipient::new(number)],
+        recipients,
         body: text,
-        template_defaults: None,
+        template_defaults,
         sms_type: SmsType::Sms,
         datacoding: Datacoding::Ucs,
-        priority: 1,
+        priority,
         delivery_windows: Vec::new(),
         delivery_report_url: None,
         reference: None,
