@@ -14,25 +14,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct V1Contact {
     pub id: u32,
-    pub first_name: String,
-    pub last_name: Option<String>,
-    pub title: Option<String>,
-    pub organization: Option<String>,
-    /// As given: no `+` added, a leading 0 kept.
-    pub phone: String,
-    pub email: Option<String>,
-    pub notes: Option<String>,
+    #[serde(flatten)]
+    pub fields: ContactFields,
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
 }
 
 /// What a client says about a contact: everything but its id and times.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactFields {
     pub first_name: String,
     pub last_name: Option<String>,
     pub title: Option<String>,
     pub organization: Option<String>,
+    /// As given: no `+` added, a leading 0 kept.
     pub phone: String,
     pub email: Option<String>,
     pub notes: Option<String>,
@@ -95,20 +90,7 @@ impl AddressBook {
 
     pub fn add_contact(&mut self, fields: ContactFields, now: DateTime<Utc>) -> V1Contact {
         let now = to_millis(now);
-        let ContactFields { first_name, last_name, title, organization, phone, email, notes } =
-            fields;
-        let contact = V1Contact {
-            id: self.next_id(),
-            first_name,
-            last_name,
-            title,
-            organization,
-            phone,
-            email,
-            notes,
-            created: now,
-            modified: now,
-        };
+        let contact = V1Contact { id: self.next_id(), fields, created: now, modified: now };
         self.contacts.push(contact.clone());
         contact
     }
@@ -121,20 +103,8 @@ impl AddressBook {
         now: DateTime<Utc>,
     ) -> Option<V1Contact> {
         let contact = self.contacts.iter_mut().find(|c| c.id == id)?;
-        let ContactFields { first_name, last_name, title, organization, phone, email, notes } =
-            fields;
-        *contact = V1Contact {
-            id,
-            first_name,
-            last_name,
-            title,
-            organization,
-            phone,
-            email,
-            notes,
-            created: contact.created,
-            modified: to_millis(now),
-        };
+        contact.fields = fields;
+        contact.modified = to_millis(now);
         Some(contact.clone())
     }
 
@@ -263,7 +233,7 @@ mod tests {
         let mut book = AddressBook::default();
         let now = Utc::now();
         let ada = book.add_contact(fields("0701234567"), now);
-        assert_eq!(ada.phone, "0701234567", "kept as given");
+        assert_eq!(ada.fields.phone, "0701234567", "kept as given");
         assert_eq!(ada.created, to_millis(now));
         let group = book.add_group("Team".into(), Some("#00ff00".into()), now);
         let (membership, new) = book.add_membership(group.id, ada.id, now).unwrap();

@@ -58,19 +58,20 @@ pub struct ContactDocument {
 
 impl ContactDocument {
     fn of(owner: &str, contact: &V1Contact) -> ContactDocument {
-        let c = contact.clone();
+        let ContactFields { first_name, last_name, title, organization, phone, email, notes } =
+            contact.fields.clone();
         ContactDocument {
-            id: c.id,
+            id: contact.id,
             owner_id: owner.to_owned(),
-            first_name: c.first_name,
-            last_name: c.last_name,
-            title: c.title,
-            organization: c.organization,
-            phone: c.phone,
-            email: c.email,
-            notes: c.notes,
-            created: c.created,
-            modified: c.modified,
+            first_name,
+            last_name,
+            title,
+            organization,
+            phone,
+            email,
+            notes,
+            created: contact.created,
+            modified: contact.modified,
         }
     }
 }
@@ -351,7 +352,7 @@ pub async fn contacts(caller: V1Caller, RawQuery(query): RawQuery) -> Response {
     let documents: Vec<ContactDocument> = caller.read_book(|book, owner| {
         book.contacts()
             .iter()
-            .filter(|c| phones.is_empty() || phones.contains(&c.phone))
+            .filter(|c| phones.is_empty() || phones.contains(&c.fields.phone))
             .map(|c| ContactDocument::of(owner, c))
             .collect()
     });

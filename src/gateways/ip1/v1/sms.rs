@@ -280,11 +280,11 @@ pub async fn send(
         let mut phones = Vec::new();
         for id in &contact_ids {
             let contact = book.contact(*id).ok_or_else(|| V1Error::no("Contact", id))?;
-            phones.push(contact.phone.clone());
+            phones.push(contact.fields.phone.clone());
         }
         for id in &group_ids {
             book.group(*id).ok_or_else(|| V1Error::no("Group", id))?;
-            phones.extend(book.contacts_of(*id).into_iter().map(|c| c.phone.clone()));
+            phones.extend(book.contacts_of(*id).into_iter().map(|c| c.fields.phone.clone()));
         }
         Ok::<_, V1Error>(phones)
     })?;
