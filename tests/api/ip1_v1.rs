@@ -175,6 +175,11 @@ async fn groups_and_memberships_relate_contacts() {
     assert_eq!(none, json!([]));
     let (_, members) = send(v1(app.get(&format!("/api/groups/{}/contacts", group["ID"])))).await;
     assert_eq!(members, json!([ada]));
+    let (_, extra) =
+        send(v1(app.get(&format!("/api/groups/{}/contacts/extra", group["ID"])))).await;
+    let mut expected = ada.clone();
+    expected["MembershipID"] = membership["ID"].clone();
+    assert_eq!(extra, json!([expected]), "each contact with its membership");
     let (_, counted) = send(v1(app.get(&format!("/api/groups/{}", group["ID"])))).await;
     assert_eq!(counted["ContactsCount"], 1);
     let (status, body) =

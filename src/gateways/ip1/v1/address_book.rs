@@ -580,6 +580,43 @@ pub async fn group_contacts(
     })
 }
 
+/// A contact of a group with its membership: what
+/// `/api/groups/{id}/contacts/extra` answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = V1GroupContact)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupContactDocument {
+    #[serde(flatten)]
+    contact: ContactDocument,
+    /// The membership that puts the contact in the group.
+    #[serde(rename = "MembershipID")]
+    membership_id: u32,
+}
+
+/// `GET /api/groups/{id}/contacts/extra`: the group's contacts, each with
+/// the id of its membership (what a client needs to take it out again).
+#[utoipa::path(get, path = "/api/groups/{id}/contacts/extra", tag = IP1_V1_TAG, params(("id" = u32, Path, description = "The group's id.")),
+    responses((status = OK, description = "The group's contacts with their memberships.", body = Vec<GroupContactDocument>)))]
+pub async fn group_contacts_extra(
+    caller: V1Caller,
+    V1Path(raw): V1Path<String>,
+) -> Result<Response, V1Error> {
+    let id = path_id("Group", &raw)?;
+    caller.read_book(|book, owner| {
+        book.group(id).ok_or_else(|| V1Error::no("Group", id))?;
+        let contacts: Vec<GroupContactDocument> = book
+            .memberships()
+            .iter()
+            .filter(|m| m.group == id)
+            .filter_map(|m| {
+                let contact = ContactDocument::of(owner, book.contact(m.contact)?);
+                Some(GroupContactDocument { contact, membership_id: m.id })
+            })
+            .collect();
+        Ok(json(StatusCode::OK, &contacts))
+    })
+}
+
 /// `GET /api/groups/{id}/memberships`.
 #[utoipa::path(get, path = "/api/groups/{id}/memberships", tag = IP1_V1_TAG, params(("id" = u32, Path, description = "The group's id.")),
     responses((status = OK, description = "The group's memberships.", body = Vec<MembershipDocument>)))]

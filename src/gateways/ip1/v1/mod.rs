@@ -54,6 +54,7 @@ pub fn routes() -> Routes {
         .route(route!(address_book::groups, address_book::create_group))
         .route(route!(address_book::group, address_book::replace_group, address_book::delete_group))
         .route(route!(address_book::group_contacts))
+        .route(route!(address_book::group_contacts_extra))
         .route(route!(address_book::group_memberships))
         .route(route!(address_book::memberships, address_book::create_membership))
         .route(route!(address_book::membership, address_book::delete_membership))
