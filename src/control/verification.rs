@@ -6,6 +6,8 @@
 
 use std::ops::ControlFlow;
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -172,17 +174,76 @@ pub struct MessageQuery {
     #[param(maximum = 65535)]
     status: Option<u16>,
     limit: Option<usize>,
+    /// Answer as soon as a message matches, waiting at most this long:
+    /// `10s`, `500ms`, `1m`, or seconds (`10`); at most 60 s.
+    #[param(pattern = r"^\s*[0-9]{1,7}(ms|s|m)?\s*$")]
+    wait: Option<String>,
+}
+
+/// The most a lookup waits.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// Reads a `wait`: `10s`, `500ms`, `1m`, or whole seconds; at most 60 s.
+fn parse_wait(raw: Option<&str>) -> Result<Option<Duration>, ControlError> {
+    let Some(raw) = raw.map(str::trim) else { return Ok(None) };
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => raw.split_at(at),
+        None => (raw, "s"),
+    };
+    let amount: u64 = digits.parse().map_err(|_| invalid_wait(raw))?;
+    let wait = match unit {
+        "ms" => Duration::from_millis(amount),
+        "s" => Duration::from_secs(amount),
+        "m" => Duration::from_secs(amount.saturating_mul(60)),
+        _ => return Err(invalid_wait(raw)),
+    };
+    if wait > MAX_WAIT {
+        return Err(ControlError::bad_request(format!("wait {raw:?} is over 60 s")));
+    }
+    Ok(Some(wait))
+}
+
+fn invalid_wait(raw: &str) -> ControlError {
+    ControlError::bad_request(format!("wait {raw:?} is not a duration such as 10s or 500ms"))
+}
+
+/// Runs `find` until it finds something or `wait` is over. It runs again
+/// only when messages were stored or changed status, so waiters do not
+/// poll.
+async fn wait_for<T>(
+    state: &AppState,
+    wait: Option<Duration>,
+    mut find: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    // Subscribed before the first look, so no update falls in between.
+    let mut updates = state.engine.message_updates();
+    if let Some(found) = find() {
+        return Some(found);
+    }
+    let deadline = tokio::time::Instant::now() + wait?;
+    loop {
+        match tokio::time::timeout_at(deadline, updates.changed()).await {
+            Ok(Ok(())) => {
+                if let Some(found) = find() {
+                    return Some(found);
+                }
+            }
+            Ok(Err(_)) | Err(_) => return None,
+        }
+    }
 }
 
 /// `GET /_mock/messages`: messages of both gateways and every account,
 /// newest first; filters `account`, `recipient`, `sender`, `text`
-/// (contains), `status`, and `limit` (default 100).
+/// (contains), `status`, and `limit` (default 100). With `wait`, an empty
+/// answer waits for a first match.
 #[utoipa::path(get, path = "/_mock/messages", tag = CONTROL_TAG, params(MessageQuery),
-    responses((status = OK, description = "Messages, newest first.", body = Vec<MessageView>)))]
+    responses((status = OK, description = "Messages, newest first (none when `wait` is over without a match).", body = Vec<MessageView>)))]
 pub async fn messages(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<MessageQuery>,
-) -> Response {
+) -> Result<Response, ControlError> {
+    let wait = parse_wait(query.wait.as_deref())?;
     let filter = MessageFilter {
         account: query.account,
         recipient: query.recipient,
@@ -190,30 +251,51 @@ pub async fn messages(
         text: query.text,
         status: query.status,
     };
-    let found: Vec<MessageView> = all_messages(&state, &filter)
-        .into_iter()
-        .filter(|m| filter.matches(m))
-        .take(query.limit.unwrap_or(DEFAULT_LIMIT))
-        .collect();
-    json(StatusCode::OK, &found)
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let found = wait_for(&state, wait, || {
+        let found: Vec<MessageView> = all_messages(&state, &filter)
+            .into_iter()
+            .filter(|m| filter.matches(m))
+            .take(limit)
+            .collect();
+        (!found.is_empty()).then_some(found)
+    })
+    .await;
+    Ok(json(StatusCode::OK, &found.unwrap_or_default()))
 }
 
-/// `GET /_mock/phones/{msisdn}/messages/latest`: the newest message sent
-/// to a phone by any account, e.g. to read a one-time code; 404 if none.
+/// `?wait=` of the phone lookup.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitQuery {
+    /// Answer as soon as a message is sent to the phone, waiting at most
+    /// this long: `10s`, `500ms`, `1m`, or seconds (`10`); at most 60 s.
+    #[param(pattern = r"^\s*[0-9]{1,7}(ms|s|m)?\s*$")]
+    wait: Option<String>,
+}
+
+/// `GET /_mock/phones/{msisdn}/messages/latest[?wait=10s]`: the newest
+/// message sent to a phone by any account, e.g. to read a one-time code;
+/// 404 if none (with `wait`, once it is over).
 #[utoipa::path(get, path = "/_mock/phones/{msisdn}/messages/latest", tag = CONTROL_TAG,
-    params(("msisdn" = String, Path, description = "The phone's number.")),
+    params(("msisdn" = String, Path, description = "The phone's number."), WaitQuery),
     responses((status = OK, description = "The newest message sent to the phone.", body = MessageView)))]
 pub async fn latest_to_phone(
     State(state): State<AppState>,
     ControlPath(msisdn): ControlPath<String>,
+    ControlQuery(query): ControlQuery<WaitQuery>,
 ) -> Result<Response, ControlError> {
+    let wait = parse_wait(query.wait.as_deref())?;
     let filter = MessageFilter { recipient: Some(msisdn.clone()), ..MessageFilter::default() };
-    let latest = all_messages(&state, &filter)
-        .into_iter()
-        .find(|m| m.direction == Direction::Mt && filter.matches(m))
-        .ok_or_else(|| {
-            ControlError::new(StatusCode::NOT_FOUND, format!("no message was sent to {msisdn}"))
-        })?;
+    let latest = wait_for(&state, wait, || {
+        all_messages(&state, &filter)
+            .into_iter()
+            .find(|m| m.direction == Direction::Mt && filter.matches(m))
+    })
+    .await
+    .ok_or_else(|| {
+        ControlError::new(StatusCode::NOT_FOUND, format!("no message was sent to {msisdn}"))
+    })?;
     Ok(json(StatusCode::OK, &latest))
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::TimeDelta;
+use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
 use crate::clock::ClockSettings;
@@ -76,6 +77,9 @@ pub struct Engine {
     pub background: TaskTracker,
     /// Counts changes, so the state file is saved only when there are.
     changes: AtomicU64,
+    /// Bumped when messages are stored or change status, so that waiting
+    /// lookups wake instead of polling.
+    message_updates: watch::Sender<u64>,
 }
 
 /// What a reset forgets.
@@ -138,6 +142,7 @@ impl Engine {
             health: Arc::default(),
             background: TaskTracker::new(),
             changes: AtomicU64::new(0),
+            message_updates: watch::channel(0).0,
         };
         for spec in faults {
             engine.faults.add(spec);
@@ -149,6 +154,17 @@ impl Engine {
     /// attempt (what the state file holds).
     pub fn note_change(&self) {
         self.changes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Notes that messages were stored or changed status: wakes waiting
+    /// lookups.
+    pub fn note_messages(&self) {
+        self.message_updates.send_modify(|count| *count = count.wrapping_add(1));
+    }
+
+    /// Wakes when [`Engine::note_messages`] is next called.
+    pub fn message_updates(&self) -> watch::Receiver<u64> {
+        self.message_updates.subscribe()
     }
 
     /// How many changes were noted so far.
@@ -179,7 +195,9 @@ impl Engine {
             health: _,
             background: _,
             changes: _,
+            message_updates,
         } = self;
+        message_updates.send_modify(|count| *count = count.wrapping_add(1));
         let account = match scope {
             Scope::All => None,
             Scope::Account(name) => Some(name),

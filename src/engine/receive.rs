@@ -72,6 +72,7 @@ impl Engine {
             let position = data.messaging.insert(batch);
             enqueue_incoming(data, &self.sequences, position, at)
         });
+        self.note_messages();
         let pass = self.run_now(account, EVENT_CAP).await;
         Ok(Received { payload, blacklisted: stop, pass })
     }

@@ -83,7 +83,7 @@ impl Engine {
         render: impl FnOnce(&Batch, &P, Withdrawal, DateTime<Utc>) -> R,
     ) -> Option<R> {
         let now = account.clock().now();
-        account.write(&WRITE, |data| {
+        let answer = account.write(&WRITE, |data| {
             let batch = data.messaging.batch_mut(id)?;
             let withdrawal = if batch.is_cancellable() {
                 let mut refund = Money::ZERO;
@@ -105,6 +105,10 @@ impl Engine {
                 Withdrawal::Deleted
             };
             Some(render(batch, &data.profile, withdrawal, now))
-        })
+        });
+        if answer.is_some() {
+            self.note_messages();
+        }
+        answer
     }
 }

@@ -213,6 +213,7 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
     pass.truncated |= pass.status_changes > pass.events.len();
     if pass.status_changes > 0 {
         engine.note_change();
+        engine.note_messages();
     }
     let end = reports.is_some().then_some(until);
     Crew::new(engine.clone(), account.clone(), end, reports).take_due(until);

@@ -72,6 +72,7 @@ impl Engine {
             health: _,
             background: _,
             changes: _,
+            message_updates: _,
         } = self;
         let (ip1_accounts, viamobile_accounts) = store.snapshot();
         let mut requests = requests.all();
@@ -123,6 +124,7 @@ impl Engine {
             health: _,
             background: _,
             changes: _,
+            message_updates: _,
         } = self;
         if let Some(saved) = &saved_sequences {
             sequences.load(saved)?;
@@ -159,6 +161,7 @@ impl Engine {
             sequences.follow(highest_bsms, highest_job, highest_number);
         }
         wakeups.clear();
+        self.note_messages();
         for account in &ip1 {
             self.wake(account);
         }

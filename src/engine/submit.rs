@@ -291,6 +291,7 @@ impl Engine {
         });
         if mode == Mode::Send && answer.is_ok() {
             self.wake(account);
+            self.note_messages();
         }
         answer
     }

@@ -27,3 +27,4 @@ mod startup;
 mod state;
 mod viamobile;
 mod virtual_numbers;
+mod waiting;
