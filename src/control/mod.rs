@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod callbacks;
 pub mod clock;
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod inbound;
 pub mod rules;
@@ -50,6 +51,7 @@ pub fn routes() -> Routes {
         .route(route!(verification::messages))
         .route(route!(verification::latest_to_phone))
         .route(route!(verification::verify))
+        .route(route!(events::stream))
         .route(route!(state::get, state::put))
         .route(route!(state::save))
         .route(route!(callbacks::list))

@@ -176,7 +176,9 @@ pub struct MessageQuery {
     limit: Option<usize>,
     /// Answer as soon as a message matches, waiting at most this long:
     /// `10s`, `500ms`, `1m`, or seconds (`10`); at most 60 s.
-    #[param(pattern = r"^\s*[0-9]{1,7}(ms|s|m)?\s*$")]
+    #[param(
+        pattern = r"^\s*(0*([0-9]|[1-5][0-9]|60)s?|0*([0-9]{1,4}|[1-5][0-9]{4}|60000)ms|0*[01]m)\s*$"
+    )]
     wait: Option<String>,
 }
 
@@ -270,7 +272,9 @@ pub async fn messages(
 pub struct WaitQuery {
     /// Answer as soon as a message is sent to the phone, waiting at most
     /// this long: `10s`, `500ms`, `1m`, or seconds (`10`); at most 60 s.
-    #[param(pattern = r"^\s*[0-9]{1,7}(ms|s|m)?\s*$")]
+    #[param(
+        pattern = r"^\s*(0*([0-9]|[1-5][0-9]|60)s?|0*([0-9]{1,4}|[1-5][0-9]{4}|60000)ms|0*[01]m)\s*$"
+    )]
     wait: Option<String>,
 }
 

@@ -26,6 +26,15 @@ impl Gateway {
             Gateway::Viamobile => "viamobile",
         }
     }
+
+    /// The gateway [`Gateway::as_str`] names.
+    pub fn parse(name: &str) -> Option<Gateway> {
+        match name {
+            "ip1" => Some(Gateway::Ip1),
+            "viamobile" => Some(Gateway::Viamobile),
+            _ => None,
+        }
+    }
 }
 
 /// iP.1's two account types (§15.1), spelled as iP.1 answers them.

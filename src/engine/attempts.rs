@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::callbacks::CallbackFormat;
+use super::events::About;
 use super::{Engine, WRITE};
 use crate::domain::id::ObjectId;
 use crate::domain::time::later;
@@ -162,6 +163,10 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
             // The account was reset or replaced meanwhile: forget it.
             let Some(records) = records else { return };
             self.engine.note_change();
+            for record in records.iter().flatten() {
+                let about = About { account: Some(id), gateway: Some(P::GATEWAY), phones: &[] };
+                self.engine.events.publish("callback", about, record);
+            }
             if let Some(reports) = &self.reports {
                 for record in records.into_iter().flatten() {
                     let _ = reports.send(record);

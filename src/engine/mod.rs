@@ -11,6 +11,7 @@
 
 pub mod attempts;
 pub mod callbacks;
+pub mod events;
 pub mod receive;
 pub mod records;
 pub mod run;
@@ -40,6 +41,7 @@ use crate::webhooks::journal::Journal;
 use crate::webhooks::targets::Targets;
 use crate::webhooks::{CallbackPolicy, Dispatcher, Retries};
 
+use self::events::Events;
 use self::sequences::Sequences;
 use self::wakeups::Wakeups;
 
@@ -80,6 +82,15 @@ pub struct Engine {
     /// Bumped when messages are stored or change status, so that waiting
     /// lookups wake instead of polling.
     message_updates: watch::Sender<u64>,
+    /// The event stream's subscribers.
+    pub events: Events,
+}
+
+fn scope_account(scope: Scope<'_>) -> Option<&str> {
+    match scope {
+        Scope::All => None,
+        Scope::Account(name) => Some(name),
+    }
 }
 
 /// What a reset forgets.
@@ -143,6 +154,7 @@ impl Engine {
             background: TaskTracker::new(),
             changes: AtomicU64::new(0),
             message_updates: watch::channel(0).0,
+            events: Events::default(),
         };
         for spec in faults {
             engine.faults.add(spec);
@@ -196,8 +208,14 @@ impl Engine {
             background: _,
             changes: _,
             message_updates,
+            events,
         } = self;
         message_updates.send_modify(|count| *count = count.wrapping_add(1));
+        events.publish(
+            "reset",
+            events::About { account: scope_account(scope), gateway: None, phones: &[] },
+            &serde_json::json!({"account": scope_account(scope)}),
+        );
         let account = match scope {
             Scope::All => None,
             Scope::Account(name) => Some(name),

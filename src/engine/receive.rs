@@ -70,6 +70,9 @@ impl Engine {
                 data.blacklist.add(&sms.sender, at);
             }
             let position = data.messaging.insert(batch);
+            if let Some(batch) = data.messaging.batch_at(position) {
+                self.publish_messages::<P>(account.id(), batch);
+            }
             enqueue_incoming(data, &self.sequences, position, at)
         });
         self.note_messages();

@@ -26,6 +26,7 @@ use tokio_util::task::TaskTracker;
 
 use super::attempts::{Crew, Reports};
 use super::callbacks::{CallbackFormat, enqueue_report};
+use super::events::About;
 use super::sequences::Sequences;
 use super::{Engine, WRITE};
 use crate::clock::{Clock, ClockMode, ClockSettings};
@@ -150,14 +151,22 @@ pub fn plan_all_steps<P>(data: &mut ShardData<P>, timing: &Timing) {
 }
 
 /// Applies every status change due until `until`, in time order.
+/// How a pass records its status changes.
+struct Steps<'a> {
+    sequences: &'a Sequences,
+    /// Events listed in the pass at most.
+    cap: usize,
+    /// Where every change goes too, for the event stream.
+    all: Option<&'a mut Vec<EngineEvent>>,
+}
+
 fn apply_due_steps<P: CallbackFormat>(
     account: &str,
     data: &mut ShardData<P>,
     until: DateTime<Utc>,
     timing: &Timing,
-    sequences: &Sequences,
+    mut steps: Steps<'_>,
     pass: &mut Pass,
-    cap: usize,
 ) {
     while let Some(due) = data.schedule.pop_step(until) {
         let Some(batch) = data.messaging.batch_at_mut(due.batch) else { continue };
@@ -175,21 +184,28 @@ fn apply_due_steps<P: CallbackFormat>(
         message.statuses.push(step);
         let following = next_step(&message.fate, step, windows, timing);
         pass.status_changes += 1;
-        if pass.events.len() < cap {
-            pass.events.push(EngineEvent::StatusChange {
+        let listed = pass.events.len() < steps.cap;
+        if listed || steps.all.is_some() {
+            let event = EngineEvent::StatusChange {
                 time: step.at,
                 account: account.to_owned(),
                 batch_id,
                 message_id,
                 recipient: message.recipient.to_string(),
                 code: step.code,
-            });
+            };
+            if let Some(all) = steps.all.as_deref_mut() {
+                all.push(event.clone());
+            }
+            if listed {
+                pass.events.push(event);
+            }
         }
         if let Some(following) = following {
             data.schedule.add_step(following.at, due.batch, due.message);
         }
         if data.profile.reports(batch) {
-            enqueue_report(data, sequences, (due.batch, due.message), step);
+            enqueue_report(data, steps.sequences, (due.batch, due.message), step);
         }
     }
 }
@@ -207,9 +223,25 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
 ) -> Pass {
     let timing = engine.store().timing();
     let mut pass = Pass::default();
+    // With subscribers, every status change is published, not only the
+    // pass's first `cap`.
+    let listening = engine.events.listening();
+    let mut changes = Vec::new();
     account.write(&WRITE, |data| {
-        apply_due_steps(account.id(), data, until, timing, &engine.sequences, &mut pass, cap)
+        let steps =
+            Steps { sequences: &engine.sequences, cap, all: listening.then_some(&mut changes) };
+        apply_due_steps(account.id(), data, until, timing, steps, &mut pass)
     });
+    for change in &changes {
+        if let EngineEvent::StatusChange { account, recipient, .. } = change {
+            let about = About {
+                account: Some(account),
+                gateway: Some(P::GATEWAY),
+                phones: &[recipient.as_str()],
+            };
+            engine.events.publish("status", about, change);
+        }
+    }
     pass.truncated |= pass.status_changes > pass.events.len();
     if pass.status_changes > 0 {
         engine.note_change();
@@ -288,6 +320,7 @@ impl Engine {
             let (reports, records) = unbounded_channel();
             let turn = shard.pass_lock().lock_owned().await;
             let until = move_clock(shard.clock())?;
+            self.publish_clock(account, shard.clock());
             let pass = start_pass(self, shard, until, cap, Some(reports));
             drop(turn);
             self.wake(shard);
@@ -295,11 +328,27 @@ impl Engine {
         })
     }
 
+    /// Publishes a `clock` event: an account's clock moved or changed pace.
+    fn publish_clock(&self, account: &AnyAccount, clock: &Clock) {
+        if !self.events.listening() {
+            return;
+        }
+        let settings = clock.settings();
+        let about =
+            About { account: Some(account.id()), gateway: Some(account.gateway()), phones: &[] };
+        let data = serde_json::json!({
+            "account": account.id(), "now": crate::domain::time::iso(clock.now()),
+            "mode": settings.mode, "speed": settings.speed,
+        });
+        self.events.publish("clock", about, &data);
+    }
+
     /// Switches an account's clock's mode and speed (without a jump in
     /// time), and wakes it for what its new pace makes due.
     pub fn configure_clock(&self, account: &AnyAccount, settings: ClockSettings) {
         on_shard!(account, shard => {
             shard.clock().configure(settings);
+            self.publish_clock(account, shard.clock());
             shard.registration().clear();
             self.wake(shard);
         })

@@ -73,6 +73,7 @@ impl Engine {
             background: _,
             changes: _,
             message_updates: _,
+            events: _,
         } = self;
         let (ip1_accounts, viamobile_accounts) = store.snapshot();
         let mut requests = requests.all();
@@ -125,6 +126,7 @@ impl Engine {
             background: _,
             changes: _,
             message_updates: _,
+            events: _,
         } = self;
         if let Some(saved) = &saved_sequences {
             sequences.load(saved)?;

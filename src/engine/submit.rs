@@ -25,20 +25,23 @@
 use chrono::{DateTime, Utc};
 
 use super::callbacks::CallbackFormat;
+use super::events::About;
 use super::run::schedule_new_batch;
 use super::{Engine, WRITE};
 use crate::config::UnregisteredSender;
 use crate::domain::account::{Ip1Profile, ViamobileProfile};
 use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
-use crate::domain::message::Batch;
+use crate::domain::message::{Batch, Direction};
 use crate::domain::money::{Currency, Money};
 use crate::domain::network::operator_code;
 use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, Rendered, SendRequest, new_message, render};
 use crate::domain::sender::normalize_viamobile_sender;
 use crate::domain::status;
+use crate::domain::time::iso;
 use crate::domain::time::viamobile_day;
 use crate::store::{Shard, ShardData};
+use serde_json::json;
 
 /// Whether a submission is sent or only checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,6 +283,9 @@ impl Engine {
             batch.first_number = self.sequences.message_numbers(batch.messages.len());
             let position = data.messaging.insert(batch);
             schedule_new_batch(data, position, self.store().timing(), &self.sequences);
+            if let Some(batch) = data.messaging.batch_at(position) {
+                self.publish_messages::<P>(account.id(), batch);
+            }
             let receipt = Receipt {
                 profile: &data.profile,
                 batch: data.messaging.batch_at(position),
@@ -294,6 +300,33 @@ impl Engine {
             self.note_messages();
         }
         answer
+    }
+}
+
+impl Engine {
+    /// Publishes a `message` event for each message of a stored batch.
+    pub(super) fn publish_messages<P: CallbackFormat>(&self, account: &str, batch: &Batch) {
+        if !self.events.listening() {
+            return;
+        }
+        for (index, message) in batch.messages.iter().enumerate() {
+            let phone = match batch.direction {
+                Direction::Mt => message.recipient.as_str(),
+                Direction::Mo => batch.sender.as_str(),
+            };
+            let about =
+                About { account: Some(account), gateway: Some(P::GATEWAY), phones: &[phone] };
+            let data = json!({
+                "account": account, "gateway": P::GATEWAY.as_str(),
+                "direction": batch.direction, "batchId": batch.id,
+                "messageId": batch.message_id(index), "sender": batch.sender,
+                "recipient": message.recipient, "text": message.body,
+                "status": message.latest().code, "segments": message.segments,
+                "price": message.price.units(), "time": iso(message.statuses[0].at),
+            });
+            let kind = if batch.direction == Direction::Mo { "incoming" } else { "message" };
+            self.events.publish(kind, about, &data);
+        }
     }
 }
 

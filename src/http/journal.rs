@@ -20,6 +20,7 @@ use chrono::Utc;
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
 use super::{Claim, Surface};
 use crate::domain::account::Gateway;
+use crate::engine::events::About;
 use crate::gateways::{ip1, viamobile};
 use crate::masking::{mask_body, mask_header, mask_query};
 use crate::requests::{MAX_JOURNALED_BODY, RequestRecord};
@@ -105,8 +106,28 @@ pub async fn journal_calls(
         None => (response.status().as_u16(), None),
     };
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    publish(&state, &record);
     state.engine.requests.record(record);
     response
+}
+
+/// Publishes a `request` event: the call as the journal lists it, without
+/// its headers and body (`GET /_mock/requests` has them).
+fn publish(state: &AppState, record: &RequestRecord) {
+    let events = &state.engine.events;
+    if !events.listening() {
+        return;
+    }
+    let account = record.account.as_deref();
+    let gateway = Gateway::parse(&record.gateway);
+    let data = serde_json::json!({
+        "time": crate::domain::time::iso(record.time), "account": account,
+        "claimedAccount": record.claimed_account, "gateway": record.gateway,
+        "method": record.method, "path": record.path, "query": record.query,
+        "status": record.status, "droppedStatus": record.dropped_status,
+        "latencyMs": record.latency_ms, "fault": record.fault,
+    });
+    events.publish("request", About { account, gateway, phones: &[] }, &data);
 }
 
 /// The account a call whose handler never authenticated it claimed.

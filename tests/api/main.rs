@@ -10,6 +10,7 @@ mod auth;
 mod concurrency;
 mod control;
 mod errors;
+mod events;
 mod ip1_account_surface;
 mod ip1_batches;
 mod ip1_blacklist;

@@ -1,0 +1,109 @@
+//! The event stream, `GET /_mock/events`, as a test would follow it.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Response;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Reads the stream until `done` holds for the events seen (each
+/// `(type, data)`), or 10 s pass.
+async fn read_until(
+    response: &mut Response,
+    done: impl Fn(&[(String, Value)]) -> bool,
+) -> Vec<(String, Value)> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut text = String::new();
+    let mut events = Vec::new();
+    while !done(&events) && Instant::now() < deadline {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk()).await;
+        let Ok(Ok(Some(chunk))) = chunk else { break };
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned())
+            };
+            if let (Some(kind), Some(data)) = (field("event:"), field("data:")) {
+                events.push((kind, serde_json::from_str(&data).unwrap_or(Value::Null)));
+            }
+        }
+    }
+    events
+}
+
+fn kinds(events: &[(String, Value)]) -> Vec<&str> {
+    events.iter().map(|(kind, _)| kind.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_subscriber_sees_a_send_its_status_changes_and_its_request() {
+    let app = spawn_manual_app().await;
+    let mut all = app.get("/_mock/events").send().await.unwrap();
+    assert_eq!(all.status(), 200);
+    assert!(all.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut statuses =
+        app.get("/_mock/events?type=status&phone=%2B46701234567").send().await.unwrap();
+    let body = json!({"sender": "iP1", "recipients": ["46701234567", "46701234568"], "body": "Hi"});
+    assert_eq!(app.send_batch(&body).await.0, 201);
+    app.advance(60).await;
+
+    let events = read_until(&mut all, |e| kinds(e).contains(&"status")).await;
+    let seen = kinds(&events);
+    assert!(seen.starts_with(&["message", "message", "request"]), "{seen:?}");
+    assert_eq!(events[0].1["recipient"], "46701234567");
+    assert_eq!(events[0].1["text"], "Hi");
+    assert_eq!(events[2].1["path"], "/v2/batches");
+    assert_eq!(events[2].1["status"], 201);
+    assert!(seen.contains(&"clock"), "{seen:?}");
+
+    let only = read_until(&mut statuses, |e| e.len() >= 2).await;
+    assert_eq!(kinds(&only), ["status", "status"], "only statuses, only that phone");
+    let codes: Vec<&Value> = only.iter().map(|(_, data)| &data["code"]).collect();
+    assert_eq!(codes, [&json!(102), &json!(201)]);
+    assert!(only.iter().all(|(_, data)| data["recipient"] == "46701234567"));
+
+    let (status, body) = send(app.get("/_mock/events?type=nonsense")).await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn incoming_sms_callbacks_faults_and_resets_are_events_too() {
+    let app = spawn_manual_app().await;
+    let mut stream = app.get("/_mock/events?account=ip1-10001").send().await.unwrap();
+    let fault = json!({"account": "ip1-10001", "path": "/api/me", "times": 1, "action": "status", "status": 503});
+    send(app.post("/_mock/faults").json(&fault)).await;
+    send(app.ip1_get("/api/me")).await;
+    let inbound = json!({"account": "ip1-10001", "sender": "46712345678", "body": "Hello"});
+    send(app.post("/_mock/inbound").json(&inbound)).await;
+    send(app.delete("/_mock/reset?account=ip1-10001")).await;
+    let events = read_until(&mut stream, |e| kinds(e).contains(&"reset")).await;
+    let seen = kinds(&events);
+    for kind in ["fault", "request", "incoming", "reset"] {
+        assert!(seen.contains(&kind), "{kind} in {seen:?}");
+    }
+    let fault = events.iter().find(|(k, _)| k == "fault").unwrap();
+    assert_eq!(fault.1["rule"]["status"], 503);
+    let incoming = events.iter().find(|(k, _)| k == "incoming").unwrap();
+    assert_eq!(incoming.1["sender"], "46712345678");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_subscriber_slows_nothing_and_is_told_what_it_missed() {
+    let app = spawn_manual_app().await;
+    // Subscribes, then reads nothing while thousands of events go out.
+    let mut stuck = app.get("/_mock/events").send().await.unwrap();
+    // More than the stream's buffer and the sockets' buffers hold.
+    let recipients: Vec<String> = (0..1000).map(|i| format!("4670100{i:04}")).collect();
+    let body = json!({"sender": "iP1", "recipients": recipients, "body": "Hi"});
+    let started = Instant::now();
+    for _ in 0..40 {
+        assert_eq!(app.send_batch(&body).await.0, 201);
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "sends were held up: {elapsed:?}");
+    let events = read_until(&mut stuck, |e| kinds(e).contains(&"missed")).await;
+    let missed = events.iter().find(|(kind, _)| kind == "missed").expect("told what it missed");
+    assert!(missed.1["missed"].as_u64().unwrap() > 0, "{missed:?}");
+}
