@@ -473,3 +473,40 @@ async fn one_time_codes_are_sent_validated_once_and_expire() {
         v1_post(&app, "/api/authentications", json!({"Phone": "46701234569"})).await;
     assert_v1_error(status, &body, 409);
 }
+
+#[tokio::test]
+async fn a_snapshot_keeps_the_older_apis_records() {
+    let app = spawn_manual_app().await;
+    let (_, contact) =
+        v1_post(&app, "/api/contacts", json!({"FirstName": "Ada", "Phone": "0701234567"})).await;
+    let (_, entry) = v1_post(&app, "/api/blacklist", json!({"Phone": "46701234569"})).await;
+    let (_, code) = v1_post(&app, "/api/authentications", json!({"Phone": "46701234567"})).await;
+    let (_, sent) = v1_post(
+        &app,
+        "/api/sms/send",
+        json!({"From": "iP1", "Numbers": ["46701234568"], "Message": "Hi"}),
+    )
+    .await;
+    let (_, snapshot) = send(app.get("/_mock/state")).await;
+    send(app.delete("/_mock/reset")).await;
+    let (_, none) = send(v1(app.get("/api/contacts"))).await;
+    assert_eq!(none, json!([]));
+    let (status, _) = send(app.put("/_mock/state").json(&snapshot)).await;
+    assert_eq!(status, 200);
+    let (_, contacts) = send(v1(app.get("/api/contacts"))).await;
+    assert_eq!(contacts, json!([contact]));
+    let (_, read) = send(v1(app.get(&format!("/api/blacklist/{}", entry["ID"])))).await;
+    assert_eq!(read, entry);
+    let (_, codes) = send(v1(app.get(&format!("/api/authentications/{}", code["ID"])))).await;
+    assert_eq!(codes["ID"], code["ID"]);
+    let (status, message) = send(v1(app.get(&format!("/api/sms/sent/{}", sent[0]["ID"])))).await;
+    assert_eq!((status, &message["To"]), (200, &json!("46701234568")));
+    // New ids go on after the restored ones.
+    let (_, next) = v1_post(
+        &app,
+        "/api/sms/send",
+        json!({"From": "iP1", "Numbers": ["46701234568"], "Message": "Hi"}),
+    )
+    .await;
+    assert!(next[0]["ID"].as_u64() > sent[0]["ID"].as_u64());
+}
