@@ -1,5 +1,5 @@
-//! smsmock: a local emulator of two SMS gateways, iP.1's REST API v2 and
-//! Viamobile's BSMS JSON API, for tests. Point an SDK at it instead of the
+//! smsmock: a local emulator of two SMS gateways, iP.1's REST API (v2 and
+//! the older 1.0) and Viamobile's BSMS API, for tests. Point an SDK at it instead of the
 //! real host and script what the real gateway would do.
 //!
 //! # Layout
@@ -34,6 +34,7 @@
 //! - [`supervisor`]: background tasks restarted after a panic; failures
 //!   recorded for the health check.
 //! - [`healthcheck`]: the `smsmock healthcheck` probe.
+//! - [`ui`]: the web inbox at `/_mock/ui/`, a client of the control API.
 
 pub mod clock;
 pub mod config;
@@ -58,4 +59,5 @@ pub mod state_file;
 pub mod store;
 pub mod supervisor;
 pub mod telemetry;
+pub mod ui;
 pub mod webhooks;

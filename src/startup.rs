@@ -228,6 +228,7 @@ fn routed(state: AppState, body_limit: usize) -> Router {
     routes
         .router()
         .route("/_mock/openapi.json", get(move || openapi::serve(document.clone())))
+        .merge(crate::ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -186,3 +186,27 @@ async fn control_status_codes_follow_one_rule() {
     let (_, rules) = send(app.get("/_mock/rules?account=later")).await;
     assert_eq!(rules.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_inbox_is_served_by_the_emulator_itself() {
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let app = spawn_app().await;
+    for path in ["/", "/_mock/ui"] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 302, "{path}");
+        assert_eq!(response.headers()["location"], "/_mock/ui/");
+    }
+    for (path, kind, marker) in [
+        ("/_mock/ui/", "text/html", "<title>smsmock"),
+        ("/_mock/ui/app.js", "text/javascript", "/_mock/events"),
+        ("/_mock/ui/app.css", "text/css", "prefers-color-scheme"),
+    ] {
+        let response = app.get(path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with(kind), "{path}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(marker), "{path}");
+        assert!(!body.contains("://"), "nothing is fetched from elsewhere: {path}");
+    }
+}
