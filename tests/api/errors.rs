@@ -14,7 +14,7 @@ async fn unknown_routes_answer_json_404_in_each_surfaces_format() {
     let (status, body) = send(app.get("/_mock/nothing")).await;
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
-    let (status, body) = send(app.get("/")).await;
+    let (status, body) = send(app.get("/nothing-here")).await;
     assert_eq!(status, 404);
     assert!(body["error"].is_string());
 }
