@@ -103,8 +103,39 @@ def test_the_inbox_shows_a_sent_message_live(driver, emulator):
     no_console_errors(driver)
 
 
+def test_a_reply_from_the_phone_page_arrives_and_stop_blacklists(driver, emulator):
+    call(emulator.base, "POST", "/v2/batches",
+         {"sender": "iP1", "recipients": ["46701234567"], "body": "Your code is 482913"}, key=KEY)
+    driver.get(emulator.base + "/_mock/ui/phone?msisdn=46701234567")
+    wait = WebDriverWait(driver, 10)
+    wait.until(seen.text_to_be_present_in_element((By.ID, "code"), "482913"))
+    wait.until(seen.text_to_be_present_in_element((By.ID, "live"), "live"))
+    # A new message arrives in the thread live, and its code is shown.
+    call(emulator.base, "POST", "/v2/batches",
+         {"sender": "Acme", "recipients": ["46701234567"], "body": "New code 771204"}, key=KEY)
+    wait.until(seen.text_to_be_present_in_element((By.ID, "code"), "771204"))
+    reply = driver.find_element(By.NAME, "body")
+    reply.send_keys("Hello back")
+    reply.submit()
+    wait.until(seen.presence_of_element_located(
+        (By.XPATH, "//ol[@id='thread']/li[contains(@class,'mo')][contains(., 'Hello back')]")))
+    reply = driver.find_element(By.NAME, "body")
+    reply.send_keys("STOP")
+    reply.submit()
+    wait.until(seen.text_to_be_present_in_element((By.ID, "note"), "blacklist"))
+    entry = call(emulator.base, "GET", "/v2/blacklist/46701234567", key=KEY)
+    assert entry["msisdn"] == "46701234567", entry
+    incoming = call(emulator.base, "GET", "/_mock/messages?sender=46701234567")
+    assert [m["text"] for m in incoming] == ["STOP", "Hello back"], incoming
+    driver.save_screenshot(str(SHOTS / "phone.png"))
+    no_console_errors(driver)
+
+
 def main():
-    tests = [test_the_inbox_shows_a_sent_message_live]
+    tests = [
+        test_the_inbox_shows_a_sent_message_live,
+        test_a_reply_from_the_phone_page_arrives_and_stop_blacklists,
+    ]
     failed = 0
     for test in tests:
         with Emulator() as emulator:

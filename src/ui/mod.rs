@@ -15,6 +15,8 @@ use crate::state::AppState;
 const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
 const STYLE: &str = include_str!("assets/app.css");
+const PHONE: &str = include_str!("assets/phone.html");
+const PHONE_SCRIPT: &str = include_str!("assets/phone.js");
 
 /// Where the inbox is.
 pub const HOME: &str = "/_mock/ui/";
@@ -30,6 +32,11 @@ pub fn routes() -> Router<AppState> {
             get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
         )
         .route("/_mock/ui/app.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+        .route("/_mock/ui/phone", get(|| async { asset(PHONE, "text/html; charset=utf-8") }))
+        .route(
+            "/_mock/ui/phone.js",
+            get(|| async { asset(PHONE_SCRIPT, "text/javascript; charset=utf-8") }),
+        )
 }
 
 async fn to_home() -> Response {

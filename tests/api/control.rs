@@ -201,6 +201,8 @@ async fn the_inbox_is_served_by_the_emulator_itself() {
         ("/_mock/ui/", "text/html", "<title>smsmock"),
         ("/_mock/ui/app.js", "text/javascript", "/_mock/events"),
         ("/_mock/ui/app.css", "text/css", "prefers-color-scheme"),
+        ("/_mock/ui/phone", "text/html", "Reply"),
+        ("/_mock/ui/phone.js", "text/javascript", "/_mock/inbound"),
     ] {
         let response = app.get(path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
