@@ -16,6 +16,7 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
@@ -131,10 +132,47 @@ def test_a_reply_from_the_phone_page_arrives_and_stop_blacklists(driver, emulato
     no_console_errors(driver)
 
 
+def press(driver, path):
+    """Clicks the button at `path`, found afresh: the page redraws its rows
+    as events arrive."""
+    for _ in range(20):
+        try:
+            driver.find_element(By.XPATH, path).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"{path} kept changing")
+
+
+def test_the_accounts_page_moves_a_clock_and_resets_an_account(driver, emulator):
+    call(emulator.base, "POST", "/v2/batches",
+         {"sender": "iP1", "recipients": ["46701234567"], "body": "Hi"}, key=KEY)
+    driver.get(emulator.base + "/_mock/ui/accounts")
+    wait = WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException])
+    wait.until(seen.text_to_be_present_in_element((By.ID, "live"), "live"))
+    row_path = "//tr[@data-account='ip1-10001']"
+    row = wait.until(seen.presence_of_element_located((By.XPATH, row_path)))
+    assert "ip1-default-key" in row.text and "SEK" in row.text, row.text
+    before = call(emulator.base, "GET", "/_mock/clock?account=ip1-10001")["now"]
+    press(driver, row_path + "//button[.='+1 h']")
+    wait.until(lambda d: call(emulator.base, "GET", "/_mock/clock?account=ip1-10001")["now"] != before)
+    # The message sent before moved on with the clock: delivered.
+    messages = call(emulator.base, "GET", "/_mock/messages?account=ip1-10001")
+    assert messages[0]["status"] == 201, messages
+    press(driver, row_path + "//button[.='realtime']")
+    wait.until(lambda d: "realtime" in d.find_element(By.XPATH, row_path + "//small").text)
+    press(driver, row_path + "//button[.='reset']")
+    wait.until(lambda d: call(emulator.base, "GET", "/_mock/messages?account=ip1-10001") == [])
+    wait.until(lambda d: "manual" in d.find_element(By.XPATH, row_path + "//small").text)
+    driver.save_screenshot(str(SHOTS / "accounts.png"))
+    no_console_errors(driver)
+
+
 def main():
     tests = [
         test_the_inbox_shows_a_sent_message_live,
         test_a_reply_from_the_phone_page_arrives_and_stop_blacklists,
+        test_the_accounts_page_moves_a_clock_and_resets_an_account,
     ]
     failed = 0
     for test in tests:

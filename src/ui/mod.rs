@@ -17,6 +17,8 @@ const SCRIPT: &str = include_str!("assets/app.js");
 const STYLE: &str = include_str!("assets/app.css");
 const PHONE: &str = include_str!("assets/phone.html");
 const PHONE_SCRIPT: &str = include_str!("assets/phone.js");
+const ACCOUNTS: &str = include_str!("assets/accounts.html");
+const ACCOUNTS_SCRIPT: &str = include_str!("assets/accounts.js");
 
 /// Where the inbox is.
 pub const HOME: &str = "/_mock/ui/";
@@ -36,6 +38,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/_mock/ui/phone.js",
             get(|| async { asset(PHONE_SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .route("/_mock/ui/accounts", get(|| async { asset(ACCOUNTS, "text/html; charset=utf-8") }))
+        .route(
+            "/_mock/ui/accounts.js",
+            get(|| async { asset(ACCOUNTS_SCRIPT, "text/javascript; charset=utf-8") }),
         )
 }
 

@@ -203,6 +203,8 @@ async fn the_inbox_is_served_by_the_emulator_itself() {
         ("/_mock/ui/app.css", "text/css", "prefers-color-scheme"),
         ("/_mock/ui/phone", "text/html", "Reply"),
         ("/_mock/ui/phone.js", "text/javascript", "/_mock/inbound"),
+        ("/_mock/ui/accounts", "text/html", "Accounts"),
+        ("/_mock/ui/accounts.js", "text/javascript", "/_mock/clock/advance"),
     ] {
         let response = app.get(path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
