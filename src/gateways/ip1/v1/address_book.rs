@@ -8,6 +8,7 @@ use axum::extract::RawQuery;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -326,6 +327,25 @@ pub(super) fn items(body: &Value, many: bool, what: &str) -> Result<Vec<Value>, 
     }
 }
 
+/// Reads the objects of a create call — one, or with `?multiple=true` a
+/// list — each checked under its own name (`contact`, or `contacts[1]`
+/// in a list), every problem of every object reported at once.
+fn checked_items<T: DeserializeOwned, R>(
+    body: &Value,
+    many: bool,
+    (one, list): (&str, &str),
+    check: impl Fn(T, &str, &mut ModelState) -> R,
+) -> Result<Vec<R>, V1Error> {
+    let mut problems = ModelState::default();
+    let mut all = Vec::new();
+    for (index, item) in items(body, many, list)?.iter().enumerate() {
+        let prefix = if many { format!("{list}[{index}]") } else { one.to_owned() };
+        let request: T = read(item, &prefix)?;
+        all.push(check(request, &prefix, &mut problems));
+    }
+    problems.into_result(all)
+}
+
 /// Answers one object, or the list for `?multiple=true`.
 pub(super) fn created<T: Serialize>(many: bool, mut documents: Vec<T>) -> Response {
     match (many, documents.pop()) {
@@ -370,14 +390,7 @@ pub async fn create_contact(
     V1Body(body): V1Body,
 ) -> Result<Response, V1Error> {
     let many = multiple(query.as_deref())?;
-    let mut problems = ModelState::default();
-    let mut all = Vec::new();
-    for (index, item) in items(&body, many, "contacts")?.iter().enumerate() {
-        let prefix = if many { format!("contacts[{index}]") } else { "contact".to_owned() };
-        let request: ContactRequest = read(item, &prefix)?;
-        all.push(request.check(&prefix, &mut problems));
-    }
-    problems.into_result(())?;
+    let all = checked_items(&body, many, ("contact", "contacts"), ContactRequest::check)?;
     let owner = caller.owner();
     let documents = caller.edit(|records| {
         all.into_iter()
@@ -493,14 +506,7 @@ pub async fn create_group(
     V1Body(body): V1Body,
 ) -> Result<Response, V1Error> {
     let many = multiple(query.as_deref())?;
-    let mut problems = ModelState::default();
-    let mut all = Vec::new();
-    for (index, item) in items(&body, many, "groups")?.iter().enumerate() {
-        let prefix = if many { format!("groups[{index}]") } else { "group".to_owned() };
-        let request: GroupRequest = read(item, &prefix)?;
-        all.push(request.check(&prefix, &mut problems));
-    }
-    problems.into_result(())?;
+    let all = checked_items(&body, many, ("group", "groups"), GroupRequest::check)?;
     let owner = caller.owner();
     let documents = caller.edit(|records| {
         let book = records.address_book;
