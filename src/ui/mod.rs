@@ -3,6 +3,11 @@
 //! from elsewhere). The pages are clients of the documented control API
 //! and its event stream, so everything they show a test can get too.
 //! `GET /` leads there.
+//!
+//! Each page is its `<main>` and its script; the frame around it — head,
+//! header, the navigation between pages — is written once, here.
+
+use std::sync::OnceLock;
 
 use axum::Router;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
@@ -12,38 +17,91 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
-const INDEX: &str = include_str!("assets/index.html");
-const SCRIPT: &str = include_str!("assets/app.js");
-const STYLE: &str = include_str!("assets/app.css");
-const PHONE: &str = include_str!("assets/phone.html");
-const PHONE_SCRIPT: &str = include_str!("assets/phone.js");
-const ACCOUNTS: &str = include_str!("assets/accounts.html");
-const ACCOUNTS_SCRIPT: &str = include_str!("assets/accounts.js");
-
 /// Where the inbox is.
 pub const HOME: &str = "/_mock/ui/";
 
+/// One page of the inbox.
+struct Page {
+    path: &'static str,
+    /// Its name in the navigation and the title.
+    name: &'static str,
+    main: &'static str,
+    script: &'static str,
+    script_source: &'static str,
+}
+
+const PAGES: [Page; 3] = [
+    Page {
+        path: HOME,
+        name: "Messages",
+        main: include_str!("assets/messages.html"),
+        script: "/_mock/ui/app.js",
+        script_source: include_str!("assets/app.js"),
+    },
+    Page {
+        path: "/_mock/ui/phone",
+        name: "Phone",
+        main: include_str!("assets/phone.html"),
+        script: "/_mock/ui/phone.js",
+        script_source: include_str!("assets/phone.js"),
+    },
+    Page {
+        path: "/_mock/ui/accounts",
+        name: "Accounts",
+        main: include_str!("assets/accounts.html"),
+        script: "/_mock/ui/accounts.js",
+        script_source: include_str!("assets/accounts.js"),
+    },
+];
+
+const STYLE: &str = include_str!("assets/app.css");
+const HTML: &str = "text/html; charset=utf-8";
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// A page in its frame: head, header with the navigation (the page itself
+/// marked current), its `<main>` and its script.
+fn render(page: &Page) -> String {
+    let nav: Vec<String> = PAGES
+        .iter()
+        .map(|other| {
+            let current = if other.path == page.path { " aria-current=\"page\"" } else { "" };
+            format!("<a href=\"{}\"{current}>{}</a>", other.path, other.name)
+        })
+        .collect();
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>smsmock — {title}</title>\n<link rel=\"icon\" href=\"data:,\">\n\
+         <link rel=\"stylesheet\" href=\"/_mock/ui/app.css\">\n</head>\n<body>\n<header>\n\
+         <h1><a href=\"{HOME}\">smsmock</a></h1>\n<nav aria-label=\"Pages\">{nav}</nav>\n\
+         <span id=\"live\" class=\"live\" role=\"status\" aria-live=\"polite\">connecting…</span>\n\
+         </header>\n{main}<script src=\"{script}\"></script>\n</body>\n</html>\n",
+        title = page.name.to_lowercase(),
+        nav = nav.join(" "),
+        main = page.main,
+        script = page.script,
+    )
+}
+
+/// The pages as served, rendered on first use (start-up does not pay).
+fn rendered(index: usize) -> &'static str {
+    static RENDERED: OnceLock<Vec<String>> = OnceLock::new();
+    &RENDERED.get_or_init(|| PAGES.iter().map(render).collect())[index]
+}
+
 /// The inbox's routes (not in the OpenAPI document: they are pages).
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(to_home))
         .route("/_mock/ui", get(to_home))
-        .route(HOME, get(|| async { asset(INDEX, "text/html; charset=utf-8") }))
-        .route(
-            "/_mock/ui/app.js",
-            get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
-        )
-        .route("/_mock/ui/app.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
-        .route("/_mock/ui/phone", get(|| async { asset(PHONE, "text/html; charset=utf-8") }))
-        .route(
-            "/_mock/ui/phone.js",
-            get(|| async { asset(PHONE_SCRIPT, "text/javascript; charset=utf-8") }),
-        )
-        .route("/_mock/ui/accounts", get(|| async { asset(ACCOUNTS, "text/html; charset=utf-8") }))
-        .route(
-            "/_mock/ui/accounts.js",
-            get(|| async { asset(ACCOUNTS_SCRIPT, "text/javascript; charset=utf-8") }),
-        )
+        .route("/_mock/ui/app.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }));
+    for (index, page) in PAGES.iter().enumerate() {
+        let script = page.script_source;
+        router = router
+            .route(page.path, get(move || async move { asset(rendered(index), HTML) }))
+            .route(page.script, get(move || async move { asset(script, JAVASCRIPT) }));
+    }
+    router
 }
 
 async fn to_home() -> Response {
