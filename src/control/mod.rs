@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod faults;
 pub mod inbound;
+pub mod messages;
 pub mod rules;
 pub mod state;
 pub mod token;
@@ -48,8 +49,8 @@ pub fn routes() -> Routes {
         .route(route!(inbound::inject))
         .route(route!(faults::list, faults::add, faults::remove))
         .route(route!(verification::requests))
-        .route(route!(verification::messages))
-        .route(route!(verification::latest_to_phone))
+        .route(route!(messages::messages))
+        .route(route!(messages::latest_to_phone))
         .route(route!(verification::verify))
         .route(route!(events::stream))
         .route(route!(state::get, state::put))
