@@ -50,6 +50,7 @@ pub fn routes() -> Routes {
         .route(route!(faults::list, faults::add, faults::remove))
         .route(route!(verification::requests))
         .route(route!(messages::messages))
+        .route(route!(messages::message))
         .route(route!(messages::latest_to_phone))
         .route(route!(verification::verify))
         .route(route!(events::stream))

@@ -151,7 +151,7 @@ pub async fn verify(
             (count, near.into_iter().map(|(_, r)| json!(r)).collect())
         }
         (None, Some(filter)) => {
-            let all = all_messages(&state, &MessageFilter::default());
+            let all = all_messages(&state);
             let count = all.iter().filter(|m| filter.matches(m)).count();
             let mut near: Vec<(usize, &MessageView)> = all
                 .iter()

@@ -29,6 +29,32 @@ pub const BATCH_SENT: u16 = 112;
 pub const BATCH_INCOMING: u16 = 201;
 pub const BATCH_CANCELED: u16 = 203;
 
+/// The name iP.1 gives a message status, for people reading a history;
+/// `Unknown` for a code it does not name.
+pub fn name(code: u16) -> &'static str {
+    match code {
+        ACCEPTED => "Accepted",
+        QUEUED => "Queued",
+        FUNDED => "Funded",
+        REFUNDED => "Refunded",
+        SENDING => "Sending",
+        DELIVERED_TO_GATEWAY => "DeliveredToGateway",
+        DELIVERED_TO_CARRIER => "DeliveredToCarrier",
+        DELIVERED_TO_GSM => "DeliveredToGSM",
+        QUEUED_AT_GATEWAY => "QueuedAtGateway",
+        DELIVERED_TO_HANDSET => "DeliveredToHandset",
+        EXPIRED => "Expired",
+        CANCELED => "Canceled",
+        INSUFFICIENT_FUNDS => "InsufficientFunds",
+        SENDER_REJECTED => "SenderRejected",
+        RECIPIENT_REJECTED => "RecipientRejected",
+        GENERIC_REJECTED => "GenericRejected",
+        INVALID_SENDER => "InvalidSender",
+        UNDELIVERABLE => "Undeliverable",
+        _ => "Unknown",
+    }
+}
+
 /// True when no status can follow this one.
 pub fn is_final(code: u16) -> bool {
     matches!(code / 100, 2 | 4 | 5)

@@ -21,6 +21,7 @@ mod ip1_send_validation;
 mod ip1_v1;
 mod isolation;
 mod lifecycle;
+mod messages;
 mod openapi;
 mod reliability;
 mod scenarios;
