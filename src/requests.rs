@@ -29,6 +29,10 @@ pub struct RequestRecord {
     pub query: Option<String>,
     pub headers: BTreeMap<String, String>,
     pub body: String,
+    /// The answer's body (credentials masked; cut at 16 KiB), empty when
+    /// the connection was dropped unanswered.
+    #[serde(default)]
+    pub response_body: String,
     /// The account named by credentials that did not prove it (a wrong
     /// key or password): such a call is no account's.
     #[serde(default)]
@@ -119,6 +123,7 @@ impl RequestRecord {
             + self.path.len()
             + self.gateway.len()
             + self.body.len()
+            + self.response_body.len()
             + optional(&self.query)
             + optional(&self.account)
             + optional(&self.claimed_account)
@@ -202,6 +207,11 @@ impl RequestJournal {
         }
     }
 
+    /// The record with this id, if the journal still holds it.
+    pub fn get(&self, id: u64) -> Option<RequestRecord> {
+        self.slot(id).as_deref().filter(|record| record.id == id).cloned()
+    }
+
     /// The newest `limit` records that `keep`, newest first; only those
     /// are copied.
     pub fn newest(
@@ -281,6 +291,7 @@ mod tests {
             query: None,
             headers: BTreeMap::new(),
             body: String::new(),
+            response_body: String::new(),
             claimed_account: None,
             status: 200,
             dropped_status: None,

@@ -49,6 +49,7 @@ pub fn routes() -> Routes {
         .route(route!(inbound::inject))
         .route(route!(faults::list, faults::add, faults::remove))
         .route(route!(verification::requests))
+        .route(route!(verification::request))
         .route(route!(messages::messages))
         .route(route!(messages::message))
         .route(route!(messages::latest_to_phone))

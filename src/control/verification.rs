@@ -13,7 +13,7 @@ use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder,
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::error::{ControlError, ControlJson, ControlQuery};
+use super::error::{ControlError, ControlJson, ControlPath, ControlQuery};
 use super::messages::{MessageFilter, MessageView, all_messages};
 use crate::http::json;
 use crate::openapi::CONTROL_TAG;
@@ -59,6 +59,21 @@ pub async fn requests(
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     let found = state.engine.requests.newest(limit, |record| filter.matches(record));
     json(StatusCode::OK, &found)
+}
+
+/// `GET /_mock/requests/{id}`: one journaled call, while the journal
+/// holds it; 404 once it is gone (or never was).
+#[utoipa::path(get, path = "/_mock/requests/{id}", tag = CONTROL_TAG,
+    params(("id" = u64, Path, description = "The call's `id` in the journal.")),
+    responses((status = OK, description = "The journaled call.", body = RequestRecord)))]
+pub async fn request(
+    State(state): State<AppState>,
+    ControlPath(id): ControlPath<String>,
+) -> Result<Response, ControlError> {
+    let record = id.parse().ok().and_then(|id| state.engine.requests.get(id)).ok_or_else(|| {
+        ControlError::new(StatusCode::NOT_FOUND, format!("no journaled request {id:?}"))
+    })?;
+    Ok(json(StatusCode::OK, &record))
 }
 
 #[derive(Deserialize)]

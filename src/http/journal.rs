@@ -56,6 +56,7 @@ pub async fn journal_calls(
             })
             .collect(),
         body: String::new(),
+        response_body: String::new(),
         claimed_account: None,
         status: 0,
         dropped_status: None,
@@ -75,8 +76,7 @@ pub async fn journal_calls(
         .headers
         .get(CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
-    let kept = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_JOURNALED_BODY)]);
-    record.body = mask_body(&kept, form);
+    record.body = journaled_body(&bytes, form);
     let noted = noted_account(&parts.extensions);
     let authorization = parts.headers.get(AUTHORIZATION).cloned();
     let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
@@ -105,10 +105,22 @@ pub async fn journal_calls(
         Some(DropConnection::AfterProcessing) => (0, Some(response.status().as_u16())),
         None => (response.status().as_u16(), None),
     };
+    // The answers are JSON, XML or text made in memory: read at once.
+    let (parts, body) = response.into_parts();
+    let answer = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    if record.status != 0 {
+        record.response_body = journaled_body(&answer, false);
+    }
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     publish(&state, &record);
     state.engine.requests.record(record);
-    response
+    Response::from_parts(parts, Body::from(answer))
+}
+
+/// A body as the journal keeps it: cut at [`MAX_JOURNALED_BODY`], with
+/// credentials masked.
+fn journaled_body(bytes: &[u8], form: bool) -> String {
+    mask_body(&String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_JOURNALED_BODY)]), form)
 }
 
 /// Publishes a `request` event: the call as the journal lists it, without

@@ -81,3 +81,25 @@ async fn credentials_are_masked_in_every_form() {
     let (_, state) = send(app.get("/_mock/state")).await;
     assert!(!state["requests"].to_string().contains(SECRET));
 }
+
+#[tokio::test]
+async fn a_journaled_call_keeps_its_answer_and_can_be_read_alone() {
+    let app = spawn_app().await;
+    let (status, me) = send(app.ip1_get("/api/me")).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(app.get("/v2/batches/not-an-id").bearer_auth("nobody")).await;
+    assert_eq!(status, 401);
+    let calls = journal(&app, "").await;
+    let (refused, answered) = (&calls[0], &calls[1]);
+    let answer: Value = serde_json::from_str(answered["responseBody"].as_str().unwrap()).unwrap();
+    assert_eq!(answer, me, "the journal keeps the answer the client got");
+    assert!(refused["responseBody"].as_str().unwrap().contains("401"), "{refused}");
+
+    let id = answered["id"].as_u64().unwrap();
+    let (status, alone) = send(app.get(&format!("/_mock/requests/{id}"))).await;
+    assert_eq!((status, &alone), (200, answered));
+    for unknown in ["999", "x"] {
+        let (status, body) = send(app.get(&format!("/_mock/requests/{unknown}"))).await;
+        assert_eq!(status, 404, "{body}");
+    }
+}
