@@ -185,10 +185,12 @@ impl RequestJournal {
         true
     }
 
-    /// Journals a call; its id is the next in the sequence.
-    pub fn record(&self, mut record: RequestRecord) {
-        record.id = self.last_id.fetch_add(1, Ordering::Relaxed) + 1;
+    /// Journals a call; its id, returned, is the next in the sequence.
+    pub fn record(&self, mut record: RequestRecord) -> u64 {
+        let id = self.last_id.fetch_add(1, Ordering::Relaxed) + 1;
+        record.id = id;
         self.store(record);
+        id
     }
 
     /// Calls `visit` with every record, newest first, until it says

@@ -112,8 +112,13 @@ pub async fn journal_calls(
         record.response_body = journaled_body(&answer, false);
     }
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    publish(&state, &record);
-    state.engine.requests.record(record);
+    let event = state.engine.events.listening().then(|| event(&record));
+    let id = state.engine.requests.record(record);
+    if let Some((mut data, about)) = event {
+        data["id"] = id.into();
+        let about = About { account: about.0.as_deref(), gateway: about.1, phones: &[] };
+        state.engine.events.publish("request", about, &data);
+    }
     Response::from_parts(parts, Body::from(answer))
 }
 
@@ -123,23 +128,18 @@ fn journaled_body(bytes: &[u8], form: bool) -> String {
     mask_body(&String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_JOURNALED_BODY)]), form)
 }
 
-/// Publishes a `request` event: the call as the journal lists it, without
-/// its headers and body (`GET /_mock/requests` has them).
-fn publish(state: &AppState, record: &RequestRecord) {
-    let events = &state.engine.events;
-    if !events.listening() {
-        return;
-    }
-    let account = record.account.as_deref();
-    let gateway = Gateway::parse(&record.gateway);
+/// A `request` event: the call as the journal lists it, without its
+/// headers and bodies (`GET /_mock/requests/{id}` has them), and whom it
+/// is about. Its `id` is added once the journal gave it one.
+fn event(record: &RequestRecord) -> (serde_json::Value, (Option<String>, Option<Gateway>)) {
     let data = serde_json::json!({
-        "time": crate::domain::time::iso(record.time), "account": account,
+        "time": crate::domain::time::iso(record.time), "account": record.account,
         "claimedAccount": record.claimed_account, "gateway": record.gateway,
         "method": record.method, "path": record.path, "query": record.query,
         "status": record.status, "droppedStatus": record.dropped_status,
         "latencyMs": record.latency_ms, "fault": record.fault,
     });
-    events.publish("request", About { account, gateway, phones: &[] }, &data);
+    (data, (record.account.clone(), Gateway::parse(&record.gateway)))
 }
 
 /// The account a call whose handler never authenticated it claimed.

@@ -25,35 +25,40 @@ struct Page {
     path: &'static str,
     /// Its name in the navigation and the title.
     name: &'static str,
+    /// Listed in the navigation (a message's page is reached from the list).
+    in_navigation: bool,
     main: &'static str,
     script: &'static str,
     script_source: &'static str,
 }
 
-const PAGES: [Page; 3] = [
-    Page {
-        path: HOME,
-        name: "Messages",
-        main: include_str!("assets/messages.html"),
-        script: "/_mock/ui/app.js",
-        script_source: include_str!("assets/app.js"),
-    },
-    Page {
-        path: "/_mock/ui/phone",
-        name: "Phone",
-        main: include_str!("assets/phone.html"),
-        script: "/_mock/ui/phone.js",
-        script_source: include_str!("assets/phone.js"),
-    },
-    Page {
-        path: "/_mock/ui/accounts",
-        name: "Accounts",
-        main: include_str!("assets/accounts.html"),
-        script: "/_mock/ui/accounts.js",
-        script_source: include_str!("assets/accounts.js"),
-    },
+/// Declares a page whose `<main>` is `assets/<file>.html` and whose script
+/// is `assets/<file>.js`, served at `/_mock/ui/<file>.js`.
+macro_rules! page {
+    ($path:expr, $name:expr, $file:literal, $in_navigation:expr) => {
+        Page {
+            path: $path,
+            name: $name,
+            in_navigation: $in_navigation,
+            main: include_str!(concat!("assets/", $file, ".html")),
+            script: concat!("/_mock/ui/", $file, ".js"),
+            script_source: include_str!(concat!("assets/", $file, ".js")),
+        }
+    };
+}
+
+const PAGES: [Page; 7] = [
+    page!(HOME, "Messages", "messages", true),
+    page!("/_mock/ui/message", "Message", "message", false),
+    page!("/_mock/ui/phone", "Phone", "phone", true),
+    page!("/_mock/ui/accounts", "Accounts", "accounts", true),
+    page!("/_mock/ui/requests", "Requests", "requests", true),
+    page!("/_mock/ui/scenarios", "Scenarios", "scenarios", true),
+    page!("/_mock/ui/state", "State", "state", true),
 ];
 
+/// What every page's script builds on: API calls, the event stream, helpers.
+const COMMON: &str = include_str!("assets/common.js");
 const STYLE: &str = include_str!("assets/app.css");
 const HTML: &str = "text/html; charset=utf-8";
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -63,6 +68,7 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 fn render(page: &Page) -> String {
     let nav: Vec<String> = PAGES
         .iter()
+        .filter(|other| other.in_navigation)
         .map(|other| {
             let current = if other.path == page.path { " aria-current=\"page\"" } else { "" };
             format!("<a href=\"{}\"{current}>{}</a>", other.path, other.name)
@@ -75,7 +81,9 @@ fn render(page: &Page) -> String {
          <link rel=\"stylesheet\" href=\"/_mock/ui/app.css\">\n</head>\n<body>\n<header>\n\
          <h1><a href=\"{HOME}\">smsmock</a></h1>\n<nav aria-label=\"Pages\">{nav}</nav>\n\
          <span id=\"live\" class=\"live\" role=\"status\" aria-live=\"polite\">connecting…</span>\n\
-         </header>\n{main}<script src=\"{script}\"></script>\n</body>\n</html>\n",
+         </header>\n<p id=\"note\" class=\"note\" role=\"status\" aria-live=\"polite\" hidden></p>\n\
+         {main}<script src=\"/_mock/ui/common.js\"></script>\n<script src=\"{script}\"></script>\n\
+         </body>\n</html>\n",
         title = page.name.to_lowercase(),
         nav = nav.join(" "),
         main = page.main,
@@ -94,7 +102,8 @@ pub fn routes() -> Router<AppState> {
     let mut router = Router::new()
         .route("/", get(to_home))
         .route("/_mock/ui", get(to_home))
-        .route("/_mock/ui/app.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }));
+        .route("/_mock/ui/app.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+        .route("/_mock/ui/common.js", get(|| async { asset(COMMON, JAVASCRIPT) }));
     for (index, page) in PAGES.iter().enumerate() {
         let script = page.script_source;
         router = router

@@ -199,12 +199,21 @@ async fn the_inbox_is_served_by_the_emulator_itself() {
     }
     for (path, kind, marker) in [
         ("/_mock/ui/", "text/html", "<title>smsmock"),
-        ("/_mock/ui/app.js", "text/javascript", "/_mock/events"),
+        ("/_mock/ui/messages.js", "text/javascript", "/_mock/messages"),
+        ("/_mock/ui/common.js", "text/javascript", "/_mock/events"),
         ("/_mock/ui/app.css", "text/css", "prefers-color-scheme"),
+        ("/_mock/ui/message?id=x", "text/html", "Delivery reports"),
+        ("/_mock/ui/message.js", "text/javascript", "/redeliver"),
+        ("/_mock/ui/requests", "text/html", "Requests"),
+        ("/_mock/ui/requests.js", "text/javascript", "/_mock/requests/"),
+        ("/_mock/ui/scenarios", "text/html", "Fail the next 2 sends with 503"),
+        ("/_mock/ui/scenarios.js", "text/javascript", "/_mock/callbacks/failures"),
+        ("/_mock/ui/state", "text/html", "Upload"),
+        ("/_mock/ui/state.js", "text/javascript", "/_mock/state"),
         ("/_mock/ui/phone", "text/html", "Reply"),
         ("/_mock/ui/phone.js", "text/javascript", "/_mock/inbound"),
         ("/_mock/ui/accounts", "text/html", "Accounts"),
-        ("/_mock/ui/accounts.js", "text/javascript", "/_mock/clock/advance"),
+        ("/_mock/ui/accounts.js", "text/javascript", "/_mock/reset"),
     ] {
         let response = app.get(path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");

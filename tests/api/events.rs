@@ -56,6 +56,9 @@ async fn a_subscriber_sees_a_send_its_status_changes_and_its_request() {
     assert_eq!(events[0].1["text"], "Hi");
     assert_eq!(events[2].1["path"], "/v2/batches");
     assert_eq!(events[2].1["status"], 201);
+    let id = events[2].1["id"].as_u64().expect("a request event names its journal entry");
+    let (status, call) = send(app.get(&format!("/_mock/requests/{id}"))).await;
+    assert_eq!((status, &call["path"]), (200, &json!("/v2/batches")));
     assert!(seen.contains(&"clock"), "{seen:?}");
 
     let only = read_until(&mut statuses, |e| e.len() >= 2).await;

@@ -36,6 +36,26 @@ async fn with_a_control_token_the_control_api_asks_for_it() {
     assert_eq!(status, 201, "the gateways keep their own credentials");
 }
 
+#[tokio::test]
+async fn with_a_control_token_the_inbox_loads_and_its_cookie_opens_the_api() {
+    let app = spawn_app_with(|config| config.control_token = Some(TOKEN.to_owned())).await;
+    for page in ["/_mock/ui/", "/_mock/ui/requests", "/_mock/ui/common.js", "/_mock/ui/app.css"] {
+        let response = app.get(page).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{page} holds no secret");
+    }
+    let cookie = |value: &str| format!("theme=dark; smsmock_control_token={value}");
+    let (status, _) = send(app.get("/_mock/messages").header("Cookie", cookie(TOKEN))).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(app.get("/_mock/messages").header("Cookie", cookie("wrong"))).await;
+    assert_eq!(status, 401);
+    let (status, _) = send(app.get("/_mock/uix").header("Cookie", cookie("wrong"))).await;
+    assert_eq!(status, 401, "only the inbox's own paths are open");
+    // The event stream, which a browser opens without headers, too.
+    let response = app.get("/_mock/events").header("Cookie", cookie(TOKEN)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+}
+
 /// Sends one message with delivery reports to `url` and lets its callbacks
 /// fall due (their first attempts: a retry would come after 10 minutes);
 /// returns their journal entries.
