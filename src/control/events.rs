@@ -2,26 +2,35 @@
 //! `account`, `gateway`, `phone` and `type` (each a comma-separated list).
 //! A subscriber that falls behind gets a `missed` event saying how many
 //! events it lost, and goes on from the newest.
+//!
+//! The stream is written here rather than with axum's `Sse`: the events
+//! ready when a subscriber wakes go out in one write, so a burst of sends
+//! costs the subscriber one wake-up and one write, not one per event.
 
-use std::sync::Arc;
+use std::convert::Infallible;
+use std::fmt::Write as _;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use futures::stream::{self, Stream};
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::Response;
+use futures::stream;
 use serde::Deserialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::{ControlError, ControlQuery};
-use crate::engine::events::Published;
+use crate::engine::events::{Kind, Published};
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
 use crate::store::participant_key;
 
-/// The kinds of events.
-const KINDS: [&str; 8] =
-    ["message", "status", "callback", "incoming", "request", "fault", "clock", "reset"];
+/// A comment line this often keeps an idle stream's proxies and clients
+/// from giving up on it.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The most one write carries; past it, the rest waits for the next.
+const MAX_WRITE: usize = 64 * 1024;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -46,7 +55,7 @@ struct Filter {
     accounts: Option<Vec<String>>,
     gateways: Option<Vec<String>>,
     phones: Option<Vec<String>>,
-    kinds: Option<Vec<String>>,
+    kinds: Option<Vec<Kind>>,
 }
 
 fn list(raw: Option<String>) -> Option<Vec<String>> {
@@ -57,16 +66,26 @@ fn list(raw: Option<String>) -> Option<Vec<String>> {
 
 impl Filter {
     fn read(query: EventQuery) -> Result<Filter, ControlError> {
+        let kinds = match list(query.r#type) {
+            None => None,
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|name| {
+                        Kind::parse(name).ok_or_else(|| {
+                            ControlError::bad_request(format!("{name:?} is not an event type"))
+                        })
+                    })
+                    .collect::<Result<Vec<Kind>, ControlError>>()?,
+            ),
+        };
         let filter = Filter {
             accounts: list(query.account),
             gateways: list(query.gateway),
             phones: list(query.phone)
                 .map(|phones| phones.iter().map(|p| participant_key(p).to_owned()).collect()),
-            kinds: list(query.r#type),
+            kinds,
         };
-        if let Some(bad) = filter.kinds.iter().flatten().find(|k| !KINDS.contains(&k.as_str())) {
-            return Err(ControlError::bad_request(format!("{bad:?} is not an event type")));
-        }
         if let Some(bad) =
             filter.gateways.iter().flatten().find(|g| !matches!(g.as_str(), "ip1" | "viamobile"))
         {
@@ -79,7 +98,7 @@ impl Filter {
         fn any<'a>(wanted: &Option<Vec<String>>, mut have: impl Iterator<Item = &'a str>) -> bool {
             wanted.as_ref().is_none_or(|wanted| have.any(|h| wanted.iter().any(|w| w == h)))
         }
-        any(&self.kinds, std::iter::once(event.kind))
+        self.kinds.as_ref().is_none_or(|kinds| kinds.contains(&event.kind))
             && any(&self.accounts, event.account.as_deref().into_iter())
             && any(&self.gateways, event.gateway.map(|g| g.as_str()).into_iter())
             && any(&self.phones, event.phones.iter().map(String::as_str))
@@ -94,33 +113,46 @@ pub async fn stream(
     ControlQuery(query): ControlQuery<EventQuery>,
 ) -> Result<Response, ControlError> {
     let filter = Filter::read(query)?;
-    let receiver = state.engine.events.subscribe();
-    let events = stream::unfold((receiver, filter), |(mut receiver, filter)| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) if filter.matches(&event) => {
-                    return Some((Ok(to_sse(&event)), (receiver, filter)));
-                }
-                Ok(_) => {}
-                Err(RecvError::Lagged(missed)) => {
-                    let event = Event::default()
-                        .event("missed")
-                        .data(serde_json::json!({"missed": missed}).to_string());
-                    return Some((Ok(event), (receiver, filter)));
-                }
-                Err(RecvError::Closed) => return None,
+    let kinds = filter.kinds.clone().unwrap_or_else(|| Kind::ALL.to_vec());
+    let subscription = state.engine.events.subscribe(&kinds);
+    let writes = stream::unfold((subscription, filter), |(mut subscription, filter)| async move {
+        let receiver = &mut subscription.receiver;
+        let mut text = String::new();
+        // Wait for the first event this subscriber wants (or a keep-alive)...
+        while text.is_empty() {
+            match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
+                Err(_) => text.push_str(":\n\n"),
+                Ok(Ok(event)) if filter.matches(&event) => write_event(&mut text, &event),
+                Ok(Ok(_)) => {}
+                Ok(Err(RecvError::Lagged(missed))) => write_missed(&mut text, missed),
+                Ok(Err(RecvError::Closed)) => return None,
             }
         }
+        // ...then take what else is ready, for one write.
+        while text.len() < MAX_WRITE {
+            match receiver.try_recv() {
+                Ok(event) if filter.matches(&event) => write_event(&mut text, &event),
+                Ok(_) => {}
+                Err(TryRecvError::Lagged(missed)) => write_missed(&mut text, missed),
+                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            }
+        }
+        Some((Ok::<_, Infallible>(Bytes::from(text)), (subscription, filter)))
     });
-    Ok(sse(events).into_response())
+    let mut response = Response::new(Body::from_stream(writes));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(response)
 }
 
-fn sse(
-    events: impl Stream<Item = Result<Event, std::convert::Infallible>> + Send + 'static,
-) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+/// One event in the stream's format: its type, id and JSON on one line.
+fn write_event(text: &mut String, event: &Published) {
+    let _ =
+        write!(text, "event: {}\nid: {}\ndata: {}\n\n", event.kind.as_str(), event.id, event.data);
 }
 
-fn to_sse(event: &Arc<Published>) -> Event {
-    Event::default().event(event.kind).id(event.id.to_string()).data(&event.data)
+/// Tells a subscriber that fell behind how many events it lost.
+fn write_missed(text: &mut String, missed: u64) {
+    let _ = write!(text, "event: missed\ndata: {{\"missed\":{missed}}}\n\n");
 }

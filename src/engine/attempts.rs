@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::callbacks::CallbackFormat;
-use super::events::About;
+use super::events::{About, Kind};
 use super::{Engine, WRITE};
 use crate::domain::id::ObjectId;
 use crate::domain::time::later;
@@ -165,7 +165,7 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
             self.engine.note_change();
             for record in records.iter().flatten() {
                 let about = About { account: Some(id), gateway: Some(P::GATEWAY), phones: &[] };
-                self.engine.events.publish("callback", about, record);
+                self.engine.events.publish(Kind::Callback, about, record);
             }
             if let Some(reports) = &self.reports {
                 for record in records.into_iter().flatten() {

@@ -5,10 +5,11 @@
 //! Events go out on a bounded broadcast channel. Publishing never waits: a
 //! subscriber that falls behind loses the oldest events and is told how
 //! many it missed, so a slow or stuck one never slows the API or the other
-//! subscribers. With nobody subscribed, nothing is built at all.
+//! subscribers. An event of a type nobody subscribed to is not built at
+//! all.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -18,14 +19,56 @@ use crate::domain::account::Gateway;
 /// Events a subscriber may fall behind by before it misses some.
 const BUFFER: usize = 4096;
 
+/// The types of events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Message,
+    Status,
+    Callback,
+    Incoming,
+    Request,
+    Fault,
+    Clock,
+    Reset,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Message,
+        Kind::Status,
+        Kind::Callback,
+        Kind::Incoming,
+        Kind::Request,
+        Kind::Fault,
+        Kind::Clock,
+        Kind::Reset,
+    ];
+
+    /// The name subscribers filter by and the stream's `event:` carries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Message => "message",
+            Kind::Status => "status",
+            Kind::Callback => "callback",
+            Kind::Incoming => "incoming",
+            Kind::Request => "request",
+            Kind::Fault => "fault",
+            Kind::Clock => "clock",
+            Kind::Reset => "reset",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
 /// One published event, with what subscribers filter on.
 #[derive(Debug)]
 pub struct Published {
     /// Unique over the emulator's life, in publishing order.
     pub id: u64,
-    /// `message`, `status`, `callback`, `incoming`, `request`, `fault`,
-    /// `clock` or `reset`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub account: Option<String>,
     pub gateway: Option<Gateway>,
     /// The phones it concerns (a message's recipient or sender).
@@ -37,11 +80,33 @@ pub struct Published {
 pub struct Events {
     sender: broadcast::Sender<Arc<Published>>,
     last_id: AtomicU64,
+    /// How many subscribers want each kind of event.
+    interest: Arc<[AtomicUsize; Kind::ALL.len()]>,
 }
 
 impl Default for Events {
     fn default() -> Events {
-        Events { sender: broadcast::channel(BUFFER).0, last_id: AtomicU64::new(0) }
+        Events {
+            sender: broadcast::channel(BUFFER).0,
+            last_id: AtomicU64::new(0),
+            interest: Arc::new(Default::default()),
+        }
+    }
+}
+
+/// A subscription: the events, and the kinds it counts as wanted until it
+/// is dropped.
+pub struct Subscription {
+    pub receiver: broadcast::Receiver<Arc<Published>>,
+    interest: Arc<[AtomicUsize; Kind::ALL.len()]>,
+    kinds: Vec<Kind>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        for kind in &self.kinds {
+            self.interest[*kind as usize].fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -53,18 +118,27 @@ pub struct About<'a> {
 }
 
 impl Events {
-    /// Whether anyone listens: events are built only then.
-    pub fn listening(&self) -> bool {
-        self.sender.receiver_count() > 0
+    /// Whether a subscriber wants events of this kind: they are built
+    /// only then.
+    pub fn wants(&self, kind: Kind) -> bool {
+        self.interest[kind as usize].load(Ordering::Relaxed) > 0
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
-        self.sender.subscribe()
+    /// Subscribes to the events of these kinds.
+    pub fn subscribe(&self, kinds: &[Kind]) -> Subscription {
+        for kind in kinds {
+            self.interest[*kind as usize].fetch_add(1, Ordering::Relaxed);
+        }
+        Subscription {
+            receiver: self.sender.subscribe(),
+            interest: self.interest.clone(),
+            kinds: kinds.to_vec(),
+        }
     }
 
-    /// Publishes `data` as an event of `kind`, if anyone listens.
-    pub fn publish(&self, kind: &'static str, about: About<'_>, data: &impl Serialize) {
-        if !self.listening() {
+    /// Publishes `data` as an event of `kind`, if anyone wants it.
+    pub fn publish(&self, kind: Kind, about: About<'_>, data: &impl Serialize) {
+        if !self.wants(kind) {
             return;
         }
         let Ok(data) = serde_json::to_string(data) else { return };

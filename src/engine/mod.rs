@@ -212,7 +212,7 @@ impl Engine {
         } = self;
         message_updates.send_modify(|count| *count = count.wrapping_add(1));
         events.publish(
-            "reset",
+            events::Kind::Reset,
             events::About { account: scope_account(scope), gateway: None, phones: &[] },
             &serde_json::json!({"account": scope_account(scope)}),
         );

@@ -26,7 +26,7 @@ use tokio_util::task::TaskTracker;
 
 use super::attempts::{Crew, Reports};
 use super::callbacks::{CallbackFormat, enqueue_report};
-use super::events::About;
+use super::events::{About, Kind};
 use super::sequences::Sequences;
 use super::{Engine, WRITE};
 use crate::clock::{Clock, ClockMode, ClockSettings};
@@ -225,7 +225,7 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
     let mut pass = Pass::default();
     // With subscribers, every status change is published, not only the
     // pass's first `cap`.
-    let listening = engine.events.listening();
+    let listening = engine.events.wants(Kind::Status);
     let mut changes = Vec::new();
     account.write(&WRITE, |data| {
         let steps =
@@ -239,7 +239,7 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
                 gateway: Some(P::GATEWAY),
                 phones: &[recipient.as_str()],
             };
-            engine.events.publish("status", about, change);
+            engine.events.publish(Kind::Status, about, change);
         }
     }
     pass.truncated |= pass.status_changes > pass.events.len();
@@ -330,7 +330,7 @@ impl Engine {
 
     /// Publishes a `clock` event: an account's clock moved or changed pace.
     fn publish_clock(&self, account: &AnyAccount, clock: &Clock) {
-        if !self.events.listening() {
+        if !self.events.wants(Kind::Clock) {
             return;
         }
         let settings = clock.settings();
@@ -340,7 +340,7 @@ impl Engine {
             "account": account.id(), "now": crate::domain::time::iso(clock.now()),
             "mode": settings.mode, "speed": settings.speed,
         });
-        self.events.publish("clock", about, &data);
+        self.events.publish(Kind::Clock, about, &data);
     }
 
     /// Switches an account's clock's mode and speed (without a jump in

@@ -23,13 +23,15 @@
 //! recipients and refuses an unaffordable send.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::callbacks::CallbackFormat;
-use super::events::About;
+use super::events::{About, Kind};
 use super::run::schedule_new_batch;
 use super::{Engine, WRITE};
 use crate::config::UnregisteredSender;
-use crate::domain::account::{Ip1Profile, ViamobileProfile};
+use crate::domain::account::{Gateway, Ip1Profile, ViamobileProfile};
+use crate::domain::id::ObjectId;
 use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
 use crate::domain::message::{Batch, Direction};
 use crate::domain::money::{Currency, Money};
@@ -38,10 +40,9 @@ use crate::domain::pricing::message_price;
 use crate::domain::send::{Recipient, Rendered, SendRequest, new_message, render};
 use crate::domain::sender::normalize_viamobile_sender;
 use crate::domain::status;
-use crate::domain::time::iso;
+use crate::domain::time::serialize_iso;
 use crate::domain::time::viamobile_day;
 use crate::store::{Shard, ShardData};
-use serde_json::json;
 
 /// Whether a submission is sent or only checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,9 +305,14 @@ impl Engine {
 }
 
 impl Engine {
-    /// Publishes a `message` event for each message of a stored batch.
+    /// Publishes a `message` (or `incoming`) event for each message of a
+    /// stored batch.
     pub(super) fn publish_messages<P: CallbackFormat>(&self, account: &str, batch: &Batch) {
-        if !self.events.listening() {
+        let kind = match batch.direction {
+            Direction::Mt => Kind::Message,
+            Direction::Mo => Kind::Incoming,
+        };
+        if !self.events.wants(kind) {
             return;
         }
         for (index, message) in batch.messages.iter().enumerate() {
@@ -316,18 +322,42 @@ impl Engine {
             };
             let about =
                 About { account: Some(account), gateway: Some(P::GATEWAY), phones: &[phone] };
-            let data = json!({
-                "account": account, "gateway": P::GATEWAY.as_str(),
-                "direction": batch.direction, "batchId": batch.id,
-                "messageId": batch.message_id(index), "sender": batch.sender,
-                "recipient": message.recipient, "text": message.body,
-                "status": message.latest().code, "segments": message.segments,
-                "price": message.price.units(), "time": iso(message.statuses[0].at),
-            });
-            let kind = if batch.direction == Direction::Mo { "incoming" } else { "message" };
+            let data = MessageEvent {
+                account,
+                gateway: P::GATEWAY,
+                direction: batch.direction,
+                batch_id: batch.id,
+                message_id: batch.message_id(index),
+                sender: &batch.sender,
+                recipient: &message.recipient,
+                text: &message.body,
+                status: message.latest().code,
+                segments: message.segments,
+                price: message.price.units(),
+                time: message.statuses[0].at,
+            };
             self.events.publish(kind, about, &data);
         }
     }
+}
+
+/// The data of a `message` or `incoming` event.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageEvent<'a> {
+    account: &'a str,
+    gateway: Gateway,
+    direction: Direction,
+    batch_id: ObjectId,
+    message_id: ObjectId,
+    sender: &'a str,
+    recipient: &'a str,
+    text: &'a str,
+    status: u16,
+    segments: u16,
+    price: f64,
+    #[serde(serialize_with = "serialize_iso")]
+    time: DateTime<Utc>,
 }
 
 /// Who decides the fates of a send's recipients.

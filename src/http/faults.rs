@@ -21,7 +21,7 @@ use axum::response::Response;
 
 use super::{Claim, Surface};
 use crate::domain::account::Gateway;
-use crate::engine::events::About;
+use crate::engine::events::{About, Kind};
 use crate::faults::{Call, FaultAction};
 use crate::gateways::{ip1, viamobile};
 use crate::state::AppState;
@@ -74,13 +74,13 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
         account: claimed.as_ref().map(|claim| claim.account.as_str()),
     };
     let fault = state.engine.faults.hit(&call);
-    if let Some(fault) = &fault {
+    if let Some(fault) = fault.as_ref().filter(|_| state.engine.events.wants(Kind::Fault)) {
         let about = About { account: call.account, gateway: Some(gateway), phones: &[] };
         let data = serde_json::json!({
             "method": call.method, "path": call.path, "gateway": call.gateway,
             "account": call.account, "rule": fault,
         });
-        state.engine.events.publish("fault", about, &data);
+        state.engine.events.publish(Kind::Fault, about, &data);
     }
     let request = Request::from_parts(parts, Body::from(bytes));
     let mut response = match &fault {

@@ -20,7 +20,7 @@ use chrono::Utc;
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
 use super::{Claim, Surface};
 use crate::domain::account::Gateway;
-use crate::engine::events::About;
+use crate::engine::events::{About, Kind};
 use crate::gateways::{ip1, viamobile};
 use crate::masking::{mask_body, mask_header, mask_query};
 use crate::requests::{MAX_JOURNALED_BODY, RequestRecord};
@@ -112,12 +112,12 @@ pub async fn journal_calls(
         record.response_body = journaled_body(&answer, false);
     }
     record.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let event = state.engine.events.listening().then(|| event(&record));
+    let event = state.engine.events.wants(Kind::Request).then(|| event(&record));
     let id = state.engine.requests.record(record);
     if let Some((mut data, about)) = event {
         data["id"] = id.into();
         let about = About { account: about.0.as_deref(), gateway: about.1, phones: &[] };
-        state.engine.events.publish("request", about, &data);
+        state.engine.events.publish(Kind::Request, about, &data);
     }
     Response::from_parts(parts, Body::from(answer))
 }
