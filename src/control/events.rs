@@ -105,7 +105,7 @@ impl Filter {
         self.kinds.as_ref().is_none_or(|kinds| kinds.contains(&event.kind))
             && any(&self.accounts, event.account.as_deref().into_iter())
             && any(&self.gateways, event.gateway.map(|g| g.as_str()).into_iter())
-            && any(&self.phones, event.phones.iter().map(String::as_str))
+            && any(&self.phones, event.phone.as_deref().into_iter())
     }
 }
 

@@ -164,7 +164,7 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
             let Some(records) = records else { return };
             self.engine.note_change();
             for record in records.iter().flatten() {
-                let about = About { account: Some(id), gateway: Some(P::GATEWAY), phones: &[] };
+                let about = About { account: Some(id), gateway: Some(P::GATEWAY), phone: None };
                 self.engine.events.publish(Kind::Callback, about, record);
             }
             if let Some(reports) = &self.reports {

@@ -69,10 +69,10 @@ pub struct Published {
     /// Unique over the emulator's life, in publishing order.
     pub id: u64,
     pub kind: Kind,
-    pub account: Option<String>,
+    pub account: Option<Box<str>>,
     pub gateway: Option<Gateway>,
-    /// The phones it concerns (a message's recipient or sender).
-    pub phones: Vec<String>,
+    /// The phone it concerns (a message's recipient or sender).
+    pub phone: Option<Box<str>>,
     /// The event as JSON.
     pub data: String,
 }
@@ -114,7 +114,7 @@ impl Drop for Subscription {
 pub struct About<'a> {
     pub account: Option<&'a str>,
     pub gateway: Option<Gateway>,
-    pub phones: &'a [&'a str],
+    pub phone: Option<&'a str>,
 }
 
 impl Events {
@@ -145,9 +145,9 @@ impl Events {
         let published = Published {
             id: self.last_id.fetch_add(1, Ordering::Relaxed) + 1,
             kind,
-            account: about.account.map(str::to_owned),
+            account: about.account.map(Box::from),
             gateway: about.gateway,
-            phones: about.phones.iter().map(|p| (*p).to_owned()).collect(),
+            phone: about.phone.map(Box::from),
             data,
         };
         let _ = self.sender.send(Arc::new(published));

@@ -194,11 +194,13 @@ fn apply_due_steps<P: CallbackFormat>(
                 recipient: message.recipient.to_string(),
                 code: step.code,
             };
-            if let Some(all) = steps.all.as_deref_mut() {
-                all.push(event.clone());
-            }
-            if listed {
-                pass.events.push(event);
+            match (steps.all.as_deref_mut(), listed) {
+                (Some(all), true) => {
+                    all.push(event.clone());
+                    pass.events.push(event);
+                }
+                (Some(all), false) => all.push(event),
+                (None, _) => pass.events.push(event),
             }
         }
         if let Some(following) = following {
@@ -234,11 +236,8 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
     });
     for change in &changes {
         if let EngineEvent::StatusChange { account, recipient, .. } = change {
-            let about = About {
-                account: Some(account),
-                gateway: Some(P::GATEWAY),
-                phones: &[recipient.as_str()],
-            };
+            let about =
+                About { account: Some(account), gateway: Some(P::GATEWAY), phone: Some(recipient) };
             engine.events.publish(Kind::Status, about, change);
         }
     }
@@ -335,7 +334,7 @@ impl Engine {
         }
         let settings = clock.settings();
         let about =
-            About { account: Some(account.id()), gateway: Some(account.gateway()), phones: &[] };
+            About { account: Some(account.id()), gateway: Some(account.gateway()), phone: None };
         let data = serde_json::json!({
             "account": account.id(), "now": crate::domain::time::iso(clock.now()),
             "mode": settings.mode, "speed": settings.speed,

@@ -321,7 +321,7 @@ impl Engine {
                 Direction::Mo => batch.sender.as_str(),
             };
             let about =
-                About { account: Some(account), gateway: Some(P::GATEWAY), phones: &[phone] };
+                About { account: Some(account), gateway: Some(P::GATEWAY), phone: Some(phone) };
             let data = MessageEvent {
                 account,
                 gateway: P::GATEWAY,

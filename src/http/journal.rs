@@ -116,7 +116,7 @@ pub async fn journal_calls(
     let id = state.engine.requests.record(record);
     if let Some((mut data, about)) = event {
         data["id"] = id.into();
-        let about = About { account: about.0.as_deref(), gateway: about.1, phones: &[] };
+        let about = About { account: about.0.as_deref(), gateway: about.1, phone: None };
         state.engine.events.publish(Kind::Request, about, &data);
     }
     Response::from_parts(parts, Body::from(answer))
