@@ -9,7 +9,8 @@
 #    upper bound).
 # 2. Send throughput with a tab open: wrk -t2 -c50 on POST /v2/batches
 #    (one recipient) for 8 s after a 2 s warm-up, without and then with a
-#    subscriber on the event stream the Messages page opens, in turns
+#    subscriber on the event stream the Messages page opens (its types,
+#    at most 50 events a second), in turns
 #    (ROUNDS, default 2); prints the ratio.
 #
 # Usage: scripts/bench-inbox.sh [ROUNDS]
@@ -68,7 +69,7 @@ for r in $(seq "$rounds"); do
     pid=$!
     wait_up "$port"
     if [ $tab = open ]; then
-      curl -sN "http://127.0.0.1:$port/_mock/events?type=message,incoming,status,reset" >/dev/null &
+      curl -sN "http://127.0.0.1:$port/_mock/events?type=message,incoming,status,reset&maxPerSecond=50" >/dev/null &
       tab_pid=$!
     fi
     rps=$(SMSMOCK_KEY=perf-key measure "$port")

@@ -11,7 +11,7 @@
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -38,6 +38,7 @@ const GATHER: Duration = Duration::from_millis(10);
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
 pub struct EventQuery {
     /// Account ids or usernames, comma-separated.
     account: Option<String>,
@@ -52,6 +53,11 @@ pub struct EventQuery {
         pattern = r"^(message|status|callback|incoming|request|fault|clock|reset)(,(message|status|callback|incoming|request|fault|clock|reset))*$"
     )]
     r#type: Option<String>,
+    /// At most this many events a second; the rest are counted in a
+    /// `missed` event instead — for a viewer that would rather keep up
+    /// than see everything.
+    #[param(minimum = 1)]
+    max_per_second: Option<u32>,
 }
 
 /// What a subscriber wants; an absent list lets everything through.
@@ -116,39 +122,115 @@ pub async fn stream(
     State(state): State<AppState>,
     ControlQuery(query): ControlQuery<EventQuery>,
 ) -> Result<Response, ControlError> {
+    let max_per_second = query.max_per_second;
+    if max_per_second == Some(0) {
+        return Err(ControlError::bad_request("maxPerSecond is at least 1"));
+    }
     let filter = Filter::read(query)?;
     let kinds = filter.kinds.clone().unwrap_or_else(|| Kind::ALL.to_vec());
     let subscription = state.engine.events.subscribe(&kinds);
-    let writes = stream::unfold((subscription, filter), |(mut subscription, filter)| async move {
-        let receiver = &mut subscription.receiver;
-        let mut text = String::new();
-        // Wait for the first event this subscriber wants (or a keep-alive)...
-        while text.is_empty() {
-            match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
-                Err(_) => text.push_str(":\n\n"),
-                Ok(Ok(event)) if filter.matches(&event) => write_event(&mut text, &event),
-                Ok(Ok(_)) => {}
-                Ok(Err(RecvError::Lagged(missed))) => write_missed(&mut text, missed),
-                Ok(Err(RecvError::Closed)) => return None,
+    let writer = Writer::new(filter, max_per_second);
+    let writes =
+        stream::unfold((subscription, writer), |(mut subscription, mut writer)| async move {
+            let receiver = &mut subscription.receiver;
+            // Wait for the first event this subscriber wants (or a keep-alive)...
+            while writer.is_idle() {
+                match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
+                    Err(_) => writer.keep_alive(),
+                    Ok(Ok(event)) => writer.take(&event),
+                    Ok(Err(RecvError::Lagged(missed))) => writer.missed(missed),
+                    Ok(Err(RecvError::Closed)) => return None,
+                }
             }
-        }
-        // ...then what else comes meanwhile, for one write.
-        tokio::time::sleep(GATHER).await;
-        while text.len() < MAX_WRITE {
-            match receiver.try_recv() {
-                Ok(event) if filter.matches(&event) => write_event(&mut text, &event),
-                Ok(_) => {}
-                Err(TryRecvError::Lagged(missed)) => write_missed(&mut text, missed),
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+            // ...then what else comes meanwhile, for one write.
+            tokio::time::sleep(GATHER).await;
+            while writer.has_room() {
+                match receiver.try_recv() {
+                    Ok(event) => writer.take(&event),
+                    Err(TryRecvError::Lagged(missed)) => writer.missed(missed),
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
             }
-        }
-        Some((Ok::<_, Infallible>(Bytes::from(text)), (subscription, filter)))
-    });
+            let text = writer.finish();
+            Some((Ok::<_, Infallible>(Bytes::from(text)), (subscription, writer)))
+        });
     let mut response = Response::new(Body::from_stream(writes));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(response)
+}
+
+/// One subscriber's side of the stream: what it wants, how many events a
+/// second it may get, and the text of its next write.
+struct Writer {
+    filter: Filter,
+    max_per_second: Option<u32>,
+    /// When the current second began, and the events written in it.
+    window: Instant,
+    in_window: u32,
+    /// Events lost or held back since the last write.
+    missed: u64,
+    text: String,
+}
+
+impl Writer {
+    fn new(filter: Filter, max_per_second: Option<u32>) -> Writer {
+        Writer {
+            filter,
+            max_per_second,
+            window: Instant::now(),
+            in_window: 0,
+            missed: 0,
+            text: String::new(),
+        }
+    }
+
+    /// Nothing to write yet.
+    fn is_idle(&self) -> bool {
+        self.text.is_empty() && self.missed == 0
+    }
+
+    fn has_room(&self) -> bool {
+        self.text.len() < MAX_WRITE
+    }
+
+    /// Writes the event if the subscriber wants it and its second has room.
+    fn take(&mut self, event: &Published) {
+        if !self.filter.matches(event) {
+            return;
+        }
+        if let Some(max) = self.max_per_second {
+            let now = Instant::now();
+            if now.duration_since(self.window) >= Duration::from_secs(1) {
+                self.window = now;
+                self.in_window = 0;
+            }
+            if self.in_window >= max {
+                self.missed += 1;
+                return;
+            }
+            self.in_window += 1;
+        }
+        write_event(&mut self.text, event);
+    }
+
+    fn missed(&mut self, count: u64) {
+        self.missed += count;
+    }
+
+    fn keep_alive(&mut self) {
+        self.text.push_str(":\n\n");
+    }
+
+    /// The next write: the events, then what was missed since the last.
+    fn finish(&mut self) -> String {
+        if self.missed > 0 {
+            write_missed(&mut self.text, self.missed);
+            self.missed = 0;
+        }
+        std::mem::take(&mut self.text)
+    }
 }
 
 /// One event in the stream's format: its type, id and JSON on one line.
@@ -157,7 +239,8 @@ fn write_event(text: &mut String, event: &Published) {
         write!(text, "event: {}\nid: {}\ndata: {}\n\n", event.kind.as_str(), event.id, event.data);
 }
 
-/// Tells a subscriber that fell behind how many events it lost.
+/// Tells a subscriber how many events it lost (it fell behind) or was not
+/// sent (over its `maxPerSecond`).
 fn write_missed(text: &mut String, missed: u64) {
     let _ = write!(text, "event: missed\ndata: {{\"missed\":{missed}}}\n\n");
 }

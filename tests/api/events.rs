@@ -110,3 +110,24 @@ async fn a_stuck_subscriber_slows_nothing_and_is_told_what_it_missed() {
     let missed = events.iter().find(|(kind, _)| kind == "missed").expect("told what it missed");
     assert!(missed.1["missed"].as_u64().unwrap() > 0, "{missed:?}");
 }
+
+#[tokio::test]
+async fn a_subscriber_may_ask_for_at_most_n_events_a_second_and_hears_of_the_rest() {
+    let app = spawn_manual_app().await;
+    let mut limited = app.get("/_mock/events?type=message&maxPerSecond=2").send().await.unwrap();
+    let mut everything = app.get("/_mock/events?type=message").send().await.unwrap();
+    let recipients: Vec<String> = (0..5).map(|i| format!("467010000{i:02}")).collect();
+    let body = json!({"sender": "iP1", "recipients": recipients, "body": "Hi"});
+    assert_eq!(app.send_batch(&body).await.0, 201);
+
+    let events = read_until(&mut limited, |e| kinds(e).contains(&"missed")).await;
+    assert_eq!(kinds(&events), ["message", "message", "missed"]);
+    assert_eq!(events[2].1["missed"], 3, "the three held back are counted");
+    let all = read_until(&mut everything, |e| e.len() >= 5).await;
+    assert_eq!(kinds(&all), ["message"; 5], "another subscriber gets them all");
+
+    for bad in ["0", "-1", "many"] {
+        let (status, body) = send(app.get(&format!("/_mock/events?maxPerSecond={bad}"))).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}

@@ -36,7 +36,7 @@ async function load() {
   $("#accounts tbody").replaceChildren(...accounts.map(row));
 }
 
-const reload = debounced(() => attempt(load));
-attempt(load).then(() => listen("type=clock,reset,message", {
+const reload = throttled(() => attempt(load), 200);
+attempt(load).then(() => listen("type=clock,reset,message&maxPerSecond=20", {
   clock: reload, reset: reload, message: reload, missed: reload,
 }));

@@ -130,7 +130,9 @@ function clockButtons(account) {
 
 /**
  * Follows the event stream: `handlers` maps event types to functions of the
- * event's data. The header's indicator says whether the page is live.
+ * event's data. The header's indicator says whether the page is live. Pages
+ * ask for at most so many events a second (`maxPerSecond`) and reload on
+ * `missed`, so an open tab keeps up with any load at little cost to it.
  */
 function listen(query, handlers) {
   const live = $("#live");
@@ -143,11 +145,19 @@ function listen(query, handlers) {
   return events;
 }
 
-/** Runs `f` once after a burst of calls (many events, one reload). */
-function debounced(f, ms = 50) {
+/**
+ * Runs `f` at most once per `ms`, the last call never lost: a page that
+ * hears it missed events reloads, but not more than once a second.
+ */
+function throttled(f, ms = 1000) {
+  let last = 0;
   let timer = null;
   return () => {
-    clearTimeout(timer);
-    timer = setTimeout(f, ms);
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      f();
+    }, Math.max(0, last + ms - Date.now()));
   };
 }

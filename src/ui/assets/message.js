@@ -153,8 +153,9 @@ async function load() {
   $("#no-attempts").hidden = attempts.length > 0;
   if (!events) {
     $("#advance").replaceChildren(...clockButtons(message.account));
-    const reload = debounced(() => attempt(load));
-    events = listen(`account=${encodeURIComponent(message.account)}&type=status,callback,clock,reset`, {
+    const reload = throttled(() => attempt(load), 200);
+    const account = encodeURIComponent(message.account);
+    events = listen(`account=${account}&type=status,callback,clock,reset&maxPerSecond=20`, {
       status: reload, callback: reload, clock: reload, reset: reload, missed: reload,
     });
   }

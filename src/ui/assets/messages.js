@@ -107,10 +107,11 @@ $("#newer").addEventListener("click", () => { offset = Math.max(0, offset - PAGE
 $("#older").addEventListener("click", () => { offset += PAGE; attempt(load); });
 $("#fresh").addEventListener("click", () => { offset = 0; attempt(load); });
 
-attempt(load).then(() => listen("type=message,incoming,status,reset", {
+const reload = throttled(() => attempt(load));
+attempt(load).then(() => listen("type=message,incoming,status,reset&maxPerSecond=50", {
   message: added,
   incoming: added,
   status: changed,
-  reset: () => attempt(load),
-  missed: () => attempt(load),
+  reset: reload,
+  missed: reload,
 }));

@@ -41,11 +41,17 @@ async function open(number) {
   $("#thread").replaceChildren();
   $("#code").textContent = "—";
   $("#phone").hidden = false;
+  await loadThread();
+  if (events) events.close();
+  const query = `type=message,incoming&phone=${encodeURIComponent(phone)}&maxPerSecond=50`;
+  events = listen(query, { message: add, incoming: add, missed: throttled(() => attempt(loadThread)) });
+}
+
+/** Adds what the thread does not show yet, oldest first. */
+async function loadThread() {
   const all = [...await messages("recipient"), ...await messages("sender")];
   all.sort((a, b) => a.created.localeCompare(b.created));
   all.forEach(add);
-  if (events) events.close();
-  events = listen(`type=message,incoming&phone=${encodeURIComponent(phone)}`, { message: add, incoming: add });
 }
 
 $("#pick").addEventListener("submit", (e) => {

@@ -97,8 +97,9 @@ $("#filters").addEventListener("submit", (e) => {
 });
 $("#more").addEventListener("click", () => { limit += PAGE; attempt(load); });
 
-attempt(load).then(() => listen("type=request,reset", {
+const reload = throttled(() => attempt(load));
+attempt(load).then(() => listen("type=request,reset&maxPerSecond=50", {
   request: arrived,
-  reset: () => attempt(load),
-  missed: () => attempt(load),
+  reset: reload,
+  missed: reload,
 }));

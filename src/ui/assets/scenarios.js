@@ -78,7 +78,9 @@ for (const [name, kind] of Object.entries(KINDS)) {
 }
 
 const showAll = () => Promise.all(Object.keys(KINDS).map(show));
-attempt(showAll).then(() => listen("type=fault,reset", {
-  fault: debounced(() => attempt(() => show("faults"))),
-  reset: () => attempt(showAll),
+const refresh = throttled(() => attempt(showAll), 200);
+attempt(showAll).then(() => listen("type=fault,reset&maxPerSecond=20", {
+  fault: refresh,
+  reset: refresh,
+  missed: refresh,
 }));

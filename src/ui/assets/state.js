@@ -42,7 +42,9 @@ $("#upload").addEventListener("submit", (e) => {
   });
 });
 
-attempt(summarize).then(() => listen("type=message,reset", {
-  message: debounced(() => attempt(summarize), 500),
-  reset: () => attempt(summarize),
+const refresh = throttled(() => attempt(summarize));
+attempt(summarize).then(() => listen("type=message,reset&maxPerSecond=10", {
+  message: refresh,
+  reset: refresh,
+  missed: refresh,
 }));
