@@ -65,16 +65,18 @@ impl Engine {
         let mut batch =
             Batch::incoming(&self.sequences.object_ids, &sms.sender, &sms.recipient, &sms.body, at);
         batch.first_number = self.sequences.message_numbers(1);
+        let mut events = Vec::new();
         let payload = account.write(&WRITE, |data| {
             if stop {
                 data.blacklist.add(&sms.sender, at);
             }
             let position = data.messaging.insert(batch);
             if let Some(batch) = data.messaging.batch_at(position) {
-                self.publish_messages::<P>(account.id(), batch);
+                events = self.message_events::<P>(account.id(), batch);
             }
             enqueue_incoming(data, &self.sequences, position, at)
         });
+        self.publish_messages(events);
         self.note_messages();
         let pass = self.run_now(account, EVENT_CAP).await;
         Ok(Received { payload, blacklisted: stop, pass })

@@ -22,6 +22,8 @@
 //! marks an unaffordable send 402; Viamobile only answers refused
 //! recipients and refuses an unaffordable send.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -216,6 +218,7 @@ impl Engine {
             let rendered = render(&request);
             (request, rendered)
         });
+        let mut events = Vec::new();
         let answer = account.write(&WRITE, |data| {
             let admission = data.profile.admit(&sender, self.unregistered_sender)?;
             let (mut request, rendered) = prepared?;
@@ -285,7 +288,7 @@ impl Engine {
             let position = data.messaging.insert(batch);
             schedule_new_batch(data, position, self.store().timing(), &self.sequences);
             if let Some(batch) = data.messaging.batch_at(position) {
-                self.publish_messages::<P>(account.id(), batch);
+                events = self.message_events::<P>(account.id(), batch);
             }
             let receipt = Receipt {
                 profile: &data.profile,
@@ -296,6 +299,7 @@ impl Engine {
             };
             Ok(render_answer(&receipt))
         });
+        self.publish_messages(events);
         if mode == Mode::Send && answer.is_ok() {
             self.wake(account);
             self.note_messages();
@@ -305,38 +309,46 @@ impl Engine {
 }
 
 impl Engine {
-    /// Publishes a `message` (or `incoming`) event for each message of a
-    /// stored batch.
-    pub(super) fn publish_messages<P: CallbackFormat>(&self, account: &str, batch: &Batch) {
-        let kind = match batch.direction {
-            Direction::Mt => Kind::Message,
-            Direction::Mo => Kind::Incoming,
-        };
-        if !self.events.wants(kind) {
-            return;
+    /// The `message` (or `incoming`) events of a stored batch, one per
+    /// message, if anyone wants them: taken under the account's lock,
+    /// published by [`Engine::publish_messages`] once it is released.
+    pub(super) fn message_events<P: CallbackFormat>(
+        &self,
+        account: &str,
+        batch: &Batch,
+    ) -> Vec<MessageEvent> {
+        if !self.events.wants(MessageEvent::kind(batch.direction)) {
+            return Vec::new();
         }
-        for (index, message) in batch.messages.iter().enumerate() {
-            let phone = match batch.direction {
-                Direction::Mt => message.recipient.as_str(),
-                Direction::Mo => batch.sender.as_str(),
+        let events = batch.messages.iter().enumerate().map(|(index, message)| MessageEvent {
+            account: account.to_owned(),
+            gateway: P::GATEWAY,
+            direction: batch.direction,
+            batch_id: batch.id,
+            message_id: batch.message_id(index),
+            sender: batch.sender.clone(),
+            recipient: message.recipient.to_string(),
+            text: message.body.clone(),
+            status: message.latest().code,
+            segments: message.segments,
+            price: message.price.units(),
+            time: message.statuses[0].at,
+        });
+        events.collect()
+    }
+
+    pub(super) fn publish_messages(&self, events: Vec<MessageEvent>) {
+        for event in events {
+            let phone = match event.direction {
+                Direction::Mt => &event.recipient,
+                Direction::Mo => &event.sender,
             };
-            let about =
-                About { account: Some(account), gateway: Some(P::GATEWAY), phone: Some(phone) };
-            let data = MessageEvent {
-                account,
-                gateway: P::GATEWAY,
-                direction: batch.direction,
-                batch_id: batch.id,
-                message_id: batch.message_id(index),
-                sender: &batch.sender,
-                recipient: &message.recipient,
-                text: &message.body,
-                status: message.latest().code,
-                segments: message.segments,
-                price: message.price.units(),
-                time: message.statuses[0].at,
+            let about = About {
+                account: Some(&event.account),
+                gateway: Some(event.gateway),
+                phone: Some(phone),
             };
-            self.events.publish(kind, about, &data);
+            self.events.publish(MessageEvent::kind(event.direction), about, &event);
         }
     }
 }
@@ -344,20 +356,29 @@ impl Engine {
 /// The data of a `message` or `incoming` event.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct MessageEvent<'a> {
-    account: &'a str,
+pub(super) struct MessageEvent {
+    account: String,
     gateway: Gateway,
     direction: Direction,
     batch_id: ObjectId,
     message_id: ObjectId,
-    sender: &'a str,
-    recipient: &'a str,
-    text: &'a str,
+    sender: String,
+    recipient: String,
+    text: Arc<str>,
     status: u16,
     segments: u16,
     price: f64,
     #[serde(serialize_with = "serialize_iso")]
     time: DateTime<Utc>,
+}
+
+impl MessageEvent {
+    fn kind(direction: Direction) -> Kind {
+        match direction {
+            Direction::Mt => Kind::Message,
+            Direction::Mo => Kind::Incoming,
+        }
+    }
 }
 
 /// Who decides the fates of a send's recipients.
