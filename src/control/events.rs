@@ -235,8 +235,13 @@ impl Writer {
 
 /// One event in the stream's format: its type, id and JSON on one line.
 fn write_event(text: &mut String, event: &Published) {
-    let _ =
-        write!(text, "event: {}\nid: {}\ndata: {}\n\n", event.kind.as_str(), event.id, event.data);
+    let _ = write!(
+        text,
+        "event: {}\nid: {}\ndata: {}\n\n",
+        event.kind.as_str(),
+        event.id,
+        event.data()
+    );
 }
 
 /// Tells a subscriber how many events it lost (it fell behind) or was not

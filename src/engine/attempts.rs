@@ -163,9 +163,11 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
             // The account was reset or replaced meanwhile: forget it.
             let Some(records) = records else { return };
             self.engine.note_change();
-            for record in records.iter().flatten() {
-                let about = About { account: Some(id), gateway: Some(P::GATEWAY), phone: None };
-                self.engine.events.publish(Kind::Callback, about, record);
+            if self.engine.events.wants(Kind::Callback) {
+                for record in records.iter().flatten() {
+                    let about = About::new(Some(id), Some(P::GATEWAY), None);
+                    self.engine.events.publish(Kind::Callback, about, record.clone());
+                }
             }
             if let Some(reports) = &self.reports {
                 for record in records.into_iter().flatten() {

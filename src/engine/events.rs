@@ -6,10 +6,13 @@
 //! subscriber that falls behind loses the oldest events and is told how
 //! many it missed, so a slow or stuck one never slows the API or the other
 //! subscribers. An event of a type nobody subscribed to is not built at
-//! all.
+//! all, and an event's JSON is written only when a subscriber sends it
+//! (once, however many do): a subscriber that takes a few events a second
+//! costs the API little more than their count.
 
-use std::sync::Arc;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -64,7 +67,6 @@ impl Kind {
 }
 
 /// One published event, with what subscribers filter on.
-#[derive(Debug)]
 pub struct Published {
     /// Unique over the emulator's life, in publishing order.
     pub id: u64,
@@ -73,8 +75,22 @@ pub struct Published {
     pub gateway: Option<Gateway>,
     /// The phone it concerns (a message's recipient or sender).
     pub phone: Option<Box<str>>,
+    /// What the event says, made JSON on first use.
+    data: Box<dyn Fn() -> String + Send + Sync>,
+    json: OnceLock<String>,
+}
+
+impl Published {
     /// The event as JSON.
-    pub data: String,
+    pub fn data(&self) -> &str {
+        self.json.get_or_init(|| (self.data)())
+    }
+}
+
+impl fmt::Debug for Published {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Published").field("id", &self.id).field("kind", &self.kind).finish()
+    }
 }
 
 pub struct Events {
@@ -111,10 +127,16 @@ impl Drop for Subscription {
 }
 
 /// What an event is about, for filtering.
-pub struct About<'a> {
-    pub account: Option<&'a str>,
-    pub gateway: Option<Gateway>,
-    pub phone: Option<&'a str>,
+pub struct About {
+    account: Option<Box<str>>,
+    gateway: Option<Gateway>,
+    phone: Option<Box<str>>,
+}
+
+impl About {
+    pub fn new(account: Option<&str>, gateway: Option<Gateway>, phone: Option<&str>) -> About {
+        About { account: account.map(Box::from), gateway, phone: phone.map(Box::from) }
+    }
 }
 
 impl Events {
@@ -137,18 +159,21 @@ impl Events {
     }
 
     /// Publishes `data` as an event of `kind`, if anyone wants it.
-    pub fn publish(&self, kind: Kind, about: About<'_>, data: &impl Serialize) {
+    pub fn publish<T>(&self, kind: Kind, about: About, data: T)
+    where
+        T: Serialize + Send + Sync + 'static,
+    {
         if !self.wants(kind) {
             return;
         }
-        let Ok(data) = serde_json::to_string(data) else { return };
         let published = Published {
             id: self.last_id.fetch_add(1, Ordering::Relaxed) + 1,
             kind,
-            account: about.account.map(Box::from),
+            account: about.account,
             gateway: about.gateway,
-            phone: about.phone.map(Box::from),
-            data,
+            phone: about.phone,
+            data: Box::new(move || serde_json::to_string(&data).unwrap_or_default()),
+            json: OnceLock::new(),
         };
         let _ = self.sender.send(Arc::new(published));
     }

@@ -213,8 +213,8 @@ impl Engine {
         message_updates.send_modify(|count| *count = count.wrapping_add(1));
         events.publish(
             events::Kind::Reset,
-            events::About { account: scope_account(scope), gateway: None, phone: None },
-            &serde_json::json!({"account": scope_account(scope)}),
+            events::About::new(scope_account(scope), None, None),
+            serde_json::json!({"account": scope_account(scope)}),
         );
         let account = match scope {
             Scope::All => None,

@@ -234,10 +234,9 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
             Steps { sequences: &engine.sequences, cap, all: listening.then_some(&mut changes) };
         apply_due_steps(account.id(), data, until, timing, steps, &mut pass)
     });
-    for change in &changes {
-        if let EngineEvent::StatusChange { account, recipient, .. } = change {
-            let about =
-                About { account: Some(account), gateway: Some(P::GATEWAY), phone: Some(recipient) };
+    for change in changes {
+        if let EngineEvent::StatusChange { account, recipient, .. } = &change {
+            let about = About::new(Some(account), Some(P::GATEWAY), Some(recipient));
             engine.events.publish(Kind::Status, about, change);
         }
     }
@@ -333,13 +332,12 @@ impl Engine {
             return;
         }
         let settings = clock.settings();
-        let about =
-            About { account: Some(account.id()), gateway: Some(account.gateway()), phone: None };
+        let about = About::new(Some(account.id()), Some(account.gateway()), None);
         let data = serde_json::json!({
             "account": account.id(), "now": crate::domain::time::iso(clock.now()),
             "mode": settings.mode, "speed": settings.speed,
         });
-        self.events.publish(Kind::Clock, about, &data);
+        self.events.publish(Kind::Clock, about, data);
     }
 
     /// Switches an account's clock's mode and speed (without a jump in

@@ -343,12 +343,9 @@ impl Engine {
                 Direction::Mt => &event.recipient,
                 Direction::Mo => &event.sender,
             };
-            let about = About {
-                account: Some(&event.account),
-                gateway: Some(event.gateway),
-                phone: Some(phone),
-            };
-            self.events.publish(MessageEvent::kind(event.direction), about, &event);
+            let about = About::new(Some(&event.account), Some(event.gateway), Some(phone));
+            let kind = MessageEvent::kind(event.direction);
+            self.events.publish(kind, about, event);
         }
     }
 }

@@ -75,12 +75,12 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
     };
     let fault = state.engine.faults.hit(&call);
     if let Some(fault) = fault.as_ref().filter(|_| state.engine.events.wants(Kind::Fault)) {
-        let about = About { account: call.account, gateway: Some(gateway), phone: None };
+        let about = About::new(call.account, Some(gateway), None);
         let data = serde_json::json!({
             "method": call.method, "path": call.path, "gateway": call.gateway,
             "account": call.account, "rule": fault,
         });
-        state.engine.events.publish(Kind::Fault, about, &data);
+        state.engine.events.publish(Kind::Fault, about, data);
     }
     let request = Request::from_parts(parts, Body::from(bytes));
     let mut response = match &fault {

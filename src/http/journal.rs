@@ -116,8 +116,8 @@ pub async fn journal_calls(
     let id = state.engine.requests.record(record);
     if let Some((mut data, about)) = event {
         data["id"] = id.into();
-        let about = About { account: about.0.as_deref(), gateway: about.1, phone: None };
-        state.engine.events.publish(Kind::Request, about, &data);
+        let about = About::new(about.0.as_deref(), about.1, None);
+        state.engine.events.publish(Kind::Request, about, data);
     }
     Response::from_parts(parts, Body::from(answer))
 }
