@@ -1,7 +1,6 @@
 //! Command line and environment: every flag can also be set with an
 //! `SMSMOCK_*` variable, which is how the container image is configured.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::builder::BoolishValueParser;
@@ -51,13 +50,18 @@ pub struct HealthcheckArgs {
 /// Everything the server needs to start.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
-    /// Address to listen on: loopback by default (the container image sets
-    /// 0.0.0.0).
+    /// Address or host name to listen on: loopback by default (the
+    /// container image sets 0.0.0.0). A name listens on the first address
+    /// it resolves to, IPv4 first (`localhost`: 127.0.0.1).
     #[arg(long, env = "SMSMOCK_HOST", default_value = "127.0.0.1")]
-    pub host: IpAddr,
+    pub host: String,
     /// Port to listen on (0 picks a free one).
     #[arg(long, env = "SMSMOCK_PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
+    /// Once listening, write the port to this file (for `--port 0` in
+    /// scripts).
+    #[arg(long, env = "SMSMOCK_PORT_FILE")]
+    pub port_file: Option<PathBuf>,
     /// Fixtures file with the accounts to start with; without it the
     /// built-in fixtures/default.json is used.
     #[arg(long, env = "SMSMOCK_FIXTURES")]
@@ -223,8 +227,9 @@ impl Default for ServeConfig {
     /// The flags' defaults, for tests and embedding (no environment read).
     fn default() -> Self {
         ServeConfig {
-            host: IpAddr::from([127, 0, 0, 1]),
+            host: "127.0.0.1".to_owned(),
             port: DEFAULT_PORT,
+            port_file: None,
             fixtures: None,
             accept_any_credentials: false,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
@@ -275,7 +280,7 @@ mod tests {
         let cli = Cli::try_parse_from(["smsmock"]).unwrap();
         let defaults = ServeConfig::default();
         assert_eq!(cli.serve.port, defaults.port);
-        assert!(cli.serve.host.is_loopback(), "loopback unless told otherwise");
+        assert_eq!(cli.serve.host, "127.0.0.1", "loopback unless told otherwise");
         assert_eq!(cli.serve.host, defaults.host);
         assert_eq!(cli.serve.body_limit, defaults.body_limit);
         assert_eq!(cli.serve.dr_max_attempts, defaults.dr_max_attempts);

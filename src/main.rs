@@ -1,6 +1,7 @@
 //! The `smsmock` binary: parse the command line, start logging, serve
 //! until Ctrl-C or SIGTERM. Everything else lives in the library.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -26,6 +27,14 @@ fn current_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build()
 }
 
+/// Writes the port whole: to a temporary file renamed over the path, so a
+/// script polling for the file never reads half of it.
+fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temporary, format!("{port}\n"))?;
+    std::fs::rename(&temporary, path)
+}
+
 fn fail(err: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("smsmock: {err}");
     ExitCode::FAILURE
@@ -38,6 +47,11 @@ async fn serve(config: ServeConfig) -> ExitCode {
         Err(err) => return fail(&err),
     };
     tracing::info!(host = %config.host, port = app.port(), "smsmock listening");
+    if let Some(path) = &config.port_file
+        && let Err(err) = write_port_file(path, app.port())
+    {
+        return fail(&format!("cannot write the port file {}: {err}", path.display()));
+    }
     match app.run_until_stopped(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fail(&err),

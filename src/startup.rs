@@ -49,6 +49,23 @@ pub enum StartupError {
     State(#[from] SnapshotError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: SocketAddr, source: std::io::Error },
+    #[error("cannot listen on {host:?}: {problem}")]
+    Host { host: String, problem: String },
+}
+
+/// Where to listen: an address as given, or the first a name resolves to,
+/// IPv4 first.
+async fn resolve(host: &str, port: u16) -> Result<SocketAddr, StartupError> {
+    let unresolved = |problem: String| StartupError::Host { host: host.to_owned(), problem };
+    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|err| unresolved(format!("not an address, and the name does not resolve: {err}")))?
+        .collect();
+    let first_v4 = addresses.iter().find(|a| a.is_ipv4());
+    first_v4
+        .or(addresses.first())
+        .copied()
+        .ok_or_else(|| unresolved("it resolves to no address".to_owned()))
 }
 
 /// A bound, ready-to-run emulator.
@@ -106,13 +123,13 @@ impl App {
             control_token: config.control_token.clone().filter(|token| !token.is_empty()),
             ip1_v2_basic_auth: config.ip1_v2_basic_auth,
         });
-        if !config.host.is_loopback() && state.control_token.is_none() {
+        let address = resolve(&config.host, config.port).await?;
+        if !address.ip().is_loopback() && state.control_token.is_none() {
             tracing::warn!(
                 host = %config.host,
                 "listening beyond loopback without --control-token: anyone who reaches the port can read every key and replace all state"
             );
         }
-        let address = SocketAddr::new(config.host, config.port);
         let listener =
             server::listen(address).map_err(|source| StartupError::Bind { address, source })?;
         let limits = Limits {

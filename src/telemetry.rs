@@ -1,6 +1,7 @@
 //! Logging: one line per request (method, path, status, latency, account),
 //! for people or as JSON.
 
+use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -15,13 +16,20 @@ use crate::config::LogFormat;
 /// Installs the global subscriber. A bad filter falls back to `info`.
 pub fn init(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(colours());
     let result = match format {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
     // Already installed (e.g. twice in one test process): keep the first.
     let _ = result;
+}
+
+/// Colours only for a person at a terminal, and never with `NO_COLOR` set
+/// (to anything but the empty string; see no-color.org).
+fn colours() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Where authentication writes the account a request acted as, so the

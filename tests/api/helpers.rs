@@ -1,6 +1,5 @@
 //! `spawn_app()`: a real emulator on a free port, and request helpers.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,7 +32,7 @@ pub async fn spawn_app() -> TestApp {
 /// An emulator whose configuration the test adjusts first.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let mut config =
-        ServeConfig { host: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 0, ..ServeConfig::default() };
+        ServeConfig { host: "127.0.0.1".to_owned(), port: 0, ..ServeConfig::default() };
     configure(&mut config);
     let app = App::build(&config).await.expect("the emulator starts");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -126,3 +126,73 @@ async fn fixtures_from_a_file_replace_the_defaults() {
     let (status, _) = send(app.ip1_get("/api/me")).await;
     assert_eq!(status, 401);
 }
+
+/// Runs the binary with `args` until it wrote `port_file` (or 10 s pass).
+// The caller waits for the child it gets; the lint cannot see that.
+#[allow(clippy::zombie_processes)]
+async fn start_with_port_file(args: &[&str], port_file: &std::path::Path) -> (Child, u16) {
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0", "--port-file", port_file.to_str().unwrap()])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let port = std::fs::read_to_string(port_file).ok().and_then(|t| t.trim().parse().ok());
+        if let Some(port) = port {
+            return (child, port);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no port file holding a port");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_port_file_says_where_port_0_listens_and_a_host_may_be_a_name() {
+    let dir = std::env::temp_dir().join(format!("smsmock-port-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port_file = dir.join("port");
+    let (mut child, port) = start_with_port_file(&["--host", "localhost"], &port_file).await;
+    assert_ne!(port, 0);
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/_mock/health")).await.unwrap();
+    assert_eq!(health.status(), 200, "localhost listens on 127.0.0.1");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let output = Command::new(BINARY)
+        .args(["--host", "no-such-host.invalid", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("cannot listen on \"no-such-host.invalid\""), "{said}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn logs_have_no_colour_codes_unless_a_person_reads_them_at_a_terminal() {
+    let port = free_port().to_string();
+    let mut child = Command::new(BINARY)
+        .args(["--port", &port])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reqwest::get(format!("{address}/_mock/health")).await.is_err() {
+        assert!(Instant::now() < deadline, "the binary did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains("smsmock listening"), "{log}");
+    assert!(!log.contains('\u{1b}'), "an escape code in a piped log: {log:?}");
+}
