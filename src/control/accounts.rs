@@ -191,15 +191,17 @@ pub async fn reset(
     State(state): State<AppState>,
     ControlQuery(filter): ControlQuery<AccountQuery>,
 ) -> Result<Response, ControlError> {
-    let scope = match filter.account.as_deref() {
+    let account = filter.account.map(|name| state.engine.store().account_id(&name));
+    let scope = match account.as_deref() {
         Some(name) => Scope::Account(name),
         None => Scope::All,
     };
-    state.engine.reset(scope).ok_or_else(|| {
-        ControlError::unknown_account(filter.account.as_deref().unwrap_or_default())
-    })?;
-    let reset = if filter.account.is_some() { "account" } else { "all" };
-    Ok(json(StatusCode::OK, &ResetDone { reset, account: filter.account }))
+    state
+        .engine
+        .reset(scope)
+        .ok_or_else(|| ControlError::unknown_account(account.as_deref().unwrap_or_default()))?;
+    let reset = if account.is_some() { "account" } else { "all" };
+    Ok(json(StatusCode::OK, &ResetDone { reset, account }))
 }
 
 /// The answer of `DELETE /_mock/reset`.

@@ -327,7 +327,7 @@ pub async fn messages(
 ) -> Result<Response, ControlError> {
     let wait = parse_wait(query.wait.as_deref())?;
     let filter = MessageFilter {
-        account: query.account,
+        account: query.account.map(|name| state.engine.store().account_id(&name)),
         gateway: query.gateway,
         recipient: query.recipient,
         sender: query.sender,

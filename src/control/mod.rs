@@ -27,11 +27,12 @@ use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
 use crate::supervisor::Failure;
 
-/// `?account=`: an iP.1 account id or a Viamobile username.
+/// `?account=`: an iP.1 account id or API key, or a Viamobile username.
 #[derive(serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccountQuery {
-    /// An iP.1 account id or a Viamobile username; none = every account.
+    /// An iP.1 account id or API key, or a Viamobile username; none =
+    /// every account.
     pub account: Option<String>,
 }
 

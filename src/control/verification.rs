@@ -49,7 +49,7 @@ pub async fn requests(
     ControlQuery(query): ControlQuery<RequestQuery>,
 ) -> Response {
     let filter = RequestFilter {
-        account: query.account,
+        account: query.account.map(|name| state.engine.store().account_id(&name)),
         gateway: query.gateway,
         method: query.method,
         path: query.path,

@@ -245,7 +245,9 @@ impl Default for Ip1Defaults {
             account_type: Ip1AccountType::Swedish,
             currency: Currency::Sek,
             balance: Money::from_units(1000.0),
-            senders: Vec::new(),
+            // As the default fixtures' accounts: a test's account made on
+            // first use sends from the same names.
+            senders: vec!["Acme".to_owned(), "46101606060".to_owned()],
         }
     }
 }
@@ -253,9 +255,9 @@ impl Default for Ip1Defaults {
 impl Default for ViamobileDefaults {
     fn default() -> Self {
         ViamobileDefaults {
-            senders: vec![super::sender::VIAMOBILE_DEFAULT_SENDER.to_owned()],
+            senders: vec![super::sender::VIAMOBILE_DEFAULT_SENDER.to_owned(), "Acme".to_owned()],
             credit: Money::from_units(100.0),
-            daily_limit: 1000,
+            daily_limit: 400,
             status_as_string: false,
             push_waiting: false,
         }

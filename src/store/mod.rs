@@ -474,10 +474,24 @@ impl Store {
 
     /// The account with this iP.1 id or Viamobile username.
     pub fn find(&self, name: &str) -> Option<AnyAccount> {
+        let name = self.account_id(name);
+        let name = name.as_str();
         if let Some(account) = self.ip1_accounts.get(name) {
             return Some(AnyAccount::Ip1(account.value().clone()));
         }
         self.viamobile_accounts.get(name).map(|a| AnyAccount::Viamobile(a.value().clone()))
+    }
+
+    /// The account a control call's `account` names: an iP.1 account id or
+    /// a Viamobile username as given, or the id of the iP.1 account a
+    /// known API key belongs to (a test often has the key, not the id).
+    pub fn account_id(&self, name: &str) -> String {
+        let named =
+            self.ip1_accounts.contains_key(name) || self.viamobile_accounts.contains_key(name);
+        match self.ip1_keys.get(name) {
+            Some(id) if !named => id.value().clone(),
+            _ => name.to_owned(),
+        }
     }
 
     /// Every account, iP.1 first, each gateway's sorted by id.

@@ -223,3 +223,36 @@ async fn the_inbox_is_served_by_the_emulator_itself() {
         assert!(!body.contains("://"), "nothing is fetched from elsewhere: {path}");
     }
 }
+
+#[tokio::test]
+async fn an_account_made_on_first_use_sends_at_once_and_is_found_by_its_key() {
+    let app = spawn_app_with(|config| {
+        config.accept_any_credentials = true;
+        config.clock = smsmock::clock::ClockMode::Manual;
+    })
+    .await;
+    // A fixture sender works on an account made on first use.
+    let batch = json!({"sender": "Acme", "recipients": ["46701234567"], "body": "Code 1234"});
+    let (status, sent) = app.send_batch_as("my-ci-key", &batch).await;
+    assert_eq!(status, 201, "{sent}");
+    let viamobile = json!({"username": "ci-user", "password": "pw",
+        "message": {"text": "Hi", "sender": "Acme", "type": "gsm"},
+        "recipients": [{"msisdn": 421903123456_u64, "id": 1}]});
+    let (status, answer) = send(app.post("/json/send").json(&viamobile)).await;
+    assert_eq!((status, &answer["response"]["status"]), (200, &json!(200)), "{answer}");
+
+    // The key the test already has names its account in the control API.
+    let (_, messages) = send(app.get("/_mock/messages?account=my-ci-key")).await;
+    assert_eq!(messages.as_array().unwrap().len(), 1, "{messages}");
+    let (_, calls) = send(app.get("/_mock/requests?account=my-ci-key")).await;
+    assert_eq!(calls.as_array().unwrap().len(), 1, "{calls}");
+    let advance = json!({"account": "my-ci-key", "seconds": 60});
+    assert_eq!(send(app.post("/_mock/clock/advance").json(&advance)).await.0, 200);
+    let (status, reset) = send(app.delete("/_mock/reset?account=my-ci-key")).await;
+    assert_eq!(status, 200, "{reset}");
+    assert!(reset["account"].as_str().unwrap().starts_with("ip1-"), "{reset}");
+    let (_, messages) = send(app.get("/_mock/messages?account=my-ci-key")).await;
+    assert_eq!(messages, json!([]));
+    let (_, theirs) = send(app.get("/_mock/messages?account=ci-user")).await;
+    assert_eq!(theirs.as_array().unwrap().len(), 1, "the other account keeps its own");
+}

@@ -58,7 +58,7 @@ async fn bad_settings_are_refused() {
 #[tokio::test]
 async fn senders_are_registered_listed_and_unregistered() {
     let app = spawn_app().await;
-    let key = app.create_ip1_account(json!({})).await;
+    let key = app.create_ip1_account(json!({"senders": []})).await;
     let (status, list) = send(app.get("/v2/me/senders").bearer_auth(&key)).await;
     assert_eq!(status, 200);
     let names: Vec<_> = list.as_array().unwrap().iter().map(|s| s["sender"].clone()).collect();
