@@ -37,7 +37,7 @@ impl Gateway {
     }
 }
 
-/// iP.1's two account types (§15.1), spelled as iP.1 answers them.
+/// iP.1's two account types, spelled as iP.1 answers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Ip1AccountType {
     #[default]
@@ -60,13 +60,13 @@ pub struct Ip1Profile {
     pub currency: Currency,
     pub balance: Money,
     /// Registered senders with when they were registered; `iP1` and
-    /// `iP1sms` come pre-registered (§14).
+    /// `iP1sms` come pre-registered.
     pub senders: BTreeMap<String, DateTime<Utc>>,
     /// The parent's account id, for sub-accounts.
     pub parent: Option<String>,
     /// The account's virtual number, which incoming SMS are sent to.
     pub virtual_number: Option<Msisdn>,
-    /// The `IncomingCallbackUrl` setting (§13); `None` = off.
+    /// The `IncomingCallbackUrl` setting; `None` = off.
     pub incoming_callback_url: Option<String>,
 }
 
@@ -279,7 +279,7 @@ pub enum AccountError {
     Invalid(String),
 }
 
-/// The senders every iP.1 account has, even a trial account (§14).
+/// The senders every iP.1 account has, even a trial account.
 pub const IP1_PREREGISTERED_SENDERS: [&str; 2] = ["iP1", "iP1sms"];
 
 /// True for `ip1-` followed by one or more digits.

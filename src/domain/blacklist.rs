@@ -1,4 +1,4 @@
-//! An account's blacklist (§12): numbers that must not receive SMS. Entries
+//! An account's blacklist: numbers that must not receive SMS. Entries
 //! are added through the API, or when a handset answers `STOP`.
 
 use std::collections::HashMap;

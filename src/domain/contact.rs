@@ -1,4 +1,4 @@
-//! Contacts (§10): free string properties plus labels, with metadata the
+//! Contacts: free string properties plus labels, with metadata the
 //! system derives from the properties (for `phoneNumber`: whether it is a
 //! possible and valid number, its MSISDN, and whether it is blacklisted).
 //!
@@ -177,7 +177,7 @@ pub struct PropertyUsage {
     pub min_length: u64,
 }
 
-/// `GET /v2/contacts/meta` (§10.7).
+/// `GET /v2/contacts/meta`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactsSummary {

@@ -1,4 +1,4 @@
-//! Character sets and segment counting (§17; Viamobile §4).
+//! Character sets and segment counting.
 //!
 //! GSM 03.38: every character of the basic set counts 1 septet, the
 //! extension characters (`^ { } \ [ ] ~ | €` and form feed) count 2, and

@@ -1,5 +1,5 @@
 //! ObjectId-style identifiers (24 lowercase hex characters), as iP.1 uses
-//! for batches, messages, contacts and landing pages (§2.1).
+//! for batches, messages, contacts and landing pages.
 //!
 //! Layout as MongoDB's: 4 bytes of (virtual) Unix time, 5 random bytes
 //! fixed per generator, 3 bytes of a counter. The messages of one batch get

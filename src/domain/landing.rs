@@ -1,4 +1,4 @@
-//! Landing pages (§16): a named page of ordered elements, with view counts
+//! Landing pages: a named page of ordered elements, with view counts
 //! by time bucket and public links.
 
 use std::collections::BTreeMap;

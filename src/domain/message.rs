@@ -189,7 +189,7 @@ impl Batch {
         self.delivery_windows.iter().map(|w| w.opens).min()
     }
 
-    /// The batch status (seed 000): Incoming for received messages,
+    /// The batch status: Incoming for received messages,
     /// Canceled, Planned while its first window has not opened, Sent once
     /// every message has left the pipeline, else Ongoing.
     pub fn status(&self, now: DateTime<Utc>) -> u16 {

@@ -20,7 +20,7 @@ const COUNTRIES: [(&str, &str); 12] = [
     ("1", "310"),
 ];
 
-/// Slovak mobile prefixes → Viamobile operator (MCC + MNC), per §7.
+/// Slovak mobile prefixes → Viamobile operator (MCC + MNC).
 const SLOVAK_OPERATORS: [(&str, u32); 18] = [
     ("421901", 23102),
     ("421902", 23102),

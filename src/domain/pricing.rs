@@ -1,6 +1,6 @@
 //! Prices: a per-currency table from MSISDN prefix to the price of one SMS
 //! (the longest matching prefix wins, `*` matches every number), plus the
-//! priority-2 surcharge of §3.3 (10 öre on SEK accounts, €0.01 on EUR).
+//! priority-2 surcharge (10 öre on SEK accounts, €0.01 on EUR).
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! A send request in the gateway-independent model, and the pure parts of
 //! turning it into a batch: templating, segment counting, and building
-//! messages (§3.6–3.8). The engine decides each message's fate and price
+//! messages. The engine decides each message's fate and price
 //! and stores the batch.
 
 use std::collections::HashSet;

@@ -7,7 +7,7 @@ pub enum SenderError {
     Invalid,
 }
 
-/// Checks an iP.1 sender (§3.4): either alphanumeric, 3 to 11 characters of
+/// Checks an iP.1 sender: either alphanumeric, 3 to 11 characters of
 /// A–Z, a–z and 0–9, or a number of 3 to 15 digits not starting with 0 (an
 /// optional leading `+` is stripped). Returns the sender as it is stored.
 pub fn normalize_ip1_sender(raw: &str) -> Result<String, SenderError> {

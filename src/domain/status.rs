@@ -1,4 +1,4 @@
-//! iP.1 message status codes (§6). The first digit is the group: 1 info
+//! iP.1 message status codes. The first digit is the group: 1 info
 //! (still moving), 2 success, 4 rejection, 5 error; groups 2, 4 and 5 are
 //! final.
 
@@ -22,7 +22,7 @@ pub const INVALID_SENDER: u16 = 407;
 /// Our name for a generic delivery failure (the 5xx names are unknown).
 pub const UNDELIVERABLE: u16 = 500;
 
-/// Batch statuses (seed 000): derived from the direction and the messages.
+/// Batch statuses: derived from the direction and the messages.
 pub const BATCH_PLANNED: u16 = 101;
 pub const BATCH_ONGOING: u16 = 111;
 pub const BATCH_SENT: u16 = 112;
@@ -60,7 +60,7 @@ pub fn is_final(code: u16) -> bool {
     matches!(code / 100, 2 | 4 | 5)
 }
 
-/// The `duration` of a status event: 1 when it is permanent (§5.4).
+/// The `duration` of a status event: 1 when it is permanent.
 pub fn duration(code: u16) -> u8 {
     u8::from(is_final(code))
 }

@@ -1,4 +1,4 @@
-//! Per-recipient templating of a batch body (§3.6), with the rules of the
+//! Per-recipient templating of a batch body, with the rules of the
 //! v1 engine: `{name}` takes the recipient's own value, else the `default`
 //! entry's, else the empty string; a `{token}` that no recipient and no
 //! default defines is left as typed, so plain braces survive. Names are

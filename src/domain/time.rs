@@ -1,4 +1,4 @@
-//! Times on the wire: ISO-8601 in UTC with a `Z` (§2.2).
+//! Times on the wire: ISO-8601 in UTC with a `Z`.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Utc};
 use chrono_tz::Europe::Bratislava;

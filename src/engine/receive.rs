@@ -1,4 +1,4 @@
-//! Receiving an SMS from a handset (iP.1 §8, Viamobile §5.9), for either
+//! Receiving an SMS from a handset, for either
 //! gateway: it is stored as a batch of one message with direction `mo` and
 //! status 201, pushed to the account's receiver in the gateway's format
 //! (with the same retries, failure scripts and journal as delivery

@@ -1,4 +1,4 @@
-//! iP.1 account endpoints (§15): `GET /api/me`, `GET /api/me/account` and
+//! iP.1 account endpoints: `GET /api/me`, `GET /api/me/account` and
 //! sub-accounts under `/api/me/children`, in the PascalCase the
 //! `/api/me...` family uses. A parent reads and renames its children; no
 //! other account (a child, a sibling) can see them.
@@ -23,7 +23,7 @@ use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 use crate::store::{Ip1Account, Origin};
 
-/// `GET /api/me`: overview of the calling account (§15.1).
+/// `GET /api/me`: overview of the calling account.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 struct AccountOverview {
@@ -35,7 +35,7 @@ struct AccountOverview {
     currency: Currency,
 }
 
-/// `GET /api/me/account`: details of the calling account (§15.2).
+/// `GET /api/me/account`: details of the calling account.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct AccountDetails {

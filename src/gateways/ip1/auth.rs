@@ -1,4 +1,4 @@
-//! iP.1 authentication (§1.1–1.2): `Authorization: Bearer <API key>`, or
+//! iP.1 authentication: `Authorization: Bearer <API key>`, or
 //! HTTP Basic with the account id and key (`ip1-12345:key`) — on the older
 //! `/api/...` routes only, unless `--ip1-v2-basic-auth`: the real v2 takes
 //! Bearer keys, and a client that sends Basic there should learn it here,

@@ -1,4 +1,4 @@
-//! Sending and reading batches and their messages (§3–§5).
+//! Sending and reading batches and their messages.
 
 use axum::extract::{RawQuery, State};
 use axum::http::header::LOCATION;
@@ -33,7 +33,7 @@ fn owner(profile: &Ip1Profile) -> Owner<'_> {
 
 /// `POST /v2/batches`: validates everything, then creates one message per
 /// recipient, charges the balance and answers `201 Created` with
-/// `Location` and the batch document (§3.7).
+/// `Location` and the batch document.
 #[utoipa::path(post, path = "/v2/batches", tag = IP1_TAG, request_body = BatchRequest,
     responses((status = CREATED, description = "The batch, with its summaries.", body = BatchDocument,
         headers(("Location" = String, description = "/v2/batches/{id}")))))]

@@ -1,4 +1,4 @@
-//! The blacklist (§12). Numbers are normalised (a leading `+` or `00` and
+//! The blacklist. Numbers are normalised (a leading `+` or `00` and
 //! spaces dropped) and must be plausible MSISDNs; adding a number that is
 //! already there is idempotent and keeps its first `created`.
 

@@ -1,6 +1,6 @@
-//! iP.1's callbacks: the delivery report (§7.1), POSTed to the batch's
+//! iP.1's callbacks: the delivery report, POSTed to the batch's
 //! `deliveryReportUrl` for every status change, and the incoming SMS
-//! (§8.1), POSTed to the account's `IncomingCallbackUrl` setting as the
+//!, POSTed to the account's `IncomingCallbackUrl` setting as the
 //! message document.
 //!
 //! Both id spellings of the documentation (`id` and `messageId`) are sent

@@ -1,4 +1,4 @@
-//! Contacts (§10) and labels (§11).
+//! Contacts and labels.
 //!
 //! Choices where iP.1 is silent: filters are exact, case-sensitive and all
 //! must match; `labels` may repeat or be comma-separated; the implicit
@@ -31,7 +31,7 @@ use crate::http::lenient::{Field, from_value};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 
-/// A contact (§10).
+/// A contact.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ContactDocument<'a> {

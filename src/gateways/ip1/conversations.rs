@@ -1,4 +1,4 @@
-//! Conversations (§9): the messages to and from one participant (an MSISDN
+//! Conversations: the messages to and from one participant (an MSISDN
 //! or an alphanumeric sender), and their summary. An unknown participant
 //! has an empty conversation, not a 404.
 

@@ -1,4 +1,4 @@
-//! iP.1's JSON documents for batches (§4.3) and messages (§5.3): camelCase
+//! iP.1's JSON documents for batches and messages: camelCase
 //! names, lowercase enums, times in UTC with `Z`.
 
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ pub struct PriceSummary {
     average: f64,
 }
 
-/// A batch (§4.3).
+/// A batch.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchDocument<'a> {
@@ -64,7 +64,7 @@ pub struct BatchDocument<'a> {
 }
 
 impl<'a> BatchDocument<'a> {
-    /// The document of a list item: without the two summaries (§4.1).
+    /// The document of a list item: without the two summaries.
     pub fn listed(batch: &'a Batch, owner: Owner<'a>, now: DateTime<Utc>) -> BatchDocument<'a> {
         BatchDocument {
             id: batch.id,
@@ -90,7 +90,7 @@ impl<'a> BatchDocument<'a> {
         }
     }
 
-    /// The single-batch document, with price and message summaries (§4.2).
+    /// The single-batch document, with price and message summaries.
     pub fn full(batch: &'a Batch, owner: Owner<'a>, now: DateTime<Utc>) -> BatchDocument<'a> {
         let total = batch.total_price();
         let count = batch.messages.len().max(1) as f64;
@@ -121,7 +121,7 @@ impl StatusDocument {
     }
 }
 
-/// A message (§5.3).
+/// A message.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageDocument<'a> {
@@ -155,7 +155,7 @@ pub struct MessageDocument<'a> {
 
 impl<'a> MessageDocument<'a> {
     /// Message `index` of a batch; `history` shows every status, otherwise
-    /// only the latest (as in lists, §5.1).
+    /// only the latest (as in lists).
     pub fn new(
         batch: &'a Batch,
         index: usize,

@@ -1,4 +1,4 @@
-//! iP.1's error format: ASP.NET Core problem details (§2.5), with a
+//! iP.1's error format: ASP.NET Core problem details, with a
 //! field → messages map for validation failures.
 
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Reading iP.1 request bodies the way real clients send them: JSON
 //! property names in any case (the official samples send PascalCase, see
 //! [`crate::http::lenient`]), enums as strings in any case or as their
-//! integer codes (§2.3), and every failing field reported at once.
+//! integer codes, and every failing field reported at once.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};

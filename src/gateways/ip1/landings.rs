@@ -1,4 +1,4 @@
-//! Landing pages and their elements (§16). `PUT` replaces a page's name
+//! Landing pages and their elements. `PUT` replaces a page's name
 //! but keeps its elements, views and links, as documented; elements are
 //! read and changed through `/v2/landings/{id}/elements`.
 
@@ -24,7 +24,7 @@ use crate::http::lenient::{Field, from_value};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 
-/// A landing page (§16).
+/// A landing page.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct LandingDocument<'a> {

@@ -1,4 +1,4 @@
-//! Pagination of every v2 collection (§2.4): `start` (offset, default 0),
+//! Pagination of every v2 collection: `start` (offset, default 0),
 //! `limit` (default 50, clamped to 1..=1000), `order` (`ASC`/`DESC`, any
 //! case), a bare JSON array as the body, and a `Link` header with `self`,
 //! `first`, `prev`, `next` and `last` that keeps the caller's filters.

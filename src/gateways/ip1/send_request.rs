@@ -1,4 +1,4 @@
-//! The body of `POST /v2/batches` (§3.3–3.6): every field, every documented
+//! The body of `POST /v2/batches`: every field, every documented
 //! limit, and every failing field reported at once in the problem-details
 //! `errors` map. Nothing is created when anything fails.
 //!
@@ -60,7 +60,7 @@ fn utf16_length(text: &str) -> usize {
     text.encode_utf16().count()
 }
 
-/// A send request (§3.3).
+/// A send request.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(examples(json!({
@@ -371,7 +371,7 @@ impl BatchRequest {
     }
 }
 
-/// Checks one recipient: digits only, at most 15 (§3.5).
+/// Checks one recipient: digits only, at most 15.
 fn check_msisdn(msisdn: &str, field: &str, problems: &mut Problems) -> Option<Msisdn> {
     let checked = Msisdn::exact(msisdn).ok();
     if checked.is_none() {
@@ -385,7 +385,7 @@ fn check_msisdn(msisdn: &str, field: &str, problems: &mut Problems) -> Option<Ms
 
 /// Recipients as an array of MSISDNs (strings, or numbers), or as the
 /// templating object keyed by MSISDN with an optional `default` entry
-/// (§3.5, §3.6).
+///.
 fn check_recipients(
     recipients: RecipientsRequest,
     problems: &mut Problems,

@@ -1,4 +1,4 @@
-//! Sender registration (§14). A sender follows the rules of §3.4
+//! Sender registration. A sender follows the rules of a send's sender
 //! (alphanumeric 3–11, or 3–15 digits); registration needs no body, is
 //! immediate and idempotent (`200` both times, keeping the first
 //! `created`). Only registered senders may send.

@@ -1,4 +1,4 @@
-//! Account SMS settings (§13), under both `/v2/me/sms/settings` and
+//! Account SMS settings, under both `/v2/me/sms/settings` and
 //! `/me/sms/settings`. The one documented setting is `IncomingCallbackUrl`
 //! (an absolute URL; default `null`, which switches incoming-SMS callbacks
 //! off). Setting names are matched in any case.

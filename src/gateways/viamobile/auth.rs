@@ -1,4 +1,4 @@
-//! Viamobile authentication (§2.2): `username` and `password` in the JSON
+//! Viamobile authentication: `username` and `password` in the JSON
 //! body of the POST endpoints, HTTP Basic on the GET endpoints.
 
 use std::sync::Arc;

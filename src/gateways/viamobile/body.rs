@@ -1,6 +1,6 @@
 //! Reading Viamobile request bodies the way real clients send them: JSON
 //! whatever the Content-Type says (`application/x-www-form-urlencoded` and
-//! `text/xml` included, §2.3), lists as an array or an object keyed by id,
+//! `text/xml` included), lists as an array or an object keyed by id,
 //! numbers and texts as either.
 //!
 //! A POST body is read into its request type — the type the OpenAPI

@@ -1,7 +1,7 @@
-//! Viamobile's pushes: the delivery push (§5.8) to the account's delivery
+//! Viamobile's pushes: the delivery push to the account's delivery
 //! URL when a message reaches its final state (`delivered`, `undeliverable`
 //! or `expired`) — and `waiting` when it is sent, for accounts that push
-//! it — without `bsmsId` as documented; and the incoming push (§5.9) to the account's incoming URL,
+//! it — without `bsmsId` as documented; and the incoming push to the account's incoming URL,
 //! signed with an HMAC-SHA1 `hash`.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Delivery reports (§5.5, §5.6): the pull endpoints `POST /json/delivery`
+//! Delivery reports: the pull endpoints `POST /json/delivery`
 //! and `GET /get/delivery`, and the delivery record they share with the
 //! push (`callbacks.rs`).
 

@@ -1,4 +1,4 @@
-//! Viamobile's error format (§2.1, §3): the HTTP status repeated in
+//! Viamobile's error format: the HTTP status repeated in
 //! `{"response": {"status", "code", "description"}}`.
 //!
 //! Codes 400, 404, 405 and 413 are our own: Viamobile documents no code

@@ -1,4 +1,4 @@
-//! `GET /json/hlr?msisdn=` (also `/hlr/json`, §5.10): a synchronous HLR
+//! `GET /json/hlr?msisdn=`: a synchronous HLR
 //! lookup. `INVALID-NUMBER` for a number that is not plausible, the magic
 //! numbers' outcomes as their HLR status (undeliverable → `ABSENT-NUMBER`,
 //! rejected → `INVALID-NUMBER`, blacklisted → `CALL-BARRED`), else `VALID`.

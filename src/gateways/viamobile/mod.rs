@@ -1,4 +1,4 @@
-//! The Viamobile BSMS gateway (reference: `viamobile-bsms-api.md`), served
+//! The Viamobile BSMS gateway, served
 //! both at the root and under the legacy base `/bsms/rest/v2`.
 
 pub mod answer;

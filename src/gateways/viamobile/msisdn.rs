@@ -1,4 +1,4 @@
-//! `POST /json/msisdnstatus` (§5.11): is each number in service?
+//! `POST /json/msisdnstatus`: is each number in service?
 //!
 //! The emulator answers `ACTIVE` for a plausible MSISDN (8 to 15 digits,
 //! not starting with 0, after a leading `+` or `00`) and `INVALID` for

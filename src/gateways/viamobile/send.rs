@@ -1,4 +1,4 @@
-//! Sending (§5.1–5.3): `POST /json/send`, `POST /json/validate` (every check
+//! Sending: `POST /json/send`, `POST /json/validate` (every check
 //! and price, nothing stored, sent or charged) and `GET /get/send`.
 //!
 //! Checks in order, the first failure answering for the whole request:

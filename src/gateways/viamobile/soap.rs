@@ -1,4 +1,4 @@
-//! SOAP (§5.7) on `POST /soap`, with HTTP Basic: `SendSms` and
+//! SOAP on `POST /soap`, with HTTP Basic: `SendSms` and
 //! `GetDeliveryStatus`, chosen by the `SOAPAction` header or the body's
 //! operation element; the WSDL at `GET /soap?wsdl`.
 //!

@@ -1,4 +1,4 @@
-//! `GET /stats/limit` (§5.12): SMS parts sent today against the daily limit.
+//! `GET /stats/limit`: SMS parts sent today against the daily limit.
 
 use axum::response::Response;
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! `GET /token/create` (§5.4): a signed JWT (HS256, `sub` = username) valid
+//! `GET /token/create`: a signed JWT (HS256, `sub` = username) valid
 //! for 24 hours of the account's virtual time, accepted as `?jwt=` on the
 //! GET endpoints. Expired, tampered or foreign tokens answer 1000.
 
