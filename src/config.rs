@@ -325,6 +325,19 @@ mod tests {
     }
 
     #[test]
+    fn failure_modes_are_spelled_as_in_the_api_and_the_old_way_too() {
+        for (given, mode) in [
+            ("afterResponse", FailureMode::AfterResponse),
+            ("after-response", FailureMode::AfterResponse),
+            ("beforeSend", FailureMode::BeforeSend),
+            ("timeout", FailureMode::Timeout),
+        ] {
+            let cli = Cli::try_parse_from(["smsmock", "--dr-fail-mode", given]).unwrap();
+            assert_eq!(cli.serve.dr_fail_mode, mode, "{given}");
+        }
+    }
+
+    #[test]
     fn healthcheck_is_a_subcommand() {
         let cli = Cli::try_parse_from(["smsmock", "healthcheck", "--url", "http://x/"]).unwrap();
         let Some(Command::Healthcheck(args)) = cli.command else { panic!("no subcommand") };

@@ -14,9 +14,13 @@ use serde::{Deserialize, Serialize};
 pub enum FailureMode {
     /// Not sent at all, as if the connection failed: the receiver sees
     /// only the delay until the retry.
+    #[value(name = "beforeSend", alias = "before-send")]
+    #[serde(alias = "before-send")]
     BeforeSend,
     /// Sent, and the receiver's answer ignored: the receiver sees the
     /// same report again on the retry.
+    #[value(name = "afterResponse", alias = "after-response")]
+    #[serde(alias = "after-response")]
     AfterResponse,
     /// Sent, and recorded as timed out (as if the answer came too late):
     /// the receiver also sees duplicates.

@@ -179,6 +179,18 @@ impl Dispatcher {
         status == 200 || (self.policy.accept_any_2xx && (200..300).contains(&status))
     }
 
+    /// Why an answer with this status was not taken as received, with the
+    /// switch that would take a 2xx.
+    fn not_received(&self, status: u16) -> String {
+        if (200..300).contains(&status) {
+            format!(
+                "receiver answered {status}, not 200 (start with --dr-accept-any-2xx to count any 2xx as received)"
+            )
+        } else {
+            format!("receiver answered {status}, not 200")
+        }
+    }
+
     /// Makes attempt number `attempt` of a job (failure scripts apply
     /// unless it is a redelivery); the caller journals the record.
     pub async fn attempt(
@@ -212,7 +224,7 @@ impl Dispatcher {
             _ if !received && error.is_none() && !answered_ok => {
                 Some("the receiver did not answer OK".to_owned())
             }
-            _ if !received && error.is_none() => status.map(|s| format!("receiver answered {s}")),
+            _ if !received && error.is_none() => status.map(|s| self.not_received(s)),
             _ => error,
         };
         AttemptRecord {
@@ -266,8 +278,7 @@ impl Dispatcher {
                 body.truncate(EXCERPT_BYTES);
                 (Some(status), Some(String::from_utf8_lossy(&body).into_owned()), None)
             }
-            Err(err) if err.is_timeout() => (None, None, Some("timed out".to_owned())),
-            Err(err) => (None, None, Some(format!("request failed: {}", with_causes(&err)))),
+            Err(err) => (None, None, Some(failure(&err, &job.url))),
         }
     }
 
@@ -283,6 +294,43 @@ impl Dispatcher {
             url::Host::Ipv6(ip) => self.targets.refuse_address(&ip.to_string(), ip.into()),
         }
     }
+}
+
+/// Why a request failed: `timed out`, or its kind (connection refused,
+/// DNS, TLS) then the error and its causes; for a refused loopback address, the
+/// container trap (there, 127.0.0.1 is the container itself).
+fn failure(err: &reqwest::Error, url: &str) -> String {
+    if err.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let causes = with_causes(err);
+    let lower = causes.to_lowercase();
+    let kind = if lower.contains("connection refused") {
+        "connection refused"
+    } else if lower.contains("dns error") || lower.contains("lookup address") {
+        "DNS: the name does not resolve"
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        "TLS"
+    } else if err.is_connect() {
+        "cannot connect"
+    } else {
+        "request failed"
+    };
+    let loopback = reqwest::Url::parse(url).ok().is_some_and(|url| match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    });
+    let hint = if kind == "connection refused" && loopback {
+        " (if smsmock runs in a container, its localhost is the container itself: \
+         reach a receiver on the host as host.docker.internal, with \
+         --add-host=host.docker.internal:host-gateway, and another container by its service name)"
+    } else {
+        ""
+    };
+    format!("{kind}: {causes}{hint}")
 }
 
 /// An error and its causes, on one line: reqwest's own message ("error

@@ -1,6 +1,7 @@
 //! Nothing leaks to whoever can reach the port or send a callback URL: the
 //! control token guards `/_mock`, callbacks never reach link-local or
-//! metadata addresses, follow no redirect, and go only where allowed.
+//! metadata addresses, follow no redirect, and go only where allowed; a
+//! failed one says why, naming the container trap and the 2xx switch.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -182,4 +183,32 @@ async fn listening_beyond_loopback_without_a_token_is_warned_about() {
         let (args, output) = output;
         assert_eq!(output.contains("without --control-token"), warned, "{args:?}: {output}");
     }
+}
+
+#[tokio::test]
+async fn a_failed_callback_says_why_and_what_would_help() {
+    let app = spawn_manual_app().await;
+    // Nothing listens on a port just freed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let attempts = callbacks_to(&app, &format!("http://127.0.0.1:{closed}/dlr")).await;
+    let error = attempts[0]["error"].as_str().unwrap();
+    assert!(error.starts_with("connection refused"), "{error}");
+    assert!(error.contains("host.docker.internal"), "the container trap is named: {error}");
+
+    send(app.delete("/_mock/reset")).await;
+    let attempts = callbacks_to(&app, "http://no-such-receiver.invalid/dlr").await;
+    let error = attempts[0]["error"].as_str().unwrap();
+    assert!(error.starts_with("DNS"), "{error}");
+
+    send(app.delete("/_mock/reset")).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/dlr"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let attempts = callbacks_to(&app, &format!("{}/dlr", server.uri())).await;
+    let error = attempts[0]["error"].as_str().unwrap();
+    assert!(error.contains("answered 204, not 200"), "{error}");
+    assert!(error.contains("--dr-accept-any-2xx"), "the switch is named: {error}");
 }
