@@ -35,6 +35,53 @@ pub enum Command {
     /// Exit 0 when a running emulator answers its health check, 1 otherwise
     /// (a Docker HEALTHCHECK for an image without a shell).
     Healthcheck(HealthcheckArgs),
+    /// Script a running emulator from a shell step: advance its clocks,
+    /// read the latest message to a phone, reset, verify.
+    Ctl(CtlArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CtlArgs {
+    /// The emulator; by default 127.0.0.1 and --port.
+    #[arg(long, env = "SMSMOCK_URL")]
+    pub url: Option<String>,
+    /// The control token, when the emulator has one.
+    #[arg(long, env = "SMSMOCK_CONTROL_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[command(subcommand)]
+    pub command: CtlCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CtlCommand {
+    /// Move the virtual clock forward and run what falls due: `90s`, `10m`,
+    /// `2h`, `1d` or `PT10M`.
+    Advance {
+        duration: String,
+        /// One account's clock (id, API key or username); all by default.
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Print the newest message sent to a phone (exit 1 if there is none).
+    Latest {
+        #[arg(long)]
+        phone: String,
+        /// Print only its one-time code: the first run of 4 to 8 digits.
+        #[arg(long)]
+        code: bool,
+        /// Wait for one this long (`10s`, at most 60 s) if none is there yet.
+        #[arg(long)]
+        wait: Option<String>,
+    },
+    /// Forget one account's doings, or go back to the fixtures.
+    Reset {
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Check a request or message happened, as `POST /_mock/verify` takes it:
+    /// `'{"message": {"recipient": "46701234567"}, "atLeast": 1}'`. Exit 1
+    /// when it did not.
+    Verify { json: String },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -39,6 +39,7 @@
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod ctl;
 pub mod domain;
 pub mod engine;
 pub mod faults;

@@ -7,13 +7,17 @@ use std::process::ExitCode;
 use clap::Parser;
 use smsmock::config::{Cli, Command, ServeConfig};
 use smsmock::startup::{App, shutdown_signal};
-use smsmock::{healthcheck, telemetry};
+use smsmock::{ctl, healthcheck, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Healthcheck(args)) => match current_thread_runtime() {
             Ok(runtime) => runtime.block_on(healthcheck::run(&args, cli.serve.port)),
+            Err(err) => fail(&err),
+        },
+        Some(Command::Ctl(args)) => match current_thread_runtime() {
+            Ok(runtime) => runtime.block_on(ctl::run(&args, cli.serve.port)),
             Err(err) => fail(&err),
         },
         None => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

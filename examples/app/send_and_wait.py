@@ -24,7 +24,7 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
-server = ThreadingHTTPServer(("0.0.0.0", 3000), Receiver)
+server = ThreadingHTTPServer(("0.0.0.0", int(os.environ.get("LISTEN_PORT", "3000"))), Receiver)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
 batch = {"sender": "Acme", "recipients": ["46701234567"], "body": "Your code is 482913",

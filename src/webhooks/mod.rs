@@ -325,8 +325,9 @@ fn failure(err: &reqwest::Error, url: &str) -> String {
     });
     let hint = if kind == "connection refused" && loopback {
         " (if smsmock runs in a container, its localhost is the container itself: \
-         reach a receiver on the host as host.docker.internal, with \
-         --add-host=host.docker.internal:host-gateway, and another container by its service name)"
+         reach a receiver on the host as host.docker.internal with Docker, run with \
+         --add-host=host.docker.internal:host-gateway, or host.containers.internal with \
+         Podman, and one in another container by its service name)"
     } else {
         ""
     };

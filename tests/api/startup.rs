@@ -196,3 +196,60 @@ async fn logs_have_no_colour_codes_unless_a_person_reads_them_at_a_terminal() {
     assert!(log.contains("smsmock listening"), "{log}");
     assert!(!log.contains('\u{1b}'), "an escape code in a piped log: {log:?}");
 }
+
+/// `smsmock ctl ARGS` against `address`: exit code, stdout, stderr.
+fn ctl(address: &str, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(BINARY).args(["ctl", "--url", address]).args(args).output().unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).trim().to_owned();
+    (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+}
+
+/// Multi-threaded: the blocking child processes must not stall the server.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctl_scripts_the_emulator_from_a_shell_step() {
+    let (mut child, address) =
+        start_binary(&["--clock", "manual", "--control-token", "s3cret"]).await;
+    let with_token = |args: &[&str]| {
+        let mut all = vec!["--token", "s3cret"];
+        all.extend_from_slice(args);
+        ctl(&address, &all)
+    };
+    let (code, _, said) = with_token(&["latest", "--phone", "46701234567"]);
+    assert_eq!(code, 1, "no message yet");
+    assert!(said.contains("404") && said.contains("46701234567"), "{said}");
+
+    let batch = serde_json::json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Your code is 482913"});
+    let client = reqwest::Client::new();
+    let sent = client.post(format!("{address}/v2/batches")).bearer_auth(IP1_KEY).json(&batch);
+    assert_eq!(sent.send().await.unwrap().status(), 201);
+
+    assert_eq!(
+        with_token(&["latest", "--phone", "+46701234567", "--code"]),
+        (0, "482913".into(), String::new())
+    );
+    let (code, printed, _) = with_token(&["latest", "--phone", "46701234567"]);
+    assert_eq!(code, 0);
+    assert!(printed.contains("\"text\": \"Your code is 482913\""), "{printed}");
+    let (code, printed, said) = with_token(&["advance", "10m"]);
+    assert_eq!(code, 0, "{said}");
+    assert!(printed.starts_with("advanced 600 s: 2 status changes"), "{printed}");
+
+    let delivered = r#"{"message": {"recipient": "46701234567", "status": 201}}"#;
+    let (code, printed, _) = with_token(&["verify", delivered]);
+    assert_eq!(code, 0, "{printed}");
+    let twice = r#"{"message": {"recipient": "46701234567"}, "count": 2}"#;
+    let (code, printed, _) = with_token(&["verify", twice]);
+    assert_eq!(code, 1, "did not match: {printed}");
+    assert!(printed.contains("\"matched\": false"), "{printed}");
+
+    let (code, printed, _) = with_token(&["reset"]);
+    assert_eq!((code, printed.as_str()), (0, "reset everything"));
+    let (code, _, said) = ctl(&address, &["reset"]);
+    assert_eq!(code, 1, "without the token");
+    assert!(said.contains("401"), "{said}");
+    let (code, _, said) = with_token(&["advance", "soon"]);
+    assert_eq!(code, 1);
+    assert!(said.contains("not a duration"), "{said}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
