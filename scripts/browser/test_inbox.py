@@ -119,6 +119,14 @@ def test_the_inbox_shows_a_sent_message_live(driver, emulator):
     wait.until(lambda d: row.find_elements(By.TAG_NAME, "td")[-1].text == "201 DeliveredToHandset")
     assert driver.execute_script("return window.notReloaded === true;"), "the page reloaded"
     shoot(driver, "messages")
+    # On a phone's screen the page fits its width (wide tables scroll
+    # inside their box).
+    driver.set_window_size(390, 844)
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")
+    assert overflow <= 0, f"the page is {overflow} px wider than a phone's screen"
+    driver.save_screenshot(str(SHOTS / "messages-phone.png"))
+    driver.set_window_size(1280, 900)
     # Filtering goes to the server and keeps the live list.
     driver.find_element(By.NAME, "recipient").send_keys("46700000000")
     driver.find_element(By.CSS_SELECTOR, "#filters button").click()
