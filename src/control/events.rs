@@ -4,10 +4,9 @@
 //! events it lost, and goes on from the newest.
 //!
 //! The stream is written here rather than with axum's `Sse`: once an event
-//! arrives, the subscriber gathers what else comes within [`GATHER`] and
+//! arrives, the subscriber gathers what else comes within 10 ms and
 //! writes it all at once, so a burst of sends costs each subscriber about
-//! one wake-up and one write per [`GATHER`], not one per event — a tab left
-//! open on the inbox barely slows the API.
+//! one wake-up and one write per 10 ms, not one per event.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
