@@ -128,7 +128,7 @@ def test_the_inbox_shows_a_sent_message_live(driver, emulator):
     driver.save_screenshot(str(SHOTS / "messages-phone.png"))
     driver.set_window_size(1280, 900)
     # Filtering goes to the server and keeps the live list.
-    driver.find_element(By.NAME, "recipient").send_keys("46700000000")
+    driver.find_element(By.NAME, "phone").send_keys("46700000000")
     driver.find_element(By.CSS_SELECTOR, "#filters button").click()
     wait.until(seen.visibility_of_element_located((By.ID, "empty")))
     shoot(driver, "messages-filtered")

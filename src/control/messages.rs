@@ -113,6 +113,8 @@ pub struct MessageFilter {
     gateway: Option<Gateway>,
     recipient: Option<String>,
     sender: Option<String>,
+    /// The recipient or the sender: a phone's messages both ways.
+    phone: Option<String>,
     /// Matches when the text contains this.
     text: Option<String>,
     #[schema(maximum = 65535)]
@@ -127,6 +129,10 @@ impl MessageFilter {
             self.gateway.map(|g| g == message.gateway),
             self.recipient.as_ref().map(|r| participant_key(r) == message.recipient),
             self.sender.as_ref().map(|s| participant_key(s) == message.sender),
+            self.phone.as_ref().map(|p| {
+                let phone = participant_key(p);
+                phone == message.recipient || phone == message.sender
+            }),
             self.text.as_ref().map(|t| message.text.contains(t.as_str())),
             self.status.map(|s| s == message.status),
         ];
@@ -244,6 +250,8 @@ pub struct MessageQuery {
     gateway: Option<Gateway>,
     recipient: Option<String>,
     sender: Option<String>,
+    /// The recipient or the sender: a phone's messages both ways.
+    phone: Option<String>,
     text: Option<String>,
     #[param(maximum = 65535)]
     status: Option<u16>,
@@ -314,7 +322,7 @@ async fn wait_for<T>(
 
 /// `GET /_mock/messages`: messages of both gateways and every account,
 /// newest first; filters `account`, `gateway`, `recipient`, `sender`,
-/// `text` (contains), `status`; pages by `limit` (default 100) and
+/// `phone` (either), `text` (contains), `status`; pages by `limit` (default 100) and
 /// `offset`, with the number of matches in all in `X-Total-Count`. With
 /// `wait`, an empty answer waits for a first match.
 #[utoipa::path(get, path = "/_mock/messages", tag = CONTROL_TAG, params(MessageQuery),
@@ -331,6 +339,7 @@ pub async fn messages(
         gateway: query.gateway,
         recipient: query.recipient,
         sender: query.sender,
+        phone: query.phone,
         text: query.text,
         status: query.status,
     };

@@ -129,3 +129,22 @@ async fn a_viamobile_message_has_no_currency_and_is_found_by_gateway() {
     assert!(message.get("currency").is_none());
     assert_eq!(message["encoding"], "gsm");
 }
+
+#[tokio::test]
+async fn a_phone_filter_finds_its_messages_both_ways() {
+    let app = spawn_manual_app().await;
+    let batch =
+        json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Reply STOP to stop"});
+    assert_eq!(app.send_batch(&batch).await.0, 201);
+    let reply = json!({"account": IP1_ACCOUNT, "sender": "46701234567", "body": "STOP"});
+    assert_eq!(send(app.post("/_mock/inbound").json(&reply)).await.0, 201);
+    let (both, total) = listed(&app, "phone=%2B46701234567").await;
+    assert_eq!(total, "2");
+    let texts: Vec<&str> = both.iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["STOP", "Reply STOP to stop"], "newest first");
+    let (sent, _) = listed(&app, "recipient=46701234567").await;
+    assert_eq!(sent.len(), 1, "the recipient filter keeps one direction");
+    let verify = json!({"message": {"phone": "46701234567"}, "count": 2});
+    let (_, verdict) = send(app.post("/_mock/verify").json(&verify)).await;
+    assert_eq!(verdict["matched"], true, "{verdict}");
+}

@@ -30,7 +30,7 @@ function matches(message) {
   const key = (phone) => (phone ?? "").replace(/^\+/, "");
   return (!filters.gateway || message.gateway === filters.gateway)
     && (!filters.account || message.account === filters.account)
-    && (!filters.recipient || key(message.recipient) === key(filters.recipient))
+    && (!filters.phone || [message.recipient, message.sender].some((p) => key(p) === key(filters.phone)))
     && (!filters.text || (message.text ?? "").includes(filters.text))
     && (!filters.status || String(message.status) === filters.status);
 }

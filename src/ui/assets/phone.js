@@ -31,8 +31,6 @@ function add(message) {
   }
 }
 
-const messages = (filter) =>
-  api("GET", `/_mock/messages?${filter}=${encodeURIComponent(phone)}&limit=200`);
 
 async function open(number) {
   phone = key(number);
@@ -49,9 +47,8 @@ async function open(number) {
 
 /** Adds what the thread does not show yet, oldest first. */
 async function loadThread() {
-  const all = [...await messages("recipient"), ...await messages("sender")];
-  all.sort((a, b) => a.created.localeCompare(b.created));
-  all.forEach(add);
+  const all = await api("GET", `/_mock/messages?phone=${encodeURIComponent(phone)}&limit=200`);
+  all.reverse().forEach(add);
 }
 
 $("#pick").addEventListener("submit", (e) => {
