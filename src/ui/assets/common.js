@@ -59,8 +59,11 @@ class ApiError extends Error {
   }
 }
 
-/** Calls the control API; answers the JSON, throws an ApiError on failure. */
-async function api(method, path, body) {
+/**
+ * Calls the control API: the response and its JSON, or an ApiError (a 401
+ * asks for the control token first).
+ */
+async function call(method, path, body) {
   const response = await fetch(path, {
     method,
     headers: body === undefined ? {} : { "Content-Type": "application/json" },
@@ -73,18 +76,18 @@ async function api(method, path, body) {
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, data?.error ?? `${method} ${path}: ${response.status}`);
-  return data;
+  return { response, data };
+}
+
+/** Calls the control API; answers the JSON. */
+async function api(method, path, body) {
+  return (await call(method, path, body)).data;
 }
 
 /** A listing with its total over all pages (X-Total-Count). */
 async function apiPage(path) {
-  const response = await fetch(path);
-  if (response.status === 401) {
-    askForToken();
-    throw new ApiError(401, "The control API needs the control token.");
-  }
-  if (!response.ok) throw new ApiError(response.status, `GET ${path}: ${response.status}`);
-  return { items: await response.json(), total: Number(response.headers.get("X-Total-Count") ?? 0) };
+  const { response, data } = await call("GET", path);
+  return { items: data, total: Number(response.headers.get("X-Total-Count") ?? 0) };
 }
 
 /** Shows the token form once: the emulator runs with --control-token. */
