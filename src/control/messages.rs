@@ -346,9 +346,14 @@ pub async fn messages(
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     let offset = query.offset.unwrap_or(0);
     let page = || find_messages(&state, &filter, false, offset, limit);
-    let found = wait_for(&state, wait, || Some(page()).filter(|f| !f.messages.is_empty()))
-        .await
-        .unwrap_or_else(page);
+    // Without a wait, one look; with one, a last look once it is over
+    // (the page may be empty while others match: its total still counts).
+    let found = match wait {
+        None => page(),
+        Some(_) => wait_for(&state, wait, || Some(page()).filter(|f| !f.messages.is_empty()))
+            .await
+            .unwrap_or_else(page),
+    };
     let mut response = json(StatusCode::OK, &found.messages);
     response.headers_mut().insert(TOTAL_COUNT, HeaderValue::from(found.total));
     Ok(response)
