@@ -46,6 +46,8 @@ fn fail(err: &dyn std::fmt::Display) -> ExitCode {
 
 async fn serve(config: ServeConfig) -> ExitCode {
     telemetry::init(config.log_format, &config.log_level);
+    // Before the port is bound, so a stop sent as soon as it answers is ours.
+    let stop = shutdown_signal();
     let app = match App::build(&config).await {
         Ok(app) => app,
         Err(err) => return fail(&err),
@@ -56,7 +58,7 @@ async fn serve(config: ServeConfig) -> ExitCode {
     {
         return fail(&format!("cannot write the port file {}: {err}", path.display()));
     }
-    match app.run_until_stopped(shutdown_signal()).await {
+    match app.run_until_stopped(stop).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => fail(&err),
     }
