@@ -18,7 +18,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -27,6 +26,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::http::pipeline::Pipeline;
 use crate::memory::Bursts;
 
 /// Files kept free of connections: the state file, the fixtures, logs.
@@ -87,11 +87,11 @@ pub fn room_for_connections() -> Option<usize> {
     usize::try_from(files.saturating_sub(SPARE_FILES)).ok()
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops
+/// Serves `app` on `listener` until `shutdown` completes, then stops
 /// within `limits.shutdown_grace`.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: Pipeline,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -126,7 +126,7 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let (builder, watcher, router) = (builder.clone(), graceful.watcher(), router.clone());
+        let (builder, watcher, app) = (builder.clone(), graceful.watcher(), app.clone());
         let (closing, bursts) = (closing.clone(), bursts.clone());
         bursts.opened();
         tokio::spawn(async move {
@@ -138,7 +138,7 @@ pub async fn serve(
                 () = closing.cancelled() => false,
             };
             if told {
-                let service = TowerToHyperService::new(router);
+                let service = TowerToHyperService::new(app);
                 let connection =
                     builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let _ = watcher.watch(connection.into_owned()).await;

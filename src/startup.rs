@@ -10,31 +10,24 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
-use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServeConfig;
-use crate::control::token::require_control_token;
 use crate::engine::snapshot::SnapshotError;
 use crate::engine::{Engine, run};
 use crate::fixtures::{Fixtures, FixturesError, load_faults};
 use crate::gateways::{ip1, viamobile};
 use crate::http::Surface;
-use crate::http::changes::note_changes;
-use crate::http::faults::{apply_faults, drop_marked_connections};
-use crate::http::journal::journal_calls;
-use crate::http::panics::catch_panics;
-use crate::http::trailing_slash::trim_ip1_trailing_slash;
+use crate::http::pipeline::Pipeline;
 use crate::openapi;
 use crate::routes::Routes;
 use crate::server::{self, Limits};
 use crate::state::{AppState, Shared};
 use crate::state_file::StateFile;
 use crate::supervisor::supervise;
-use crate::telemetry::log_requests;
 
 /// How long shutdown waits for the background tasks (the passes in
 /// flight, with their callback attempts) to stop.
@@ -71,7 +64,7 @@ async fn resolve(host: &str, port: u16) -> Result<SocketAddr, StartupError> {
 /// A bound, ready-to-run emulator.
 pub struct App {
     listener: TcpListener,
-    router: Router,
+    app: Pipeline,
     state: AppState,
     limits: Limits,
     /// Between periodic saves of the state file (zero: none).
@@ -139,7 +132,7 @@ impl App {
         };
         Ok(App {
             listener,
-            router: router(state.clone(), config.body_limit),
+            app: app(state.clone(), config.body_limit),
             state,
             limits,
             save_interval: Duration::from_secs(config.state_save_interval),
@@ -187,7 +180,7 @@ impl App {
             let (engine, stop) = (self.state.engine.clone(), stop.clone());
             tasks.spawn(file.save_periodically(engine, self.save_interval, stop));
         }
-        server::serve(self.listener, self.router, self.limits, shutdown).await;
+        server::serve(self.listener, self.app, self.limits, shutdown).await;
         stop.cancel();
         tasks.close();
         if tokio::time::timeout(BACKGROUND_GRACE, tasks.wait()).await.is_err() {
@@ -232,14 +225,12 @@ pub fn routes() -> Routes {
 }
 
 /// The whole HTTP surface: both gateways, the control API, and
-/// `GET /_mock/openapi.json`. iP.1's paths lose a trailing slash before
-/// they are routed.
-pub fn router(state: AppState, body_limit: usize) -> Router {
-    let routed = routed(state, body_limit);
-    Router::new().fallback_service(routed).layer(middleware::map_request(trim_ip1_trailing_slash))
+/// `GET /_mock/openapi.json`, behind the layers every request goes through.
+pub fn app(state: AppState, body_limit: usize) -> Pipeline {
+    Pipeline::new(state.clone(), router(state, body_limit))
 }
 
-fn routed(state: AppState, body_limit: usize) -> Router {
+fn router(state: AppState, body_limit: usize) -> Router {
     let routes = routes();
     let document = Arc::new(openapi::Document::new(routes.documentation()));
     routes
@@ -249,13 +240,6 @@ fn routed(state: AppState, body_limit: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), require_control_token))
-        .layer(middleware::from_fn_with_state(state.clone(), apply_faults))
-        .layer(middleware::from_fn_with_state(state.clone(), catch_panics))
-        .layer(middleware::from_fn_with_state(state.clone(), journal_calls))
-        .layer(middleware::from_fn_with_state(state.clone(), note_changes))
-        .layer(middleware::from_fn(drop_marked_connections))
-        .layer(middleware::from_fn(log_requests))
         .with_state(state)
 }
 

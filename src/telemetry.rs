@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::Extensions;
-use axum::middleware::Next;
 use axum::response::Response;
 use tracing_subscriber::EnvFilter;
 
@@ -59,13 +58,16 @@ pub fn note_account(extensions: &Extensions, account: &str) {
 }
 
 /// Middleware that logs every request once it is answered.
-pub async fn log_requests(mut request: Request, next: Next) -> Response {
+pub async fn log_requests<F: Future<Output = Response>>(
+    mut request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
     let slot = AccountSlot::default();
     request.extensions_mut().insert(slot.clone());
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let started = Instant::now();
-    let response = next.run(request).await;
+    let response = next(request).await;
     tracing::info!(
         %method,
         path,

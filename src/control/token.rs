@@ -9,10 +9,9 @@
 //! inbox sets it `SameSite=Strict`, so no other site's page makes calls
 //! with it.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{COOKIE as COOKIE_HEADER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 
@@ -45,21 +44,22 @@ fn given_token(headers: &HeaderMap) -> Option<String> {
 
 /// The middleware: lets a control call through with the right token (or
 /// when no token is set), else answers 401.
-pub async fn require_control_token(
-    State(state): State<AppState>,
+pub async fn require_control_token<F: Future<Output = Response>>(
+    state: &AppState,
+    surface: Surface,
     request: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let Some(token) = state.control_token.as_deref() else { return next.run(request).await };
+    let Some(token) = state.control_token.as_deref() else { return next(request).await };
     let path = request.uri().path();
     let page = path
         .strip_prefix(HOME.trim_end_matches('/'))
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-    if Surface::of_path(path) != Surface::Control || OPEN.contains(&path) || page {
-        return next.run(request).await;
+    if surface != Surface::Control || OPEN.contains(&path) || page {
+        return next(request).await;
     }
     match given_token(request.headers()) {
-        Some(given) if same(&given, token) => next.run(request).await,
+        Some(given) if same(&given, token) => next(request).await,
         _ => {
             let mut response = ControlError::new(
                 StatusCode::UNAUTHORIZED,

@@ -12,11 +12,10 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use super::{Claim, Surface};
@@ -46,11 +45,15 @@ pub struct ClaimedAccount(pub Option<Claim>);
 
 /// The middleware: matches the call against the fault rules and applies
 /// the first that hits. Without rules it does nothing.
-pub async fn apply_faults(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let surface = Surface::of_path(request.uri().path());
-    let Some(gateway) = surface.gateway() else { return next.run(request).await };
+pub async fn apply_faults<F: Future<Output = Response>>(
+    state: &AppState,
+    surface: Surface,
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
+    let Some(gateway) = surface.gateway() else { return next(request).await };
     if state.engine.faults.is_empty() {
-        return next.run(request).await;
+        return next(request).await;
     }
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, state.body_limit).await else {
@@ -58,8 +61,8 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
     };
     let store = state.engine.store();
     let claimed = match gateway {
-        Gateway::Ip1 => ip1::auth::claim(&state, parts.uri.path(), authorization(&parts)),
-        Gateway::Viamobile => match viamobile::auth::token_account(&state, &mut parts) {
+        Gateway::Ip1 => ip1::auth::claim(state, parts.uri.path(), authorization(&parts)),
+        Gateway::Viamobile => match viamobile::auth::token_account(state, &mut parts) {
             Some(account) => account.map(|a| Claim { account: a.id().to_owned(), proven: true }),
             None => {
                 let body = serde_json::from_slice(&bytes).ok();
@@ -84,7 +87,7 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
     }
     let request = Request::from_parts(parts, Body::from(bytes));
     let mut response = match &fault {
-        None => next.run(request).await,
+        None => next(request).await,
         Some(fault) => match fault.action {
             FaultAction::Status => {
                 let status = fault
@@ -101,7 +104,7 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
             }
             FaultAction::Delay => {
                 tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
-                next.run(request).await
+                next(request).await
             }
             FaultAction::Drop => {
                 let mut response = Response::default();
@@ -109,7 +112,7 @@ pub async fn apply_faults(State(state): State<AppState>, request: Request, next:
                 response
             }
             FaultAction::DropResponse => {
-                let mut response = next.run(request).await;
+                let mut response = next(request).await;
                 response.extensions_mut().insert(DropConnection::AfterProcessing);
                 response
             }
@@ -131,8 +134,11 @@ struct Dropped;
 
 /// The outermost gateway layer: closes the connection of an answer the
 /// faults layer marked, once the journal has recorded it.
-pub async fn drop_marked_connections(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+pub async fn drop_marked_connections<F: Future<Output = Response>>(
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
+    let response = next(request).await;
     if response.extensions().get::<DropConnection>().is_some() {
         std::panic::resume_unwind(Box::new(Dropped));
     }

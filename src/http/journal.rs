@@ -10,10 +10,9 @@
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::middleware::Next;
 use axum::response::Response;
 use chrono::Utc;
 
@@ -28,13 +27,13 @@ use crate::state::AppState;
 use crate::telemetry::noted_account;
 
 /// The middleware: records the call once it is answered.
-pub async fn journal_calls(
-    State(state): State<AppState>,
+pub async fn journal_calls<F: Future<Output = Response>>(
+    state: &AppState,
+    surface: Surface,
     request: Request,
-    next: Next,
+    next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let surface = Surface::of_path(request.uri().path());
-    let Some(gateway) = surface.gateway() else { return next.run(request).await };
+    let Some(gateway) = surface.gateway() else { return next(request).await };
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let mut record = RequestRecord {
@@ -79,7 +78,7 @@ pub async fn journal_calls(
     record.body = journaled_body(&bytes, form);
     let noted = noted_account(&parts.extensions);
     let authorization = parts.headers.get(AUTHORIZATION).cloned();
-    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+    let response = next(Request::from_parts(parts, Body::from(bytes.clone()))).await;
 
     let extensions = response.extensions();
     record.fault = extensions.get::<FaultHit>().map(|hit| hit.0);
@@ -88,7 +87,7 @@ pub async fn journal_calls(
         Some(account) => Some(Claim { account, proven: true }),
         None => match extensions.get() {
             Some(ClaimedAccount(claim)) => claim.clone(),
-            None => claim(&state, gateway, &record.path, authorization, &bytes),
+            None => claim(state, gateway, &record.path, authorization, &bytes),
         },
     };
     // Only proven credentials make a call an account's; others are kept

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod journal;
 pub mod lenient;
 pub mod panics;
+pub mod pipeline;
 pub mod surface;
 pub mod trailing_slash;
 

@@ -3,9 +3,8 @@
 //! `/_mock/health`. The account's data stays usable (its lock recovers
 //! from poisoning).
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::Response;
 
 use super::Surface;
@@ -13,9 +12,13 @@ use crate::state::AppState;
 use crate::supervisor::guarded;
 
 /// The middleware: runs the rest of the request, and answers a panic.
-pub async fn catch_panics(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let surface = Surface::of_path(request.uri().path());
-    match guarded("request", &state.engine.health, next.run(request)).await {
+pub async fn catch_panics<F: Future<Output = Response>>(
+    state: &AppState,
+    surface: Surface,
+    request: Request,
+    next: impl FnOnce(Request) -> F,
+) -> Response {
+    match guarded("request", &state.engine.health, next(request)).await {
         Some(response) => response,
         None => (surface.errors().with_status)(StatusCode::INTERNAL_SERVER_ERROR),
     }

@@ -40,6 +40,9 @@ pub enum Surface {
 /// The legacy Viamobile base path.
 pub const VIAMOBILE_LEGACY_BASE: &str = "/bsms/rest/v2";
 
+/// Viamobile's SOAP endpoint under the legacy base path.
+const VIAMOBILE_LEGACY_SOAP: &str = "/bsms/rest/v2/soap";
+
 impl Surface {
     pub fn of_path(path: &str) -> Surface {
         let under = |root: &str| {
@@ -53,7 +56,7 @@ impl Surface {
             Surface::Ip1
         } else if under("/_mock") {
             Surface::Control
-        } else if under("/soap") || under(&format!("{VIAMOBILE_LEGACY_BASE}/soap")) {
+        } else if under("/soap") || under(VIAMOBILE_LEGACY_SOAP) {
             Surface::Soap
         } else if under(VIAMOBILE_LEGACY_BASE) || VIAMOBILE_ROOTS.iter().any(|root| under(root)) {
             Surface::Viamobile

@@ -11,7 +11,7 @@ use axum::http::uri::PathAndQuery;
 use super::Surface;
 
 /// Trims one trailing slash from an iP.1 path (of either API).
-pub async fn trim_ip1_trailing_slash(mut request: Request) -> Request {
+pub fn trim_ip1_trailing_slash(request: &mut Request) {
     let path = request.uri().path();
     let ip1 = matches!(Surface::of_path(path), Surface::Ip1 | Surface::Ip1V1);
     if path.len() > 1 && path.ends_with('/') && ip1 {
@@ -19,7 +19,6 @@ pub async fn trim_ip1_trailing_slash(mut request: Request) -> Request {
             *request.uri_mut() = uri;
         }
     }
-    request
 }
 
 fn trimmed(uri: &Uri) -> Option<Uri> {

@@ -1,0 +1,102 @@
+//! The layers every request goes through before its route, in one place
+//! and in their order, as one service around the router.
+//!
+//! Outermost first:
+//! 1. an iP.1 path loses a trailing slash ([`trim_ip1_trailing_slash`]),
+//!    before anything reads the path;
+//! 2. the log line ([`log_requests`]);
+//! 3. closing the connection of an answer a fault marked
+//!    ([`drop_marked_connections`]);
+//! 4. noting a change for the periodic save ([`note_changes`]);
+//! 5. the request journal ([`journal_calls`]), which buffers the body;
+//! 6. answering a panic ([`catch_panics`]);
+//! 7. fault rules ([`apply_faults`]);
+//! 8. the control token ([`require_control_token`]);
+//! 9. the router.
+//!
+//! Each layer is a plain `async fn` given the rest as a closure, so a
+//! request costs one boxed future, not one per layer, and the path's
+//! surface is worked out once.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use tower::Service;
+
+use super::Surface;
+use super::changes::note_changes;
+use super::faults::{apply_faults, drop_marked_connections};
+use super::journal::journal_calls;
+use super::panics::catch_panics;
+use super::trailing_slash::trim_ip1_trailing_slash;
+use crate::control::token::require_control_token;
+use crate::state::AppState;
+use crate::telemetry::log_requests;
+
+/// The router with every layer around it: what the server serves.
+#[derive(Clone)]
+pub struct Pipeline {
+    state: AppState,
+    router: Router,
+}
+
+impl Pipeline {
+    pub fn new(state: AppState, router: Router) -> Pipeline {
+        Pipeline { state, router }
+    }
+
+    /// Answers one request.
+    pub async fn answer(self, mut request: Request) -> Response {
+        trim_ip1_trailing_slash(&mut request);
+        let surface = Surface::of_path(request.uri().path());
+        let (state, router) = (&self.state, self.router);
+        log_requests(request, move |request| {
+            drop_marked_connections(request, move |request| {
+                note_changes(state, surface, request, move |request| {
+                    journal_calls(state, surface, request, move |request| {
+                        catch_panics(state, surface, request, move |request| {
+                            apply_faults(state, surface, request, move |request| {
+                                require_control_token(state, surface, request, move |request| {
+                                    route(router, request)
+                                })
+                            })
+                        })
+                    })
+                })
+            })
+        })
+        .await
+    }
+}
+
+/// The router's answer (a router is always ready and never fails).
+async fn route(mut router: Router, request: Request) -> Response {
+    match router.call(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+impl<B> Service<axum::http::Request<B>> for Pipeline
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        let pipeline = self.clone();
+        Box::pin(async move { Ok(pipeline.answer(request.map(Body::new)).await) })
+    }
+}
