@@ -45,7 +45,7 @@ fn fail(err: &dyn std::fmt::Display) -> ExitCode {
 }
 
 async fn serve(config: ServeConfig) -> ExitCode {
-    telemetry::init(config.log_format, &config.log_level);
+    let _log = telemetry::init(config.log_format, &config.log_level);
     // Before the port is bound, so a stop sent as soon as it answers is ours.
     let stop = shutdown_signal();
     let app = match App::build(&config).await {

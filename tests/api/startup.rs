@@ -178,7 +178,7 @@ async fn a_port_file_says_where_port_0_listens_and_a_host_may_be_a_name() {
 #[tokio::test]
 async fn logs_have_no_colour_codes_unless_a_person_reads_them_at_a_terminal() {
     let port = free_port().to_string();
-    let mut child = Command::new(BINARY)
+    let child = Command::new(BINARY)
         .args(["--port", &port])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -190,11 +190,44 @@ async fn logs_have_no_colour_codes_unless_a_person_reads_them_at_a_terminal() {
         assert!(Instant::now() < deadline, "the binary did not start");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    child.kill().unwrap();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let output = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&output.stdout);
     assert!(log.contains("smsmock listening"), "{log}");
     assert!(!log.contains('\u{1b}'), "an escape code in a piped log: {log:?}");
+}
+
+#[tokio::test]
+async fn every_request_gets_its_log_line_and_a_stop_writes_them_all() {
+    let port = free_port().to_string();
+    let child = Command::new(BINARY)
+        .args(["--port", &port, "--accept-any-credentials"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reqwest::get(format!("{address}/_mock/health")).await.is_err() {
+        assert!(Instant::now() < deadline, "the binary did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let client = reqwest::Client::new();
+    for n in 0..300 {
+        let url = format!("{address}/api/me?n={n}");
+        let answer = client.get(url).bearer_auth("log-key").send().await.unwrap();
+        assert_eq!(answer.status(), 200);
+    }
+    // Stopped as soon as the last answer arrived: what is still queued for
+    // stdout is written before the process ends.
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = log.lines().filter(|line| line.contains("path=\"/api/me\"")).collect();
+    assert_eq!(lines.len(), 300, "{log}");
+    assert!(lines.iter().all(|line| line.contains("status=200")), "{log}");
+    assert!(log.lines().last().unwrap().contains("shutting down"), "{log}");
 }
 
 /// `smsmock ctl ARGS` against `address`: exit code, stdout, stderr.
