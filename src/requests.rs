@@ -1,20 +1,32 @@
 //! The request journal: every call to an emulated gateway, with its
 //! answer, credentials masked. Capped: the oldest entries go first.
+//!
+//! A call is kept as it was sent and answered ([`Call`]): its target,
+//! headers and body copied into one buffer, its answer's body shared with
+//! the answer. Credentials are masked, and the call split into the fields
+//! of a [`RequestRecord`], only when it is read, so journaling costs a
+//! request a few allocations and no text processing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::domain::account::Gateway;
 use crate::domain::time::serialize_iso;
 use crate::faults::FaultAction;
+use crate::masking::{mask_body, mask_header, mask_query};
 
 /// Longest body kept in the journal, in bytes.
 pub const MAX_JOURNALED_BODY: usize = 16 * 1024;
 
+/// A journaled call as the journal lists it, credentials masked.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
@@ -49,7 +61,126 @@ pub struct RequestRecord {
     pub fault: Option<FaultAction>,
 }
 
-impl RequestRecord {
+/// A journaled call as it is kept, unmasked; [`Call::record`] is how it is
+/// listed.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: u64,
+    pub time: DateTime<Utc>,
+    /// The account the call's credentials proved.
+    pub account: Option<String>,
+    /// The account named by credentials that did not prove it.
+    pub claimed_account: Option<String>,
+    pub gateway: Gateway,
+    pub method: Method,
+    /// The path and query, then each header as `name: value\n`, then the
+    /// body (cut at [`MAX_JOURNALED_BODY`]): copied, so that nothing of
+    /// the connection's read buffer is held.
+    sent: Box<[u8]>,
+    path_end: usize,
+    target_end: usize,
+    headers_end: usize,
+    /// The body is form-encoded (its content type says so).
+    form: bool,
+    /// The answer's body, cut at [`MAX_JOURNALED_BODY`]; empty when none
+    /// was sent.
+    pub response_body: Bytes,
+    pub status: u16,
+    pub dropped_status: Option<u16>,
+    pub latency_ms: f64,
+    pub fault: Option<FaultAction>,
+}
+
+impl Call {
+    /// A call as it arrived; its outcome is filled in once answered.
+    pub fn new(
+        time: DateTime<Utc>,
+        gateway: Gateway,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        form: bool,
+    ) -> Call {
+        let (path, query) = (uri.path(), uri.query());
+        let body = &body[..body.len().min(MAX_JOURNALED_BODY)];
+        let header_bytes: usize =
+            headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 3).sum();
+        let target_bytes = path.len() + query.map_or(0, |query| query.len() + 1);
+        let mut sent = Vec::with_capacity(target_bytes + header_bytes + body.len());
+        sent.extend_from_slice(path.as_bytes());
+        let path_end = sent.len();
+        if let Some(query) = query {
+            sent.push(b'?');
+            sent.extend_from_slice(query.as_bytes());
+        }
+        let target_end = sent.len();
+        for (name, value) in headers {
+            sent.extend_from_slice(name.as_str().as_bytes());
+            sent.extend_from_slice(b": ");
+            sent.extend_from_slice(value.as_bytes());
+            sent.push(b'\n');
+        }
+        let headers_end = sent.len();
+        sent.extend_from_slice(body);
+        Call {
+            id: 0,
+            time,
+            account: None,
+            claimed_account: None,
+            gateway,
+            method: method.clone(),
+            sent: sent.into_boxed_slice(),
+            path_end,
+            target_end,
+            headers_end,
+            form,
+            response_body: Bytes::new(),
+            status: 0,
+            dropped_status: None,
+            latency_ms: 0.0,
+            fault: None,
+        }
+    }
+
+    /// Keeps (the first [`MAX_JOURNALED_BODY`] bytes of) the answer's body:
+    /// shared with the answer, or copied when cut.
+    pub fn keep_response(&mut self, body: &Bytes) {
+        self.response_body = if body.len() <= MAX_JOURNALED_BODY {
+            body.clone()
+        } else {
+            Bytes::copy_from_slice(&body[..MAX_JOURNALED_BODY])
+        };
+    }
+
+    fn text(bytes: &[u8]) -> Cow<'_, str> {
+        String::from_utf8_lossy(bytes)
+    }
+
+    pub fn path(&self) -> Cow<'_, str> {
+        Call::text(&self.sent[..self.path_end])
+    }
+
+    /// The query with credentials masked.
+    pub fn masked_query(&self) -> Option<String> {
+        let target = &self.sent[self.path_end..self.target_end];
+        target.strip_prefix(b"?").map(|query| mask_query(&Call::text(query)))
+    }
+
+    /// Each header, masked; a name sent twice keeps its last value.
+    fn masked_headers(&self) -> BTreeMap<String, String> {
+        Call::text(&self.sent[self.target_end..self.headers_end])
+            .lines()
+            .filter_map(|line| line.split_once(": "))
+            .map(|(name, value)| (name.to_owned(), mask_header(name, value)))
+            .collect()
+    }
+
+    /// The body with credentials masked.
+    pub fn masked_body(&self) -> String {
+        mask_body(&Call::text(&self.sent[self.headers_end..]), self.form)
+    }
+
     /// Made with credentials that proved `account`.
     fn belongs_to(&self, account: &str) -> bool {
         self.account.as_deref() == Some(account)
@@ -58,6 +189,65 @@ impl RequestRecord {
     /// Made with credentials that named `account` but did not prove it.
     fn claims(&self, account: &str) -> bool {
         self.claimed_account.as_deref() == Some(account)
+    }
+
+    /// The call as the journal lists it, credentials masked.
+    pub fn record(&self) -> RequestRecord {
+        RequestRecord {
+            id: self.id,
+            time: self.time,
+            account: self.account.clone(),
+            gateway: self.gateway.as_str().to_owned(),
+            method: self.method.to_string(),
+            path: self.path().into_owned(),
+            query: self.masked_query(),
+            headers: self.masked_headers(),
+            body: self.masked_body(),
+            response_body: mask_body(&Call::text(&self.response_body), false),
+            claimed_account: self.claimed_account.clone(),
+            status: self.status,
+            dropped_status: self.dropped_status,
+            latency_ms: self.latency_ms,
+            fault: self.fault,
+        }
+    }
+
+    /// A call from a snapshot's record (already masked; masking it again
+    /// changes nothing).
+    fn from_record(record: RequestRecord) -> Call {
+        let target = match &record.query {
+            Some(query) => format!("{}?{query}", record.path),
+            None => record.path.clone(),
+        };
+        let uri = Uri::try_from(target).unwrap_or_else(|_| Uri::from_static("/"));
+        let headers = record
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.parse().ok()?, value.parse().ok()?)))
+            .collect();
+        let method = Method::from_bytes(record.method.as_bytes()).unwrap_or(Method::GET);
+        let gateway = Gateway::parse(&record.gateway).unwrap_or(Gateway::Ip1);
+        let body = record.body.as_bytes();
+        let mut call = Call::new(record.time, gateway, &method, &uri, &headers, body, false);
+        call.id = record.id;
+        call.account = record.account;
+        call.claimed_account = record.claimed_account;
+        call.response_body = Bytes::from(record.response_body);
+        call.status = record.status;
+        call.dropped_status = record.dropped_status;
+        call.latency_ms = record.latency_ms;
+        call.fault = record.fault;
+        call
+    }
+
+    /// About how much memory the call takes.
+    fn size(&self) -> usize {
+        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        std::mem::size_of::<Call>()
+            + self.sent.len()
+            + self.response_body.len()
+            + optional(&self.account)
+            + optional(&self.claimed_account)
     }
 }
 
@@ -77,23 +267,24 @@ pub struct RequestFilter {
 }
 
 impl RequestFilter {
-    /// How many of the given filters a record meets, and how many were given.
-    pub fn score(&self, record: &RequestRecord) -> (usize, usize) {
+    /// How many of the given filters a call meets, and how many were given.
+    /// A body is searched as the journal lists it, credentials masked.
+    pub fn score(&self, call: &Call) -> (usize, usize) {
         let checks = [
-            self.account.as_ref().map(|a| record.belongs_to(a)),
-            self.gateway.as_ref().map(|g| *g == record.gateway),
-            self.method.as_ref().map(|m| m.eq_ignore_ascii_case(&record.method)),
-            self.path.as_ref().map(|p| crate::domain::lifecycle::pattern_matches(p, &record.path)),
-            self.status.map(|s| s == record.status),
-            self.body_contains.as_ref().map(|t| record.body.contains(t.as_str())),
+            self.account.as_ref().map(|a| call.belongs_to(a)),
+            self.gateway.as_ref().map(|g| g == call.gateway.as_str()),
+            self.method.as_ref().map(|m| m.eq_ignore_ascii_case(call.method.as_str())),
+            self.path.as_ref().map(|p| crate::domain::lifecycle::pattern_matches(p, &call.path())),
+            self.status.map(|s| s == call.status),
+            self.body_contains.as_ref().map(|t| call.masked_body().contains(t.as_str())),
         ];
         let given = checks.iter().flatten().count();
         let met = checks.iter().flatten().filter(|ok| **ok).count();
         (met, given)
     }
 
-    pub fn matches(&self, record: &RequestRecord) -> bool {
-        let (met, given) = self.score(record);
+    pub fn matches(&self, call: &Call) -> bool {
+        let (met, given) = self.score(call);
         met == given
     }
 }
@@ -105,30 +296,13 @@ impl RequestFilter {
 /// records' total size is bounded too (`max_bytes`): past it, the oldest
 /// go.
 pub struct RequestJournal {
-    slots: Box<[Mutex<Option<Box<RequestRecord>>>]>,
+    slots: Box<[Mutex<Option<Box<Call>>>]>,
     last_id: AtomicU64,
     /// No record with a smaller id is held (but ones the ring replaced).
     oldest_id: AtomicU64,
     /// The size of the records held, about.
     bytes: AtomicUsize,
     max_bytes: usize,
-}
-
-impl RequestRecord {
-    /// About how much memory the record takes.
-    fn size(&self) -> usize {
-        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-        std::mem::size_of::<RequestRecord>()
-            + self.method.len()
-            + self.path.len()
-            + self.gateway.len()
-            + self.body.len()
-            + self.response_body.len()
-            + optional(&self.query)
-            + optional(&self.account)
-            + optional(&self.claimed_account)
-            + self.headers.iter().map(|(name, value)| name.len() + value.len() + 64).sum::<usize>()
-    }
 }
 
 impl RequestJournal {
@@ -143,7 +317,7 @@ impl RequestJournal {
         }
     }
 
-    fn slot(&self, id: u64) -> MutexGuard<'_, Option<Box<RequestRecord>>> {
+    fn slot(&self, id: u64) -> MutexGuard<'_, Option<Box<Call>>> {
         let slot = &self.slots[(id % self.slots.len() as u64) as usize];
         slot.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -151,7 +325,7 @@ impl RequestJournal {
     /// Puts a record in its slot unless a newer one got there first (a
     /// call that finished a whole ring later), then makes room by size.
     /// Records taken out are freed after their slot is unlocked.
-    fn store(&self, record: RequestRecord) {
+    fn store(&self, record: Call) {
         let size = record.size();
         let replaced = {
             let mut slot = self.slot(record.id);
@@ -186,7 +360,7 @@ impl RequestJournal {
     }
 
     /// Journals a call; its id, returned, is the next in the sequence.
-    pub fn record(&self, mut record: RequestRecord) -> u64 {
+    pub fn record(&self, mut record: Call) -> u64 {
         let id = self.last_id.fetch_add(1, Ordering::Relaxed) + 1;
         record.id = id;
         self.store(record);
@@ -195,7 +369,7 @@ impl RequestJournal {
 
     /// Calls `visit` with every record, newest first, until it says
     /// stop; nothing is copied.
-    pub fn visit_newest(&self, mut visit: impl FnMut(&RequestRecord) -> ControlFlow<()>) {
+    pub fn visit_newest(&self, mut visit: impl FnMut(&Call) -> ControlFlow<()>) {
         let last = self.last_id.load(Ordering::Relaxed);
         let ring_start = last.saturating_sub(self.slots.len() as u64 - 1);
         let first = ring_start.max(self.oldest_id.load(Ordering::Relaxed)).max(1);
@@ -211,23 +385,19 @@ impl RequestJournal {
 
     /// The record with this id, if the journal still holds it.
     pub fn get(&self, id: u64) -> Option<RequestRecord> {
-        self.slot(id).as_deref().filter(|record| record.id == id).cloned()
+        self.slot(id).as_deref().filter(|record| record.id == id).map(Call::record)
     }
 
     /// The newest `limit` records that `keep`, newest first; only those
     /// are copied.
-    pub fn newest(
-        &self,
-        limit: usize,
-        keep: impl Fn(&RequestRecord) -> bool,
-    ) -> Vec<RequestRecord> {
+    pub fn newest(&self, limit: usize, keep: impl Fn(&Call) -> bool) -> Vec<RequestRecord> {
         let mut found = Vec::new();
         self.visit_newest(|record| {
             if found.len() >= limit {
                 return ControlFlow::Break(());
             }
             if keep(record) {
-                found.push(record.clone());
+                found.push(record.record());
             }
             ControlFlow::Continue(())
         });
@@ -248,7 +418,7 @@ impl RequestJournal {
         self.last_id.store(highest, Ordering::Relaxed);
         self.oldest_id.store(lowest, Ordering::Relaxed);
         for record in records {
-            self.store(record);
+            self.store(Call::from_record(record));
         }
     }
 
@@ -282,24 +452,49 @@ impl RequestJournal {
 mod tests {
     use super::*;
 
-    fn call(account: &str) -> RequestRecord {
-        RequestRecord {
-            id: 0,
-            time: Utc::now(),
-            account: Some(account.to_owned()),
-            gateway: "ip1".to_owned(),
-            method: "GET".to_owned(),
-            path: "/api/me".to_owned(),
-            query: None,
-            headers: BTreeMap::new(),
-            body: String::new(),
-            response_body: String::new(),
-            claimed_account: None,
-            status: 200,
-            dropped_status: None,
-            latency_ms: 0.1,
-            fault: None,
-        }
+    fn call(account: &str) -> Call {
+        call_with_body(account, b"")
+    }
+
+    fn call_with_body(account: &str, body: &[u8]) -> Call {
+        let uri = Uri::from_static("/api/me");
+        let mut call =
+            Call::new(Utc::now(), Gateway::Ip1, &Method::GET, &uri, &HeaderMap::new(), body, false);
+        call.account = Some(account.to_owned());
+        call.status = 200;
+        call
+    }
+
+    #[test]
+    fn a_call_is_masked_when_read_and_a_snapshot_of_it_reads_the_same() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer secret-key".parse().unwrap());
+        headers.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
+        let uri: Uri = "/json/send?user=u&password=p%20w".parse().unwrap();
+        let body = b"to=4670&password=hunter2";
+        let mut call =
+            Call::new(Utc::now(), Gateway::Viamobile, &Method::POST, &uri, &headers, body, true);
+        call.keep_response(&Bytes::from_static(br#"{"token":"abc","ok":true}"#));
+        call.status = 200;
+        let record = call.record();
+        assert_eq!(record.path, "/json/send");
+        assert_eq!(record.query.as_deref(), Some("user=u&password=***"));
+        assert_eq!(record.headers["authorization"], "Bearer ***");
+        assert_eq!(record.body, "to=4670&password=***");
+        assert_eq!(record.response_body, r#"{"token":"***","ok":true}"#);
+        assert_eq!(record.gateway, "viamobile");
+        let again = Call::from_record(record.clone()).record();
+        assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&record).unwrap());
+    }
+
+    #[test]
+    fn only_the_start_of_a_long_body_is_kept() {
+        let long = vec![b'x'; 3 * MAX_JOURNALED_BODY];
+        let mut call = call_with_body("a", &long);
+        call.keep_response(&Bytes::from(long.clone()));
+        assert_eq!(call.record().body.len(), MAX_JOURNALED_BODY);
+        assert_eq!(call.response_body.len(), MAX_JOURNALED_BODY);
+        assert!(call.size() < 3 * MAX_JOURNALED_BODY);
     }
 
     fn ids(journal: &RequestJournal) -> Vec<u64> {
@@ -334,8 +529,7 @@ mod tests {
 
     #[test]
     fn the_oldest_calls_go_first_when_the_size_is_reached() {
-        let mut big = call("a");
-        big.body = "x".repeat(1000);
+        let big = call_with_body("a", &[b'x'; 1000]);
         let size = big.size();
         let journal = RequestJournal::new(100, 3 * size);
         for _ in 0..10 {

@@ -158,7 +158,7 @@ pub async fn verify(
                     count += 1;
                 } else if met > 0 && near.iter().filter(|n| n.0 >= met).count() < NEAR_MISSES {
                     let at = near.iter().position(|n| n.0 < met).unwrap_or(near.len());
-                    near.insert(at, (met, record.clone()));
+                    near.insert(at, (met, record.record()));
                     near.truncate(NEAR_MISSES);
                 }
                 ControlFlow::Continue(())
