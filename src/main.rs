@@ -9,6 +9,13 @@ use smsmock::config::{Cli, Command, ServeConfig};
 use smsmock::startup::{App, shutdown_signal};
 use smsmock::{ctl, healthcheck, telemetry};
 
+/// The static musl build (the container image's) uses mimalloc: musl's own
+/// allocator is slow under many threads. glibc builds keep glibc's, whose
+/// tail latency was lower under load (scripts/bench-http.sh).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

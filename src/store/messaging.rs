@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::chunked::ChunkedVec;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction, Message};
 
@@ -18,7 +19,7 @@ struct MessageRef {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(from = "Vec<Batch>", into = "Vec<Batch>")]
 pub struct Messaging {
-    batches: Vec<Batch>,
+    batches: ChunkedVec<Batch>,
     by_id: HashMap<ObjectId, usize>,
     /// Conversation participant (MT recipient, MO sender) → messages.
     by_participant: HashMap<Box<str>, Vec<MessageRef>>,
@@ -50,7 +51,7 @@ impl From<Vec<Batch>> for Messaging {
 
 impl From<Messaging> for Vec<Batch> {
     fn from(messaging: Messaging) -> Vec<Batch> {
-        messaging.batches
+        messaging.batches.into_vec()
     }
 }
 

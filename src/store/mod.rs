@@ -2,6 +2,7 @@
 //! lock, and the indexes that find an account by API key or username are
 //! concurrent maps, so there is no global lock on the request path.
 
+mod chunked;
 mod contacts;
 mod messaging;
 mod schedule;
