@@ -30,7 +30,8 @@
 //!   layers, and lenient reading of request bodies.
 //! - [`routes`]: routes registered from their handlers' OpenAPI annotations.
 //! - [`openapi`]: the OpenAPI document of every route, generated from the code.
-//! - [`telemetry`]: logging, one line per request.
+//! - [`telemetry`]: logging, one line per request; [`log_writer`] writes
+//!   the lines to stdout off the requests' threads.
 //! - [`supervisor`]: background tasks restarted after a panic; failures
 //!   recorded for the health check.
 //! - [`healthcheck`]: the `smsmock healthcheck` probe.
@@ -47,6 +48,7 @@ pub mod fixtures;
 pub mod gateways;
 pub mod healthcheck;
 pub mod http;
+pub mod log_writer;
 pub mod masking;
 pub mod memory;
 pub mod openapi;

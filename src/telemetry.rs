@@ -8,33 +8,19 @@ use std::time::Instant;
 use axum::extract::Request;
 use axum::http::Extensions;
 use axum::response::Response;
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
-
-/// Lines waiting for the writer thread before a request waits for it:
-/// lines are never dropped, a slow reader of stdout only slows requests
-/// once this many are queued.
-const QUEUED_LINES: usize = 128 * 1024;
-
-/// Bytes of lines gathered into one write to stdout.
-const WRITE_BUFFER: usize = 64 * 1024;
+use crate::log_writer::{self, LogGuard};
 
 /// Installs the global subscriber. A bad filter falls back to `info`.
 ///
 /// Lines are formatted on the request's thread and written to stdout by a
-/// thread of their own, in batches (each batch as soon as the thread is
-/// free, so a person watching sees each line at once). What is queued is
-/// written when the returned guard is dropped: keep it until the end.
-pub fn init(format: LogFormat, filter: &str) -> WorkerGuard {
+/// thread of their own ([`log_writer`]). What is pending is written when
+/// the returned guard is dropped: keep it until the end.
+pub fn init(format: LogFormat, filter: &str) -> LogGuard {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let stdout = std::io::BufWriter::with_capacity(WRITE_BUFFER, std::io::stdout());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(QUEUED_LINES)
-        .lossy(false)
-        .thread_name("smsmock-log")
-        .finish(stdout);
+    let (writer, guard) = log_writer::start(std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
