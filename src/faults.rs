@@ -3,7 +3,7 @@
 //! rate drawn from a seeded generator (so a run can be reproduced).
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -137,6 +137,10 @@ impl Fault {
 pub struct Faults {
     rules: Mutex<Vec<Fault>>,
     next_id: AtomicU64,
+    /// How many rules there are, kept with every change: a call reads it
+    /// without taking the rules' lock, which every gateway call would
+    /// otherwise take, rules or not.
+    count: AtomicUsize,
 }
 
 impl Faults {
@@ -144,7 +148,9 @@ impl Faults {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let rng = ChaCha8Rng::seed_from_u64(spec.seed.unwrap_or(0));
         let view = FaultView { id, spec: spec.clone(), applied: 0, matched: 0 };
-        self.lock().push(Fault { id, spec, applied: 0, matched: 0, rng });
+        let mut rules = self.lock();
+        rules.push(Fault { id, spec, applied: 0, matched: 0, rng });
+        self.counted(&rules);
         view
     }
 
@@ -153,7 +159,8 @@ impl Faults {
     pub fn replace(&self, views: Vec<FaultView>) {
         let highest = views.iter().map(|v| v.id).max().unwrap_or(0);
         self.next_id.fetch_max(highest, Ordering::Relaxed);
-        *self.lock() = views
+        let mut rules = self.lock();
+        *rules = views
             .into_iter()
             .map(|v| {
                 let mut rng = ChaCha8Rng::seed_from_u64(v.spec.seed.unwrap_or(0));
@@ -165,6 +172,7 @@ impl Faults {
                 Fault { id: v.id, spec: v.spec, applied: v.applied, matched: v.matched, rng }
             })
             .collect();
+        self.counted(&rules);
     }
 
     pub fn list(&self) -> Vec<FaultView> {
@@ -181,7 +189,13 @@ impl Faults {
 
     /// True when there are no rules: calls need not be matched.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.count.load(Ordering::Acquire) == 0
+    }
+
+    /// Keeps [`Faults::count`] with the rules just changed (under their
+    /// lock).
+    fn counted(&self, rules: &[Fault]) {
+        self.count.store(rules.len(), Ordering::Release);
     }
 
     /// Removes one rule, or all; returns how many.
@@ -189,12 +203,15 @@ impl Faults {
         let mut rules = self.lock();
         let before = rules.len();
         rules.retain(|f| id.is_some_and(|id| f.id != id));
+        self.counted(&rules);
         before - rules.len()
     }
 
     /// Removes one account's rules, or every rule (`None`).
     pub fn remove_account(&self, account: Option<&str>) {
-        self.lock().retain(|f| account.is_some_and(|a| f.spec.account.as_deref() != Some(a)));
+        let mut rules = self.lock();
+        rules.retain(|f| account.is_some_and(|a| f.spec.account.as_deref() != Some(a)));
+        self.counted(&rules);
     }
 
     /// The fault that hits this call, if any: the first matching rule that
@@ -286,6 +303,24 @@ mod tests {
         let rest: Vec<bool> = hits(&imported, 15);
         assert_eq!([start, rest].concat(), whole);
         assert_eq!(imported.list()[0].matched, 40);
+    }
+
+    #[test]
+    fn every_change_of_the_rules_tells_whether_there_are_any() {
+        let faults = Faults::default();
+        assert!(faults.is_empty());
+        let first = faults.add(spec(Some(1), None, None));
+        faults.add(spec(None, None, None));
+        assert!(!faults.is_empty());
+        faults.remove(Some(first.id));
+        assert!(!faults.is_empty());
+        let saved = faults.list();
+        faults.remove_account(None);
+        assert!(faults.is_empty());
+        faults.replace(saved);
+        assert!(!faults.is_empty());
+        faults.remove(None);
+        assert!(faults.is_empty());
     }
 
     #[test]

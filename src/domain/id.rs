@@ -144,10 +144,10 @@ impl ObjectId {
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        let mut text = [0u8; 24];
+        // 12 bytes always fit 24 hex digits, which are ASCII.
+        let _ = hex::encode_to_slice(self.0, &mut text);
+        f.write_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 
