@@ -35,13 +35,13 @@ install_tools() {
 
 build_static_binary() {
     if rustup target add x86_64-unknown-linux-musl >/dev/null 2>&1; then
-        cargo build --release --locked --target x86_64-unknown-linux-musl
-        BINARY=target/x86_64-unknown-linux-musl/release/smsmock
+        cargo build --profile dist --locked --target x86_64-unknown-linux-musl
+        BINARY=target/x86_64-unknown-linux-musl/dist/smsmock
     else
         echo "no musl target: building a static glibc binary instead"
         RUSTFLAGS="-C target-feature=+crt-static" \
-            cargo build --release --locked --target x86_64-unknown-linux-gnu
-        BINARY=target/x86_64-unknown-linux-gnu/release/smsmock
+            cargo build --profile dist --locked --target x86_64-unknown-linux-gnu
+        BINARY=target/x86_64-unknown-linux-gnu/dist/smsmock
     fi
 }
 
