@@ -8,7 +8,11 @@ use std::time::Instant;
 use axum::extract::Request;
 use axum::http::Extensions;
 use axum::response::Response;
-use tracing_subscriber::EnvFilter;
+use tracing::Level;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
 use crate::log_writer::{self, LogGuard};
@@ -19,20 +23,28 @@ use crate::log_writer::{self, LogGuard};
 /// thread of their own ([`log_writer`]). What is pending is written when
 /// the returned guard is dropped: keep it until the end.
 pub fn init(format: LogFormat, filter: &str) -> LogGuard {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = targets(filter);
     let (writer, guard) = log_writer::start(std::io::stdout());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_ansi(colours())
         .with_writer(writer);
+    let registry = tracing_subscriber::registry();
     let result = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Human => registry.with(layer.with_filter(filter)).try_init(),
+        LogFormat::Json => {
+            registry.with(layer.json().flatten_event(true).with_filter(filter)).try_init()
+        }
     };
     // Already installed (e.g. twice in one test process): keep the first.
     let _ = result;
     guard
+}
+
+/// The filter `--log-level` gives: `LEVEL`, `target=LEVEL`, or a
+/// comma-separated list of them. A bad filter falls back to `info`.
+fn targets(filter: &str) -> Targets {
+    filter.parse().unwrap_or_else(|_| Targets::new().with_default(Level::INFO))
 }
 
 /// Colours only for a person at a terminal, and never with `NO_COLOR` set
@@ -87,4 +99,23 @@ pub async fn log_requests<F: Future<Output = Response>>(
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_filter_names_levels_and_targets() {
+        let info = targets("info");
+        assert!(info.would_enable("smsmock", &Level::INFO));
+        assert!(!info.would_enable("smsmock", &Level::DEBUG));
+        let some = targets("warn,smsmock=debug");
+        assert!(some.would_enable("smsmock::http", &Level::DEBUG));
+        assert!(!some.would_enable("hyper", &Level::INFO));
+        assert!(some.would_enable("hyper", &Level::WARN));
+        let bad = targets("smsmock=loud");
+        assert!(bad.would_enable("anything", &Level::INFO));
+        assert!(!bad.would_enable("anything", &Level::DEBUG));
+    }
 }
