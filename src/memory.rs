@@ -6,8 +6,8 @@
 //! times its resident size. When the open connections fall to a quarter
 //! of a peak of at least [`BURST`], the emulator waits a moment for the
 //! rest of the burst to close, then asks glibc to return its free pages
-//! (`malloc_trim`). The musl build (the container image's) uses
-//! mimalloc, which returns them by itself; there this does nothing.
+//! (`malloc_trim`). The musl build (the container image's) uses jemalloc,
+//! set to return them by itself within a second; there this does nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -7,7 +7,12 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-pub const BINARY: &str = env!("CARGO_BIN_EXE_smsmock");
+/// The binary measured: the one cargo built for the benchmark, or
+/// `SMSMOCK_BENCH_BINARY` (the container image's, say, copied out of it).
+pub fn binary() -> String {
+    std::env::var("SMSMOCK_BENCH_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_smsmock").to_owned())
+}
 
 /// `SMSMOCK_BENCH_SMOKE=1`: run every part once, small, to show the
 /// benchmark works (CI runs them so); the figures then mean nothing.
@@ -40,7 +45,7 @@ pub fn free_port() -> u16 {
 
 /// The binary on `port` with quiet logs and `extra` flags, not waited for.
 pub fn spawn(port: u16, extra: &[&str]) -> Child {
-    Command::new(BINARY)
+    Command::new(binary())
         .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn"])
         .args(extra)
         .stdout(Stdio::null())
