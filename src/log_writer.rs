@@ -5,7 +5,7 @@
 //! write every few milliseconds instead of one per line; idle, the thread
 //! sleeps until a line arrives and writes it at once (within
 //! [`GATHER`]). Lines are never dropped: when a reader of stdout falls
-//! behind by [`MAX_PENDING`] bytes, requests wait for it. What is pending
+//! behind by `MAX_PENDING` bytes (4 MiB), requests wait for it. What is pending
 //! is written when the [`LogGuard`] is dropped.
 //!
 //! Why not `tracing-appender`'s non-blocking writer: it wakes its thread
