@@ -52,8 +52,8 @@ impl Pipeline {
 
     /// Answers one request.
     pub async fn answer(self, mut request: Request) -> Response {
-        trim_ip1_trailing_slash(&mut request);
         let surface = Surface::of_path(request.uri().path());
+        trim_ip1_trailing_slash(&mut request, surface);
         let (state, router) = (&self.state, self.router);
         log_requests(request, move |request| {
             drop_marked_connections(request, move |request| {

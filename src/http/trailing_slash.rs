@@ -10,10 +10,11 @@ use axum::http::uri::PathAndQuery;
 
 use super::Surface;
 
-/// Trims one trailing slash from an iP.1 path (of either API).
-pub fn trim_ip1_trailing_slash(request: &mut Request) {
+/// Trims one trailing slash from an iP.1 path (of either API); `surface`
+/// is the path's, which trimming does not change.
+pub fn trim_ip1_trailing_slash(request: &mut Request, surface: Surface) {
     let path = request.uri().path();
-    let ip1 = matches!(Surface::of_path(path), Surface::Ip1 | Surface::Ip1V1);
+    let ip1 = matches!(surface, Surface::Ip1 | Surface::Ip1V1);
     if path.len() > 1 && path.ends_with('/') && ip1 {
         if let Some(uri) = trimmed(request.uri()) {
             *request.uri_mut() = uri;
@@ -35,6 +36,15 @@ fn trimmed(uri: &Uri) -> Option<Uri> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trimming_keeps_the_surface() {
+        for path in ["/api/me/", "/api/", "/api/contacts/", "/v2/batches/", "/me/", "/api//"] {
+            let uri: Uri = path.parse().unwrap();
+            let trimmed = trimmed(&uri).unwrap();
+            assert_eq!(Surface::of_path(trimmed.path()), Surface::of_path(path), "{path}");
+        }
+    }
 
     #[test]
     fn one_slash_is_trimmed_and_the_query_kept() {
