@@ -14,11 +14,30 @@ fn free_port() -> u16 {
 
 /// Starts the binary on a free port and waits until it answers.
 async fn start_binary(extra: &[&str]) -> (Child, String) {
+    launch(&[&["--host", "127.0.0.1", "--log-level", "warn"], extra].concat(), Stdio::null()).await
+}
+
+/// Starts the binary at its default log level with its log piped, and
+/// waits until it answers; [`stopped_log`] reads the log.
+async fn start_logging_binary(extra: &[&str]) -> (Child, String) {
+    launch(extra, Stdio::piped()).await
+}
+
+/// Stops the binary with SIGTERM: how it ended, and all it logged.
+fn stopped_log(child: Child) -> (std::process::ExitStatus, String) {
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let output = child.wait_with_output().unwrap();
+    (output.status, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The binary on a free port with `args`, its stdout to `stdout`, once it
+/// answers; with its address.
+async fn launch(args: &[&str], stdout: Stdio) -> (Child, String) {
     let port = free_port().to_string();
     let child = Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--port", &port, "--log-level", "warn"])
-        .args(extra)
-        .stdout(Stdio::null())
+        .args(["--port", &port])
+        .args(args)
+        .stdout(stdout)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -177,41 +196,15 @@ async fn a_port_file_says_where_port_0_listens_and_a_host_may_be_a_name() {
 
 #[tokio::test]
 async fn logs_have_no_colour_codes_unless_a_person_reads_them_at_a_terminal() {
-    let port = free_port().to_string();
-    let child = Command::new(BINARY)
-        .args(["--port", &port])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let address = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("{address}/_mock/health")).await.is_err() {
-        assert!(Instant::now() < deadline, "the binary did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stdout);
+    let (child, _) = start_logging_binary(&[]).await;
+    let (_, log) = stopped_log(child);
     assert!(log.contains("smsmock listening"), "{log}");
     assert!(!log.contains('\u{1b}'), "an escape code in a piped log: {log:?}");
 }
 
 #[tokio::test]
 async fn every_request_gets_its_log_line_and_a_stop_writes_them_all() {
-    let port = free_port().to_string();
-    let child = Command::new(BINARY)
-        .args(["--port", &port, "--accept-any-credentials"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let address = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("{address}/_mock/health")).await.is_err() {
-        assert!(Instant::now() < deadline, "the binary did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (child, address) = start_logging_binary(&["--accept-any-credentials"]).await;
     let client = reqwest::Client::new();
     for n in 0..300 {
         let url = format!("{address}/api/me?n={n}");
@@ -220,10 +213,8 @@ async fn every_request_gets_its_log_line_and_a_stop_writes_them_all() {
     }
     // Stopped as soon as the last answer arrived: what is still queued for
     // stdout is written before the process ends.
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let log = String::from_utf8_lossy(&output.stdout);
+    let (status, log) = stopped_log(child);
+    assert!(status.success());
     let lines: Vec<&str> = log.lines().filter(|line| line.contains("path=\"/api/me\"")).collect();
     assert_eq!(lines.len(), 300, "{log}");
     assert!(lines.iter().all(|line| line.contains("status=200")), "{log}");
