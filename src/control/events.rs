@@ -6,7 +6,11 @@
 //! The stream is written here rather than with axum's `Sse`: once an event
 //! arrives, the subscriber gathers what else comes within 10 ms and
 //! writes it all at once, so a burst of sends costs each subscriber about
-//! one wake-up and one write per 10 ms, not one per event.
+//! one wake-up and one write per 10 ms, not one per event. A subscriber
+//! that wants every event of its types and has had its `maxPerSecond`
+//! pauses its subscription for the rest of that second: events it would
+//! not be sent are then not even built (unless another subscriber wants
+//! them), only counted for its `missed`.
 
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -22,7 +26,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use super::error::{ControlError, ControlQuery};
-use crate::engine::events::{Kind, Published};
+use crate::engine::events::{Kind, Published, Subscription};
 use crate::openapi::CONTROL_TAG;
 use crate::state::AppState;
 use crate::store::participant_key;
@@ -103,6 +107,11 @@ impl Filter {
         Ok(filter)
     }
 
+    /// Whether it lets every event of its kinds through.
+    fn is_kinds_only(&self) -> bool {
+        self.accounts.is_none() && self.gateways.is_none() && self.phones.is_none()
+    }
+
     fn matches(&self, event: &Published) -> bool {
         fn any<'a>(wanted: &Option<Vec<String>>, mut have: impl Iterator<Item = &'a str>) -> bool {
             wanted.as_ref().is_none_or(|wanted| have.any(|h| wanted.iter().any(|w| w == h)))
@@ -131,25 +140,29 @@ pub async fn stream(
     let writer = Writer::new(filter, max_per_second);
     let writes =
         stream::unfold((subscription, writer), |(mut subscription, mut writer)| async move {
-            let receiver = &mut subscription.receiver;
-            // Wait for the first event this subscriber wants (or a keep-alive)...
+            // Wait for the first event this subscriber wants (or a keep-alive,
+            // or the end of a pause)...
             while writer.is_idle() {
-                match tokio::time::timeout(KEEP_ALIVE, receiver.recv()).await {
+                let wait = writer.pause_left().map_or(KEEP_ALIVE, |left| left.min(KEEP_ALIVE));
+                match tokio::time::timeout(wait, subscription.receiver.recv()).await {
+                    Err(_) if writer.pause_left().is_some() => {}
                     Err(_) => writer.keep_alive(),
                     Ok(Ok(event)) => writer.take(&event),
                     Ok(Err(RecvError::Lagged(missed))) => writer.missed(missed),
                     Ok(Err(RecvError::Closed)) => return None,
                 }
+                writer.pace(&mut subscription);
             }
             // ...then what else comes meanwhile, for one write.
             tokio::time::sleep(GATHER).await;
             while writer.has_room() {
-                match receiver.try_recv() {
+                match subscription.receiver.try_recv() {
                     Ok(event) => writer.take(&event),
                     Err(TryRecvError::Lagged(missed)) => writer.missed(missed),
                     Err(TryRecvError::Empty | TryRecvError::Closed) => break,
                 }
             }
+            writer.pace(&mut subscription);
             let text = writer.finish();
             Some((Ok::<_, Infallible>(Bytes::from(text)), (subscription, writer)))
         });
@@ -168,6 +181,11 @@ struct Writer {
     /// When the current second began, and the events written in it.
     window: Instant,
     in_window: u32,
+    /// Whether it may pause its subscription when its second is full
+    /// (it wants every event of its kinds, so what it misses is counted
+    /// exactly), and until when it is paused.
+    pausable: bool,
+    paused_until: Option<Instant>,
     /// Events lost or held back since the last write.
     missed: u64,
     text: String,
@@ -176,10 +194,12 @@ struct Writer {
 impl Writer {
     fn new(filter: Filter, max_per_second: Option<u32>) -> Writer {
         Writer {
+            pausable: max_per_second.is_some() && filter.is_kinds_only(),
             filter,
             max_per_second,
             window: Instant::now(),
             in_window: 0,
+            paused_until: None,
             missed: 0,
             text: String::new(),
         }
@@ -212,6 +232,32 @@ impl Writer {
             self.in_window += 1;
         }
         write_event(&mut self.text, event);
+    }
+
+    /// How long the subscription stays paused, if it is.
+    fn pause_left(&self) -> Option<Duration> {
+        self.paused_until.map(|until| until.saturating_duration_since(Instant::now()))
+    }
+
+    /// Pauses the subscription once this second is full, and resumes it
+    /// when the second is over, counting what went unbuilt meanwhile.
+    fn pace(&mut self, subscription: &mut Subscription) {
+        match self.paused_until {
+            Some(until) if Instant::now() >= until => {
+                self.missed += subscription.resume();
+                self.paused_until = None;
+                // The next second begins.
+                self.window = until;
+                self.in_window = 0;
+            }
+            None if self.pausable
+                && self.max_per_second.is_some_and(|max| self.in_window >= max) =>
+            {
+                subscription.pause();
+                self.paused_until = Some(self.window + Duration::from_secs(1));
+            }
+            _ => {}
+        }
     }
 
     fn missed(&mut self, count: u64) {

@@ -163,10 +163,10 @@ impl<P: CallbackFormat + Clone + Send + Sync + 'static> Crew<P> {
             // The account was reset or replaced meanwhile: forget it.
             let Some(records) = records else { return };
             self.engine.note_change();
-            if self.engine.events.wants(Kind::Callback) {
+            if self.engine.events.offer(Kind::Callback, records.iter().flatten().count()) {
                 for record in records.iter().flatten() {
                     let about = About::new(Some(id), Some(P::GATEWAY), None);
-                    self.engine.events.publish(Kind::Callback, about, record.clone());
+                    self.engine.events.send(Kind::Callback, about, record.clone());
                 }
             }
             if let Some(reports) = &self.reports {

@@ -5,10 +5,12 @@
 //! Events go out on a bounded broadcast channel. Publishing never waits: a
 //! subscriber that falls behind loses the oldest events and is told how
 //! many it missed, so a slow or stuck one never slows the API or the other
-//! subscribers. An event of a type nobody subscribed to is not built at
-//! all, and an event's JSON is written only when a subscriber sends it
-//! (once, however many do): a subscriber that takes a few events a second
-//! costs the API little more than their count.
+//! subscribers. An event of a type nobody wants is not built at all, and
+//! an event's JSON is written only when a subscriber sends it (once,
+//! however many do). A subscriber that has had its `maxPerSecond` pauses
+//! its interest until its next second (events nobody else wants are then
+//! only counted, for its `missed`), so a viewer taking a few events a
+//! second costs the API little more than their count.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -96,8 +98,7 @@ impl fmt::Debug for Published {
 pub struct Events {
     sender: broadcast::Sender<Arc<Published>>,
     last_id: AtomicU64,
-    /// How many subscribers want each kind of event.
-    interest: Arc<[AtomicUsize; Kind::ALL.len()]>,
+    demand: Arc<Demand>,
 }
 
 impl Default for Events {
@@ -105,23 +106,77 @@ impl Default for Events {
         Events {
             sender: broadcast::channel(BUFFER).0,
             last_id: AtomicU64::new(0),
-            interest: Arc::new(Default::default()),
+            demand: Arc::default(),
         }
     }
 }
 
+/// Per kind of event: who wants it now, and what a paused subscriber
+/// missed.
+#[derive(Default)]
+struct Demand {
+    /// Subscribers that want the kind (paused ones do not count).
+    interest: [AtomicUsize; Kind::ALL.len()],
+    /// Subscribers that paused their interest in it.
+    paused: [AtomicUsize; Kind::ALL.len()],
+    /// Events not built because nobody wanted them while someone was
+    /// paused: a paused subscriber missed them.
+    unbuilt: [AtomicU64; Kind::ALL.len()],
+}
+
 /// A subscription: the events, and the kinds it counts as wanted until it
-/// is dropped.
+/// is dropped (or while it is paused).
 pub struct Subscription {
     pub receiver: broadcast::Receiver<Arc<Published>>,
-    interest: Arc<[AtomicUsize; Kind::ALL.len()]>,
+    demand: Arc<Demand>,
     kinds: Vec<Kind>,
+    /// While paused: each kind's `unbuilt` count when the pause began.
+    paused_at: Option<Vec<u64>>,
+}
+
+impl Subscription {
+    /// Stops counting as wanting its kinds, so events of them that nobody
+    /// else wants are not built, only counted, until [`Self::resume`].
+    /// For a subscriber that wants every event of its kinds (whatever
+    /// account or phone): those counted are exactly what it missed.
+    pub fn pause(&mut self) {
+        if self.paused_at.is_some() {
+            return;
+        }
+        let demand = &self.demand;
+        let mut counts = Vec::with_capacity(self.kinds.len());
+        for kind in &self.kinds {
+            demand.paused[*kind as usize].fetch_add(1, Ordering::SeqCst);
+            counts.push(demand.unbuilt[*kind as usize].load(Ordering::SeqCst));
+            demand.interest[*kind as usize].fetch_sub(1, Ordering::SeqCst);
+        }
+        self.paused_at = Some(counts);
+    }
+
+    /// Wants its kinds again; returns how many of their events were not
+    /// built while it was paused.
+    pub fn resume(&mut self) -> u64 {
+        let Some(counts) = self.paused_at.take() else { return 0 };
+        let demand = &self.demand;
+        let mut missed = 0;
+        for (kind, then) in self.kinds.iter().zip(counts) {
+            demand.interest[*kind as usize].fetch_add(1, Ordering::SeqCst);
+            missed += demand.unbuilt[*kind as usize].load(Ordering::SeqCst) - then;
+            demand.paused[*kind as usize].fetch_sub(1, Ordering::SeqCst);
+        }
+        missed
+    }
 }
 
 impl Drop for Subscription {
     fn drop(&mut self) {
+        let paused = self.paused_at.is_some();
         for kind in &self.kinds {
-            self.interest[*kind as usize].fetch_sub(1, Ordering::Relaxed);
+            let count = match paused {
+                true => &self.demand.paused[*kind as usize],
+                false => &self.demand.interest[*kind as usize],
+            };
+            count.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
@@ -141,20 +196,39 @@ impl About {
 
 impl Events {
     /// Whether a subscriber wants events of this kind: they are built
-    /// only then.
+    /// only then. Events not built are to be told to [`Self::skip`].
     pub fn wants(&self, kind: Kind) -> bool {
-        self.interest[kind as usize].load(Ordering::Relaxed) > 0
+        self.demand.interest[kind as usize].load(Ordering::SeqCst) > 0
+    }
+
+    /// Counts `count` events of `kind` that were not built because nobody
+    /// wanted them, for the subscribers that paused.
+    pub fn skip(&self, kind: Kind, count: usize) {
+        if count > 0 && self.demand.paused[kind as usize].load(Ordering::SeqCst) > 0 {
+            self.demand.unbuilt[kind as usize].fetch_add(count as u64, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether to build `count` events of `kind`: [`Self::wants`], and
+    /// [`Self::skip`] them if not.
+    pub fn offer(&self, kind: Kind, count: usize) -> bool {
+        let wanted = self.wants(kind);
+        if !wanted {
+            self.skip(kind, count);
+        }
+        wanted
     }
 
     /// Subscribes to the events of these kinds.
     pub fn subscribe(&self, kinds: &[Kind]) -> Subscription {
         for kind in kinds {
-            self.interest[*kind as usize].fetch_add(1, Ordering::Relaxed);
+            self.demand.interest[*kind as usize].fetch_add(1, Ordering::SeqCst);
         }
         Subscription {
             receiver: self.sender.subscribe(),
-            interest: self.interest.clone(),
+            demand: self.demand.clone(),
             kinds: kinds.to_vec(),
+            paused_at: None,
         }
     }
 
@@ -163,9 +237,16 @@ impl Events {
     where
         T: Serialize + Send + Sync + 'static,
     {
-        if !self.wants(kind) {
-            return;
+        if self.offer(kind, 1) {
+            self.send(kind, about, data);
         }
+    }
+
+    /// Publishes `data` as an event of `kind` that was offered and wanted.
+    pub fn send<T>(&self, kind: Kind, about: About, data: T)
+    where
+        T: Serialize + Send + Sync + 'static,
+    {
         let published = Published {
             id: self.last_id.fetch_add(1, Ordering::Relaxed) + 1,
             kind,

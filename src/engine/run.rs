@@ -237,8 +237,11 @@ fn start_pass<P: CallbackFormat + Clone + Send + Sync + 'static>(
     for change in changes {
         if let EngineEvent::StatusChange { account, recipient, .. } = &change {
             let about = About::new(Some(account), Some(P::GATEWAY), Some(recipient));
-            engine.events.publish(Kind::Status, about, change);
+            engine.events.send(Kind::Status, about, change);
         }
+    }
+    if !listening {
+        engine.events.skip(Kind::Status, pass.status_changes);
     }
     pass.truncated |= pass.status_changes > pass.events.len();
     if pass.status_changes > 0 {
@@ -328,7 +331,7 @@ impl Engine {
 
     /// Publishes a `clock` event: an account's clock moved or changed pace.
     fn publish_clock(&self, account: &AnyAccount, clock: &Clock) {
-        if !self.events.wants(Kind::Clock) {
+        if !self.events.offer(Kind::Clock, 1) {
             return;
         }
         let settings = clock.settings();
@@ -337,7 +340,7 @@ impl Engine {
             "account": account.id(), "now": crate::domain::time::iso(clock.now()),
             "mode": settings.mode, "speed": settings.speed,
         });
-        self.events.publish(Kind::Clock, about, data);
+        self.events.send(Kind::Clock, about, data);
     }
 
     /// Switches an account's clock's mode and speed (without a jump in

@@ -317,7 +317,7 @@ impl Engine {
         account: &str,
         batch: &Batch,
     ) -> Vec<MessageEvent> {
-        if !self.events.wants(MessageEvent::kind(batch.direction)) {
+        if !self.events.offer(MessageEvent::kind(batch.direction), batch.messages.len()) {
             return Vec::new();
         }
         let events = batch.messages.iter().enumerate().map(|(index, message)| MessageEvent {
@@ -345,7 +345,7 @@ impl Engine {
             };
             let about = About::new(Some(&event.account), Some(event.gateway), Some(phone));
             let kind = MessageEvent::kind(event.direction);
-            self.events.publish(kind, about, event);
+            self.events.send(kind, about, event);
         }
     }
 }

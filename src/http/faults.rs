@@ -77,13 +77,13 @@ pub async fn apply_faults<F: Future<Output = Response>>(
         account: claimed.as_ref().map(|claim| claim.account.as_str()),
     };
     let fault = state.engine.faults.hit(&call);
-    if let Some(fault) = fault.as_ref().filter(|_| state.engine.events.wants(Kind::Fault)) {
+    if let Some(fault) = fault.as_ref().filter(|_| state.engine.events.offer(Kind::Fault, 1)) {
         let about = About::new(call.account, Some(gateway), None);
         let data = serde_json::json!({
             "method": call.method, "path": call.path, "gateway": call.gateway,
             "account": call.account, "rule": fault,
         });
-        state.engine.events.publish(Kind::Fault, about, data);
+        state.engine.events.send(Kind::Fault, about, data);
     }
     let request = Request::from_parts(parts, Body::from(bytes));
     let mut response = match &fault {

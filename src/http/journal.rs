@@ -89,12 +89,12 @@ pub async fn journal_calls<F: Future<Output = Response>>(
         call.keep_response(&answer);
     }
     call.latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let event = state.engine.events.wants(Kind::Request).then(|| event(&call));
+    let event = state.engine.events.offer(Kind::Request, 1).then(|| event(&call));
     let id = state.engine.requests.record(call);
     if let Some((mut data, about)) = event {
         data["id"] = id.into();
         let about = About::new(about.0.as_deref(), Some(about.1), None);
-        state.engine.events.publish(Kind::Request, about, data);
+        state.engine.events.send(Kind::Request, about, data);
     }
     Response::from_parts(parts, Body::from(answer))
 }

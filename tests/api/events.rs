@@ -131,3 +131,33 @@ async fn a_subscriber_may_ask_for_at_most_n_events_a_second_and_hears_of_the_res
         assert_eq!(status, 400, "{bad}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_subscriber_over_its_limit_hears_of_every_event_it_was_not_sent() {
+    let app = spawn_manual_app().await;
+    // Alone on its types: once its second is full, what it would not be
+    // sent is not even built, only counted.
+    let mut limited = app.get("/_mock/events?type=message&maxPerSecond=2").send().await.unwrap();
+    let batch = |first: usize, count: usize| {
+        let recipients: Vec<String> =
+            (first..first + count).map(|i| format!("4670200{i:04}")).collect();
+        json!({"sender": "iP1", "recipients": recipients, "body": "Hi"})
+    };
+    assert_eq!(app.send_batch(&batch(0, 3)).await.0, 201);
+    let first = read_until(&mut limited, |e| kinds(e).contains(&"missed")).await;
+    assert_eq!(kinds(&first), ["message", "message", "missed"]);
+    assert_eq!(app.send_batch(&batch(3, 4)).await.0, 201);
+
+    // Seven messages in all: each one was sent or counted as missed.
+    let accounted = |events: &[(String, Value)]| -> u64 {
+        events
+            .iter()
+            .map(|(kind, data)| match kind.as_str() {
+                "message" => 1,
+                _ => data["missed"].as_u64().unwrap_or(0),
+            })
+            .sum()
+    };
+    let rest = read_until(&mut limited, |e| accounted(&first) + accounted(e) >= 7).await;
+    assert_eq!(accounted(&first) + accounted(&rest), 7, "{first:?} then {rest:?}");
+}
