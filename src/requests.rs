@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
@@ -296,7 +296,7 @@ impl RequestFilter {
 /// records' total size is bounded too (`max_bytes`): past it, the oldest
 /// go.
 pub struct RequestJournal {
-    slots: Box<[Mutex<Option<Box<Call>>>]>,
+    slots: Slots,
     last_id: AtomicU64,
     /// No record with a smaller id is held (but ones the ring replaced).
     oldest_id: AtomicU64,
@@ -307,9 +307,8 @@ pub struct RequestJournal {
 
 impl RequestJournal {
     pub fn new(capacity: usize, max_bytes: usize) -> RequestJournal {
-        let slots = (0..capacity.max(1)).map(|_| Mutex::new(None)).collect();
         RequestJournal {
-            slots,
+            slots: Slots::new(capacity.max(1)),
             last_id: AtomicU64::new(0),
             oldest_id: AtomicU64::new(1),
             bytes: AtomicUsize::new(0),
@@ -317,9 +316,15 @@ impl RequestJournal {
         }
     }
 
+    /// The slot of `id`, locked (made first if need be).
     fn slot(&self, id: u64) -> MutexGuard<'_, Option<Box<Call>>> {
-        let slot = &self.slots[(id % self.slots.len() as u64) as usize];
-        slot.lock().unwrap_or_else(|e| e.into_inner())
+        lock(self.slots.slot(id))
+    }
+
+    /// The slot of `id`, locked, if it was ever made: one never made
+    /// holds nothing.
+    fn made_slot(&self, id: u64) -> Option<MutexGuard<'_, Option<Box<Call>>>> {
+        self.slots.made(id).map(lock)
     }
 
     /// Puts a record in its slot unless a newer one got there first (a
@@ -349,10 +354,9 @@ impl RequestJournal {
             self.oldest_id.fetch_sub(1, Ordering::Relaxed);
             return false;
         }
-        let dropped = {
-            let mut slot = self.slot(id);
+        let dropped = self.made_slot(id).and_then(|mut slot| {
             if slot.as_ref().is_some_and(|record| record.id == id) { slot.take() } else { None }
-        };
+        });
         if let Some(record) = dropped {
             self.bytes.fetch_sub(record.size(), Ordering::Relaxed);
         }
@@ -374,7 +378,7 @@ impl RequestJournal {
         let ring_start = last.saturating_sub(self.slots.len() as u64 - 1);
         let first = ring_start.max(self.oldest_id.load(Ordering::Relaxed)).max(1);
         for id in (first..=last).rev() {
-            let slot = self.slot(id);
+            let Some(slot) = self.made_slot(id) else { continue };
             if let Some(record) = slot.as_deref().filter(|record| record.id == id)
                 && visit(record).is_break()
             {
@@ -385,7 +389,8 @@ impl RequestJournal {
 
     /// The record with this id, if the journal still holds it.
     pub fn get(&self, id: u64) -> Option<RequestRecord> {
-        self.slot(id).as_deref().filter(|record| record.id == id).map(Call::record)
+        let slot = self.made_slot(id)?;
+        slot.as_deref().filter(|record| record.id == id).map(Call::record)
     }
 
     /// The newest `limit` records that `keep`, newest first; only those
@@ -430,8 +435,7 @@ impl RequestJournal {
             self.oldest_id.store(1, Ordering::Relaxed);
         }
         for index in 0..self.slots.len() as u64 {
-            let forgotten = {
-                let mut slot = self.slot(index);
+            let forgotten = self.made_slot(index).and_then(|mut slot| {
                 if slot
                     .as_ref()
                     .is_some_and(|r| account.is_none_or(|a| r.belongs_to(a) || r.claims(a)))
@@ -440,11 +444,58 @@ impl RequestJournal {
                 } else {
                     None
                 }
-            };
+            });
             if let Some(record) = forgotten {
                 self.bytes.fetch_sub(record.size(), Ordering::Relaxed);
             }
         }
+    }
+}
+
+type Slot = Mutex<Option<Box<Call>>>;
+
+fn lock(slot: &Slot) -> MutexGuard<'_, Option<Box<Call>>> {
+    slot.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Slots per chunk of [`Slots`]: 4 KB.
+const SLOTS_PER_CHUNK: usize = 256;
+
+/// The journal's ring of slots, made a chunk at a time as calls first
+/// reach them: an emulator that has journaled a few calls holds a few
+/// kilobytes, not the whole ring (160 KB at the default size).
+struct Slots {
+    chunks: Box<[OnceLock<Box<[Slot]>>]>,
+    len: usize,
+}
+
+impl Slots {
+    fn new(len: usize) -> Slots {
+        let chunks = (0..len.div_ceil(SLOTS_PER_CHUNK)).map(|_| OnceLock::new()).collect();
+        Slots { chunks, len }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Where `id`'s slot is: its chunk and its place in it.
+    fn place(&self, id: u64) -> (usize, usize) {
+        let index = (id % self.len as u64) as usize;
+        (index / SLOTS_PER_CHUNK, index % SLOTS_PER_CHUNK)
+    }
+
+    /// The slot of `id`, its chunk made if need be.
+    fn slot(&self, id: u64) -> &Slot {
+        let (chunk, place) = self.place(id);
+        let size = SLOTS_PER_CHUNK.min(self.len - chunk * SLOTS_PER_CHUNK);
+        &self.chunks[chunk].get_or_init(|| (0..size).map(|_| Mutex::new(None)).collect())[place]
+    }
+
+    /// The slot of `id`, if its chunk was made.
+    fn made(&self, id: u64) -> Option<&Slot> {
+        let (chunk, place) = self.place(id);
+        self.chunks[chunk].get().map(|slots| &slots[place])
     }
 }
 
@@ -508,6 +559,21 @@ mod tests {
             journal.record(call("a"));
         }
         assert_eq!(ids(&journal), [5, 4, 3]);
+    }
+
+    #[test]
+    fn a_ring_of_several_chunks_keeps_the_newest_as_it_wraps() {
+        // 300 slots: one full chunk and one of 44.
+        let journal = RequestJournal::new(300, usize::MAX);
+        assert!(journal.get(1).is_none(), "nothing is held before a call");
+        for _ in 0..700 {
+            journal.record(call("a"));
+        }
+        assert_eq!(ids(&journal), (401..=700).rev().collect::<Vec<u64>>());
+        assert!(journal.get(400).is_none());
+        assert_eq!(journal.get(700).map(|r| r.id), Some(700));
+        journal.clear(Some("a"));
+        assert_eq!(ids(&journal), [] as [u64; 0]);
     }
 
     #[test]

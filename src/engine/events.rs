@@ -95,20 +95,13 @@ impl fmt::Debug for Published {
     }
 }
 
+#[derive(Default)]
 pub struct Events {
-    sender: broadcast::Sender<Arc<Published>>,
+    /// Made for the first subscriber: its buffer (about 130 KB) is not
+    /// part of an emulator nobody watches.
+    sender: OnceLock<broadcast::Sender<Arc<Published>>>,
     last_id: AtomicU64,
     demand: Arc<Demand>,
-}
-
-impl Default for Events {
-    fn default() -> Events {
-        Events {
-            sender: broadcast::channel(BUFFER).0,
-            last_id: AtomicU64::new(0),
-            demand: Arc::default(),
-        }
-    }
 }
 
 /// Per kind of event: who wants it now, and what a paused subscriber
@@ -225,7 +218,7 @@ impl Events {
             self.demand.interest[*kind as usize].fetch_add(1, Ordering::SeqCst);
         }
         Subscription {
-            receiver: self.sender.subscribe(),
+            receiver: self.sender.get_or_init(|| broadcast::channel(BUFFER).0).subscribe(),
             demand: self.demand.clone(),
             kinds: kinds.to_vec(),
             paused_at: None,
@@ -247,6 +240,7 @@ impl Events {
     where
         T: Serialize + Send + Sync + 'static,
     {
+        let Some(sender) = self.sender.get() else { return };
         let published = Published {
             id: self.last_id.fetch_add(1, Ordering::Relaxed) + 1,
             kind,
@@ -256,6 +250,6 @@ impl Events {
             data: Box::new(move || serde_json::to_string(&data).unwrap_or_default()),
             json: OnceLock::new(),
         };
-        let _ = self.sender.send(Arc::new(published));
+        let _ = sender.send(Arc::new(published));
     }
 }
