@@ -1,7 +1,7 @@
 //! One account's batches and messages, with the indexes the read endpoints
 //! need: batches by id, and messages by conversation participant.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::chunked::ChunkedVec;
 use crate::domain::id::ObjectId;

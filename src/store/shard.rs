@@ -2,7 +2,9 @@
 //! Each account is locked on its own, so requests of different accounts
 //! never wait for each other.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::contacts::Contacts;
@@ -58,8 +60,8 @@ impl<P> ShardData<P> {
             profile,
             messaging: Messaging::default(),
             schedule: Schedule::default(),
-            callbacks: HashMap::new(),
-            in_flight: HashMap::new(),
+            callbacks: HashMap::default(),
+            in_flight: HashMap::default(),
             contacts: Contacts::default(),
             address_book: AddressBook::default(),
             authentications: Authentications::default(),
