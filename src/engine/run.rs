@@ -362,13 +362,33 @@ impl Engine {
         self.wake_no_sooner_than(account, None);
     }
 
-    fn wake_no_sooner_than<P>(&self, account: &Shard<P>, earliest: Option<Instant>) {
-        let clock = account.clock();
-        if clock.settings().mode != ClockMode::Realtime {
+    /// [`Self::wake`] for a caller that has just read the account's next
+    /// due step under its lock.
+    pub fn wake_for<P>(&self, account: &Shard<P>, next_due: Option<DateTime<Utc>>) {
+        if account.clock().settings().mode != ClockMode::Realtime {
             return;
         }
-        let Some(due) = account.read(|data| data.schedule.next_due()) else { return };
-        let Some(at) = clock.deadline(due) else { return };
+        self.register_wakeup(account, next_due, None);
+    }
+
+    fn wake_no_sooner_than<P>(&self, account: &Shard<P>, earliest: Option<Instant>) {
+        if account.clock().settings().mode != ClockMode::Realtime {
+            return;
+        }
+        let next_due = account.read(|data| data.schedule.next_due());
+        self.register_wakeup(account, next_due, earliest);
+    }
+
+    /// Registers the account's (realtime) clock's deadline for `due`, no
+    /// sooner than `earliest`.
+    fn register_wakeup<P>(
+        &self,
+        account: &Shard<P>,
+        due: Option<DateTime<Utc>>,
+        earliest: Option<Instant>,
+    ) {
+        let Some(due) = due else { return };
+        let Some(at) = account.clock().deadline(due) else { return };
         let at = earliest.map_or(at, |earliest| at.max(earliest));
         self.wakeups.register(account.id(), account.registration(), at);
     }

@@ -219,6 +219,8 @@ impl Engine {
             (request, rendered)
         });
         let mut events = Vec::new();
+        // The account's next due step, read while the lock is held anyway.
+        let mut next_due = None;
         let answer = account.write(&WRITE, |data| {
             let admission = data.profile.admit(&sender, self.unregistered_sender)?;
             let (mut request, rendered) = prepared?;
@@ -287,6 +289,7 @@ impl Engine {
             batch.first_number = self.sequences.message_numbers(batch.messages.len());
             let position = data.messaging.insert(batch);
             schedule_new_batch(data, position, self.store().timing(), &self.sequences);
+            next_due = data.schedule.next_due();
             if let Some(batch) = data.messaging.batch_at(position) {
                 events = self.message_events::<P>(account.id(), batch);
             }
@@ -301,7 +304,7 @@ impl Engine {
         });
         self.publish_messages(events);
         if mode == Mode::Send && answer.is_ok() {
-            self.wake(account);
+            self.wake_for(account, next_due);
             self.note_messages();
         }
         answer
