@@ -87,12 +87,13 @@ pub async fn log_requests<F: Future<Output = Response>>(
     let slot = AccountSlot::default();
     request.extensions_mut().insert(slot.clone());
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // Shares the request's buffer: no copy of the path.
+    let uri = request.uri().clone();
     let started = Instant::now();
     let response = next(request).await;
     tracing::info!(
         %method,
-        path,
+        path = uri.path(),
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         account = slot.0.get().map(String::as_str).unwrap_or("-"),
