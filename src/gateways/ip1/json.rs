@@ -34,8 +34,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Json<T> {
                 Ip1Error::field("$", rejection.body_text())
             }
         })?;
-        let axum::Json(value) = axum::Json::from_bytes(&bytes)?;
-        Ok(Ip1Json(value))
+        // serde_json alone on the way that succeeds; axum's reader, which
+        // tracks the path as it goes, only to word the rejection.
+        match serde_json::from_slice(&bytes) {
+            Ok(value) => Ok(Ip1Json(value)),
+            Err(_) => {
+                let axum::Json(value) = axum::Json::from_bytes(&bytes)?;
+                Ok(Ip1Json(value))
+            }
+        }
     }
 }
 
