@@ -246,9 +246,11 @@ impl Writer {
             Some(until) if Instant::now() >= until => {
                 self.missed += subscription.resume();
                 self.paused_until = None;
-                // The next second begins.
-                self.window = until;
-                self.in_window = 0;
+                // The next second begins (unless an event began it).
+                if self.window < until {
+                    self.window = until;
+                    self.in_window = 0;
+                }
             }
             None if self.pausable
                 && self.max_per_second.is_some_and(|max| self.in_window >= max) =>
