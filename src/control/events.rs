@@ -181,10 +181,7 @@ struct Writer {
     /// When the current second began, and the events written in it.
     window: Instant,
     in_window: u32,
-    /// Whether it may pause its subscription when its second is full
-    /// (it wants every event of its kinds, so what it misses is counted
-    /// exactly), and until when it is paused.
-    pausable: bool,
+    /// Until when its subscription is paused, if it is.
     paused_until: Option<Instant>,
     /// Events lost or held back since the last write.
     missed: u64,
@@ -194,7 +191,6 @@ struct Writer {
 impl Writer {
     fn new(filter: Filter, max_per_second: Option<u32>) -> Writer {
         Writer {
-            pausable: max_per_second.is_some() && filter.is_kinds_only(),
             filter,
             max_per_second,
             window: Instant::now(),
@@ -241,6 +237,8 @@ impl Writer {
 
     /// Pauses the subscription once this second is full, and resumes it
     /// when the second is over, counting what went unbuilt meanwhile.
+    /// Only a subscriber that wants every event of its kinds pauses: what
+    /// it misses while paused is counted exactly.
     fn pace(&mut self, subscription: &mut Subscription) {
         match self.paused_until {
             Some(until) if Instant::now() >= until => {
@@ -252,7 +250,7 @@ impl Writer {
                     self.in_window = 0;
                 }
             }
-            None if self.pausable
+            None if self.filter.is_kinds_only()
                 && self.max_per_second.is_some_and(|max| self.in_window >= max) =>
             {
                 subscription.pause();
