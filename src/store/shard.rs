@@ -3,9 +3,9 @@
 //! never wait for each other.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use foldhash::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::contacts::Contacts;
 use super::messaging::Messaging;
