@@ -7,7 +7,6 @@
 //! - [`config`]: command line and `SMSMOCK_*` environment variables.
 //! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
 //! - [`server`]: connections within bounds: timeouts, a limit, shutdown.
-//! - [`memory`]: memory given back after a burst of connections.
 //! - [`state_file`]: `--state-file`: read at start, saved whole and often.
 //! - [`state`]: the state handle handlers receive.
 //! - [`fixtures`]: the accounts the emulator starts with.
@@ -50,7 +49,6 @@ pub mod healthcheck;
 pub mod http;
 pub mod log_writer;
 pub mod masking;
-pub mod memory;
 pub mod openapi;
 pub mod requests;
 pub mod routes;

@@ -9,19 +9,20 @@ use smsmock::config::{Cli, Command, ServeConfig};
 use smsmock::startup::{App, shutdown_signal};
 use smsmock::{ctl, healthcheck, telemetry};
 
-/// The static musl build (the container image's) uses jemalloc: musl's own
-/// allocator is slow under many threads (the build answered under half the
-/// sends of a glibc build). glibc builds keep glibc's. mimalloc was as
-/// fast, but kept the memory of a burst of connections after they closed.
-#[cfg(target_env = "musl")]
+/// jemalloc, in every build: the allocators of the C libraries are slow when
+/// one thread frees what another allocated, which a work-stealing runtime
+/// does on every request. glibc's made the threads wait on its arena locks
+/// (jemalloc answered a fifth more sends); musl's answered under half the
+/// sends of a glibc build. mimalloc was as fast, but kept the memory of a
+/// burst of connections after they closed.
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's settings, read when it starts: a thread of its own returns
 /// freed memory to the system within about a second (its default waits
-/// ten), so the memory of a burst of connections is given back, as glibc
-/// builds do with `malloc_trim`.
-#[cfg(target_env = "musl")]
+/// ten), so the memory of a burst of connections is given back.
+#[cfg(not(target_env = "msvc"))]
 #[allow(non_upper_case_globals, unsafe_code)]
 // SAFETY: jemalloc reads this symbol as a `const char *` to a
 // NUL-terminated string; a `&u8` is a thin pointer to the first byte of

@@ -27,7 +27,6 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::http::pipeline::Pipeline;
-use crate::memory::Bursts;
 
 /// Files kept free of connections: the state file, the fixtures, logs.
 const SPARE_FILES: u64 = 64;
@@ -105,7 +104,6 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let closing = CancellationToken::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let bursts = Arc::new(Bursts::default());
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -127,8 +125,7 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (builder, watcher, app) = (builder.clone(), graceful.watcher(), app.clone());
-        let (closing, bursts) = (closing.clone(), bursts.clone());
-        bursts.opened();
+        let closing = closing.clone();
         tokio::spawn(async move {
             // A connection that has sent nothing when the shutdown begins
             // holds no request: it is closed at once (pools and browsers
@@ -144,7 +141,6 @@ pub async fn serve(
                 let _ = watcher.watch(connection.into_owned()).await;
             }
             drop(slot);
-            bursts.closed();
         });
     }
     drop(listener);
