@@ -29,7 +29,8 @@
 //!   layers, and lenient reading of request bodies.
 //! - [`routes`]: routes registered from their handlers' OpenAPI annotations.
 //! - [`openapi`]: the OpenAPI document of every route, generated from the code.
-//! - [`telemetry`]: logging, one line per request; [`log_writer`] writes
+//! - [`telemetry`]: logging, one line per request; [`log_format`] writes
+//!   a line as tracing-subscriber would, quicker; [`log_writer`] writes
 //!   the lines to stdout off the requests' threads.
 //! - [`supervisor`]: background tasks restarted after a panic; failures
 //!   recorded for the health check.
@@ -47,6 +48,7 @@ pub mod fixtures;
 pub mod gateways;
 pub mod healthcheck;
 pub mod http;
+pub mod log_format;
 pub mod log_writer;
 pub mod masking;
 pub mod openapi;

@@ -46,7 +46,7 @@ impl Shared {
     }
 }
 
-/// Where the subscriber writes its lines: cloned for each line.
+/// Where the subscriber writes its lines.
 #[derive(Clone)]
 pub struct LogWriter(Arc<Shared>);
 
@@ -94,19 +94,41 @@ fn write_lines(shared: &Shared, mut out: impl Write) {
     }
 }
 
-impl Write for LogWriter {
-    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        let shared = &self.0;
-        let mut pending = shared.lock();
+impl Shared {
+    /// Appends a line, waiting while stdout is `MAX_PENDING` behind.
+    fn append(&self, line: &[u8]) {
+        let mut pending = self.lock();
         while pending.lines.len() > MAX_PENDING && !pending.closing {
-            pending = shared.taken.wait(pending).unwrap_or_else(PoisonError::into_inner);
+            pending = self.taken.wait(pending).unwrap_or_else(PoisonError::into_inner);
         }
         let first = pending.lines.is_empty();
         pending.lines.extend_from_slice(line);
         drop(pending);
         if first {
-            shared.arrived.notify_one();
+            self.arrived.notify_one();
         }
+    }
+}
+
+impl Write for LogWriter {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        self.0.append(line);
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The writer of one line: borrows the [`LogWriter`]'s buffer instead of
+/// counting one more reference to it (an atomic that every thread
+/// writing lines would contend for).
+pub struct LineWriter<'a>(&'a Shared);
+
+impl Write for LineWriter<'_> {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        self.0.append(line);
         Ok(line.len())
     }
 
@@ -116,10 +138,10 @@ impl Write for LogWriter {
 }
 
 impl<'a> MakeWriter<'a> for LogWriter {
-    type Writer = LogWriter;
+    type Writer = LineWriter<'a>;
 
-    fn make_writer(&'a self) -> LogWriter {
-        self.clone()
+    fn make_writer(&'a self) -> LineWriter<'a> {
+        LineWriter(&self.0)
     }
 }
 

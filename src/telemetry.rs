@@ -1,11 +1,9 @@
 //! Logging: one line per request (method, path, status, latency, account),
 //! for people or as JSON.
 
-use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::Extensions;
@@ -13,12 +11,11 @@ use axum::response::Response;
 use tracing::Level;
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::Targets;
-use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
+use crate::log_format::{LineFields, LineTime};
 use crate::log_writer::{self, LogGuard};
 
 /// Installs the global subscriber. A bad filter falls back to `info`.
@@ -36,7 +33,9 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
         .with_writer(writer);
     let registry = tracing_subscriber::registry();
     let result = match format {
-        LogFormat::Human => registry.with(layer.with_filter(filter)).try_init(),
+        LogFormat::Human => {
+            registry.with(layer.fmt_fields(LineFields).with_filter(filter)).try_init()
+        }
         LogFormat::Json => {
             registry.with(layer.json().flatten_event(true).with_filter(filter)).try_init()
         }
@@ -44,45 +43,6 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
     // Already installed (e.g. twice in one test process): keep the first.
     let _ = result;
     guard
-}
-
-/// A log line's time, written as tracing-subscriber's own timer writes it
-/// (`2026-12-02T08:29:10.857817Z`), with the part up to the second
-/// formatted once a second on each thread rather than for every line: at
-/// tens of thousands of requests a second, the date was a fifth of the cost
-/// of a request's log line.
-struct LineTime;
-
-thread_local! {
-    /// The second last written on this thread, and its text.
-    static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
-}
-
-impl FormatTime for LineTime {
-    fn format_time(&self, w: &mut Writer<'_>) -> std::fmt::Result {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        write_time(w, since_epoch.as_secs(), since_epoch.subsec_micros())
-    }
-}
-
-fn write_time(w: &mut impl std::fmt::Write, secs: u64, micros: u32) -> std::fmt::Result {
-    SECOND.with_borrow_mut(|(second, text)| {
-        if *second != secs {
-            *second = secs;
-            text.clear();
-            let time =
-                i64::try_from(secs).ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0));
-            let _ = write!(text, "{}", time.unwrap_or_default().format("%Y-%m-%dT%H:%M:%S"));
-        }
-        w.write_str(text)
-    })?;
-    let mut fraction = *b".000000Z";
-    let mut rest = micros.min(999_999);
-    for digit in fraction[1..7].iter_mut().rev() {
-        *digit = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    w.write_str(std::str::from_utf8(&fraction).unwrap_or(".000000Z"))
 }
 
 /// The filter `--log-level` gives: `LEVEL`, `target=LEVEL`, or a
@@ -150,20 +110,6 @@ pub async fn log_requests<F: Future<Output = Response>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_read_as_rfc_3339_to_the_microsecond_from_one_second_to_the_next() {
-        for (secs, micros) in
-            [(1_796_200_150, 857_817), (1_796_200_150, 5), (1_796_200_151, 0), (0, 999_999)]
-        {
-            let mut written = String::new();
-            write_time(&mut written, secs, micros).unwrap();
-            let expected = chrono::DateTime::from_timestamp(secs as i64, micros * 1000)
-                .unwrap()
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            assert_eq!(written, expected);
-        }
-    }
 
     #[test]
     fn a_log_filter_names_levels_and_targets() {
