@@ -37,6 +37,12 @@
 //! - [`healthcheck`]: the `smsmock healthcheck` probe.
 //! - [`ui`]: the web inbox at `/_mock/ui/`, a client of the control API.
 
+/// Static musl builds take `memcpy` and `memmove` from here, not from musl
+/// (crates/musl-memcpy says why): naming the crate links it into every
+/// binary, the tests' too.
+#[cfg(target_env = "musl")]
+extern crate musl_memcpy;
+
 pub mod clock;
 pub mod config;
 pub mod control;
