@@ -110,17 +110,6 @@ impl Shared {
     }
 }
 
-impl Write for LogWriter {
-    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        self.0.append(line);
-        Ok(line.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The writer of one line: borrows the [`LogWriter`]'s buffer instead of
 /// counting one more reference to it (an atomic that every thread
 /// writing lines would contend for).
@@ -182,10 +171,13 @@ mod tests {
         let (writer, guard) = start(out.clone());
         let threads: Vec<_> = (0..4)
             .map(|thread| {
-                let mut writer = writer.clone();
+                let writer = writer.clone();
                 std::thread::spawn(move || {
                     for n in 0..1000 {
-                        writer.write_all(format!("thread {thread} line {n}\n").as_bytes()).unwrap();
+                        writer
+                            .make_writer()
+                            .write_all(format!("thread {thread} line {n}\n").as_bytes())
+                            .unwrap();
                     }
                 })
             })
@@ -209,8 +201,8 @@ mod tests {
     #[test]
     fn a_lone_line_is_written_without_waiting_for_more() {
         let out = Recorded::default();
-        let (mut writer, _guard) = start(out.clone());
-        writer.write_all(b"alone\n").unwrap();
+        let (writer, _guard) = start(out.clone());
+        writer.make_writer().write_all(b"alone\n").unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while out.0.lock().unwrap().0.is_empty() {
             assert!(std::time::Instant::now() < deadline, "the line was never written");

@@ -13,8 +13,8 @@ use smsmock::{ctl, healthcheck, telemetry};
 /// one thread frees what another allocated, which a work-stealing runtime
 /// does on every request. glibc's made the threads wait on its arena locks
 /// (jemalloc answered a fifth more sends); musl's answered under half the
-/// sends of a glibc build. mimalloc was as fast, but kept the memory of a
-/// burst of connections after they closed.
+/// sends of a glibc build. mimalloc answered fewer sends, took more memory
+/// at idle and kept the memory of a burst of connections after they closed.
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
