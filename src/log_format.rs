@@ -141,10 +141,6 @@ impl Visit for PlainFields<'_> {
         self.write(field, |w| write!(w, "{value}"));
     }
 
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.delegate(field, |visitor| visitor.record_f64(field, value));
-    }
-
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         self.delegate(field, |visitor| visitor.record_error(field, value));
     }
