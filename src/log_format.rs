@@ -5,9 +5,10 @@
 //! the largest single cost of a `GET /api/me`: the date formatted for
 //! every line, and every field's name passed through the colour styling
 //! even with colours off. [`LineTime`] formats the date once a second;
-//! [`LineFields`] writes the plain fields a request line has (strings of
-//! printable ASCII, integers, booleans) directly and hands every other
-//! field to tracing-subscriber's own writer, so the text is unchanged.
+//! [`LineFields`] writes the fields directly (a latency in whole
+//! microseconds without the float formatter) and hands only messages,
+//! strings that need escaping and errors to tracing-subscriber's own
+//! writer, so the text is unchanged.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -92,8 +93,12 @@ impl PlainFields<'_> {
         let name = name.strip_prefix("r#").unwrap_or(name);
         let separator = if self.empty { "" } else { " " };
         self.empty = false;
-        self.result =
-            write!(self.writer, "{separator}{name}=").and_then(|()| value(&mut self.writer));
+        // Pieces, not `write!`: the formatting machinery costs more than
+        // the copying for text this short.
+        self.result = [separator, name, "="]
+            .into_iter()
+            .try_for_each(|piece| self.writer.write_str(piece))
+            .and_then(|()| value(&mut self.writer));
     }
 
     /// Anything else: tracing-subscriber's own visitor writes it.
@@ -123,14 +128,14 @@ fn quotes_unchanged(value: &str) -> bool {
 impl Visit for PlainFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() != "message" && quotes_unchanged(value) {
-            self.write(field, |w| write!(w, "\"{value}\""));
+            self.write(field, |w| ["\"", value, "\""].into_iter().try_for_each(|p| w.write_str(p)));
         } else {
             self.delegate(field, |visitor| visitor.record_str(field, value));
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.write(field, |w| write!(w, "{value}"));
+        self.write(field, |w| write_u64(w, value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
@@ -141,13 +146,76 @@ impl Visit for PlainFields<'_> {
         self.write(field, |w| write!(w, "{value}"));
     }
 
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        match thousandths(value) {
+            Some((whole, fraction)) => self.write(field, |w| write_thousandths(w, whole, fraction)),
+            None => self.record_debug(field, &value),
+        }
+    }
+
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         self.delegate(field, |visitor| visitor.record_error(field, value));
     }
 
+    /// `name=` and `{:?}` of the value, as [`DefaultVisitor`] writes it
+    /// without colours; the message goes to it, which escapes control
+    /// characters in messages.
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.delegate(field, |visitor| visitor.record_debug(field, value));
+        if field.name() == "message" {
+            self.delegate(field, |visitor| visitor.record_debug(field, value));
+        } else {
+            self.write(field, |w| write!(w, "{value:?}"));
+        }
     }
+}
+
+/// A float that is a whole number of thousandths below a billion (a
+/// latency in milliseconds, to the microsecond), as its whole part and
+/// thousandths; `None` for any other value. `{:?}` of such a float is
+/// exactly its decimal with the trailing zeros of the fraction dropped,
+/// which [`write_thousandths`] writes without the float formatter.
+fn thousandths(value: f64) -> Option<(u64, u32)> {
+    if !(value.is_sign_positive() && value < 1e9) {
+        return None;
+    }
+    let scaled = (value * 1000.0).round();
+    if scaled / 1000.0 != value {
+        return None;
+    }
+    let scaled = scaled as u64;
+    Some((scaled / 1000, (scaled % 1000) as u32))
+}
+
+/// The digits of `value`, as `{}` writes them.
+fn write_u64(w: &mut Writer<'_>, mut value: u64) -> fmt::Result {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    w.write_str(std::str::from_utf8(&digits[start..]).unwrap_or("0"))
+}
+
+/// `12.5`, `0.107`, `3.0`: as `{:?}` writes the float.
+fn write_thousandths(w: &mut Writer<'_>, whole: u64, fraction: u32) -> fmt::Result {
+    let digits = [
+        b'0' + (fraction / 100) as u8,
+        b'0' + (fraction / 10 % 10) as u8,
+        b'0' + (fraction % 10) as u8,
+    ];
+    let kept = match digits {
+        [_, b'0', b'0'] => 1,
+        [_, _, b'0'] => 2,
+        _ => 3,
+    };
+    write_u64(w, whole)?;
+    w.write_str(".")?;
+    w.write_str(std::str::from_utf8(&digits[..kept]).unwrap_or("0"))
 }
 
 #[cfg(test)]
@@ -211,7 +279,8 @@ mod tests {
         );
         tracing::warn!(quoted = "say \"hi\"", slash = "a\\b", tab = "a\tb", bell = "\u{7}");
         tracing::warn!(accented = "Malmö", emoji = "📱", control = "\u{9b}31m", empty = "");
-        tracing::error!(negative = -5i64, big = u64::MAX, yes = true, no = false, ratio = 1e-7);
+        tracing::error!(negative = -5i64, big = u64::MAX, nought = 0u64, ten = 10u64, yes = true, no = false, ratio = 1e-7,
+            whole = 3.0, half = 0.5, zero = 0.0, below = -0.0, r#debug = ?0.25);
         tracing::error!(error = &error as &(dyn std::error::Error + 'static), "failed: {}", 3);
         tracing::error!(error = &lone as &(dyn std::error::Error + 'static));
         tracing::info!(r#type = "message", debugged = ?Some("x"), shown = %"tab\there");
@@ -249,6 +318,28 @@ mod tests {
             "{ours}"
         );
         assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn thousandths_read_as_the_float_formatter_writes_them() {
+        let mut values: Vec<f64> = (0..2_000_000u32).map(|n| f64::from(n) / 1000.0).collect();
+        values.extend((0..2_000u64).map(|n| (n * 499_999_999 % 999_999_999_999) as f64 / 1000.0));
+        values.extend([0.28635600000000003, 1e-7, 0.0005, -0.0, -5.0, 999_999_999.999, 1e9, 3e15]);
+        values.extend([f64::NAN, f64::INFINITY, f64::MIN_POSITIVE, 123.4567, 0.1 + 0.2]);
+        for value in values {
+            let mut written = String::new();
+            match thousandths(value) {
+                Some((whole, fraction)) => {
+                    write_thousandths(&mut Writer::new(&mut written), whole, fraction).unwrap()
+                }
+                None => written = format!("{value:?}"),
+            }
+            assert_eq!(written, format!("{value:?}"), "{value}");
+        }
+        assert_eq!(thousandths(0.107), Some((0, 107)));
+        assert_eq!(thousandths(12.5), Some((12, 500)));
+        assert_eq!(thousandths(0.28635600000000003), None);
+        assert_eq!(thousandths(-0.0), None);
     }
 
     #[test]

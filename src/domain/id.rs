@@ -142,18 +142,26 @@ impl ObjectId {
     }
 }
 
+impl ObjectId {
+    /// The 24 hex digits, written into `text`.
+    fn hex<'a>(&self, text: &'a mut [u8; 24]) -> &'a str {
+        // 12 bytes always fit 24 hex digits, which are ASCII.
+        let _ = hex::encode_to_slice(self.0, text);
+        std::str::from_utf8(text).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = [0u8; 24];
-        // 12 bytes always fit 24 hex digits, which are ASCII.
-        let _ = hex::encode_to_slice(self.0, &mut text);
-        f.write_str(std::str::from_utf8(&text).unwrap_or_default())
+        f.write_str(self.hex(&mut [0; 24]))
     }
 }
 
 impl Serialize for ObjectId {
+    /// As a string, written whole (a JSON writer escapes what it is given
+    /// piece by piece through `Display`).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.hex(&mut [0; 24]))
     }
 }
 

@@ -73,7 +73,11 @@ impl PriceTable {
             Currency::Sek => &self.sek,
             Currency::Eur => &self.eur,
         };
-        (1..=msisdn.len().min(15))
+        // No prefix is longer than the longest key: a number is looked up
+        // from there down, not from its full length (a table's prefixes are
+        // a few digits, a number a dozen).
+        let longest = table.keys().map(String::len).max().unwrap_or(0);
+        (1..=msisdn.len().min(15).min(longest))
             .rev()
             .find_map(|len| table.get(&msisdn[..len]))
             .or_else(|| table.get("*"))
@@ -116,6 +120,12 @@ mod tests {
         assert_eq!(table.unit_price(Currency::Sek, "46701234567"), Money::from_units(0.45));
         assert_eq!(table.unit_price(Currency::Eur, "421903123456"), Money::from_units(0.07));
         assert_eq!(table.unit_price(Currency::Eur, "12025550123"), Money::from_units(0.09));
+        let mut longer = table.clone();
+        longer.sek.insert("4670123".into(), Money::from_units(0.25));
+        longer.sek.insert("467012345678901".into(), Money::from_units(0.15));
+        assert_eq!(longer.unit_price(Currency::Sek, "46701234567"), Money::from_units(0.25));
+        assert_eq!(longer.unit_price(Currency::Sek, "46701999999"), Money::from_units(0.45));
+        assert_eq!(longer.unit_price(Currency::Sek, "4670123456789012"), Money::from_units(0.15));
     }
 
     #[test]

@@ -26,8 +26,11 @@ pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; c
 
 /// Serialises `body` as the JSON answer with `status`.
 pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(CONTENT_TYPE, JSON_UTF8)], bytes).into_response(),
+    // Room for a batch document at once: serde_json's own start (128
+    // bytes) grew twice, copying, on every send's answer.
+    let mut bytes = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => (status, [(CONTENT_TYPE, JSON_UTF8)], bytes).into_response(),
         Err(err) => {
             tracing::error!(%err, "could not serialise an answer");
             let fallback = br#"{"error":"internal error"}"#.as_slice();

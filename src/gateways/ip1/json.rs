@@ -51,11 +51,15 @@ fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let media_type = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    match media_type.split_once('/') {
-        Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
-        Some(("text", "json")) => true,
-        _ => false,
+    let media_type = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = media_type.split_once('/') else { return false };
+    let ends_with_json = |text: &str| {
+        text.len() >= 5 && text.as_bytes()[text.len() - 5..].eq_ignore_ascii_case(b"+json")
+    };
+    if kind.eq_ignore_ascii_case("application") {
+        subtype.eq_ignore_ascii_case("json") || ends_with_json(subtype)
+    } else {
+        kind.eq_ignore_ascii_case("text") && subtype.eq_ignore_ascii_case("json")
     }
 }
 
@@ -216,10 +220,21 @@ mod tests {
             "text/json",
             "application/problem+json",
             "application/vnd.api+json",
+            "TEXT/Json",
+            "application/Problem+JSON ; charset=utf-8",
         ] {
             assert!(json(yes), "{yes}");
         }
-        for no in ["text/plain", "application/xml", "application/jsonx", "text/json-seq", ""] {
+        for no in [
+            "text/plain",
+            "application/xml",
+            "application/jsonx",
+            "text/json-seq",
+            "image/json",
+            "json",
+            "application/json+x",
+            "",
+        ] {
             assert!(!json(no), "{no}");
         }
         assert!(!is_json(&HeaderMap::new()));
