@@ -162,10 +162,54 @@ impl Visit for PlainFields<'_> {
     /// characters in messages.
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == "message" {
-            self.delegate(field, |visitor| visitor.record_debug(field, value));
+            // A short message of printable ASCII (a request line's
+            // `request`) has nothing to escape: written as it is.
+            let mut short = ShortText::default();
+            if write!(short, "{value:?}").is_ok() && short.is_printable_ascii() {
+                if self.result.is_ok() {
+                    let separator = if self.empty { "" } else { " " };
+                    self.empty = false;
+                    self.result = self.writer.write_str(separator);
+                    self.result = self.result.and_then(|()| self.writer.write_str(short.as_str()));
+                }
+            } else {
+                self.delegate(field, |visitor| visitor.record_debug(field, value));
+            }
         } else {
             self.write(field, |w| write!(w, "{value:?}"));
         }
+    }
+}
+
+/// Up to 64 bytes of text, on the stack; writing more fails.
+struct ShortText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for ShortText {
+    fn default() -> Self {
+        ShortText { bytes: [0; 64], len: 0 }
+    }
+}
+
+impl ShortText {
+    fn is_printable_ascii(&self) -> bool {
+        self.bytes[..self.len].iter().all(|b| (b' '..=b'~').contains(b))
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for ShortText {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len + text.len();
+        let free = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        free.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -285,6 +329,11 @@ mod tests {
         tracing::error!(error = &lone as &(dyn std::error::Error + 'static));
         tracing::info!(r#type = "message", debugged = ?Some("x"), shown = %"tab\there");
         tracing::info!("message \u{1b}[31m only");
+        tracing::info!(
+            "a message of {} bytes, more than a short text holds, goes to the visitor: {}",
+            79,
+            "whole"
+        );
         tracing::info!(message = "a message field", after = 1);
     }
 
@@ -312,7 +361,7 @@ mod tests {
     fn lines_read_as_tracing_subscribers_own() {
         let ours = written_by(Some(LineFields));
         let theirs = written_by(None);
-        assert_eq!(ours.lines().count(), 9, "{ours}");
+        assert_eq!(ours.lines().count(), 10, "{ours}");
         assert!(
             ours.contains(r#"INFO request method=POST path="/v2/batches" status=201"#),
             "{ours}"
