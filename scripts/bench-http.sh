@@ -13,8 +13,10 @@
 # 2 s of warm-up, then 8 s measured. The emulator runs in its default
 # configuration plus --accept-any-credentials (realtime clock, request
 # journal and one log line per request, as shipped), logging to /dev/null.
-# Prints requests/s, p50 and p99 of each, then the emulator's share of the
-# bare handler's throughput and its p99 against the bare handler's.
+# Prints requests/s, p50 and p99 of each, and the server's CPU time a
+# request (user and kernel, in microseconds) and context switches a
+# request, then the emulator's share of the bare handler's throughput and
+# its p99 against the bare handler's.
 #
 # Environment:
 #   SMSMOCK_BIN=path     measure this binary instead of building one (e.g.
@@ -22,6 +24,9 @@
 #                        `podman cp`)
 #   PROFILE=name         the cargo profile to build and measure (release)
 #   BENCH_SECONDS=n      measured seconds per run (8); BENCH_WARMUP=n (2)
+#   BARE_BUSY_US=n       the bare handler spins n microseconds an answer
+#                        (to see how the kernel's share follows the CPU a
+#                        request takes)
 set -euo pipefail
 rounds=${1:-2}
 seconds=${BENCH_SECONDS:-8}
@@ -41,13 +46,27 @@ CARGO_TARGET_DIR=target/bare-axum cargo build --release -q --manifest-path bench
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 500); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.01; done; return 1; }
-# "req/s p50 p99 non-2xx" for one wrk script against one port; latencies in ms.
+# The server's "user-ticks kernel-ticks context-switches" so far.
+usage() {
+  echo "$(awk '{print $14, $15}' "/proc/$1/stat")" \
+    "$(cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n}')"
+}
+# "req/s p50 p99 non-2xx user-us kernel-us switches" for one wrk script
+# against one server (port, pid); latencies in ms, CPU a request in us.
 measure() {
   wrk -t2 -c50 -d"${warmup}s" -s "scripts/perf/$1" "http://127.0.0.1:$2" >/dev/null 2>&1
-  wrk -t2 -c50 -d"${seconds}s" --latency -s "scripts/perf/$1" "http://127.0.0.1:$2" 2>&1 | awk '
+  local before after
+  before=$(usage "$3")
+  report=$(wrk -t2 -c50 -d"${seconds}s" --latency -s "scripts/perf/$1" "http://127.0.0.1:$2" 2>&1)
+  after=$(usage "$3")
+  echo "$report" | awk -v before="$before" -v after="$after" -v hz="$(getconf CLK_TCK)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ {rps=$2} / 50%/ {p50=ms($2)} / 99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
-    END {printf "%s %.2f %.2f %s\n", rps, p50, p99, (bad==""?0:bad)}'
+    /requests in/ {n=$1} /Requests\/sec/ {rps=$2} / 50%/ {p50=ms($2)} / 99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
+    END {
+      split(before, b); split(after, a); n = (n > 0 ? n : 1)
+      printf "%s %.2f %.2f %s %.2f %.2f %.3f\n", rps, p50, p99, (bad==""?0:bad),
+        (a[1]-b[1]) / hz * 1e6 / n, (a[2]-b[2]) / hz * 1e6 / n, (a[3]-b[3]) / n
+    }'
 }
 
 declare -A rps p99
@@ -59,10 +78,10 @@ for r in $(seq "$rounds"); do
       else "$SMSMOCK_BIN" --accept-any-credentials --host 127.0.0.1 --port "$port" >/dev/null 2>&1 & fi
       pid=$!
       wait_up "$port"
-      read -r got p50 late bad < <(SMSMOCK_KEY=perf-key measure "$kind.lua" "$port")
+      read -r got p50 late bad user kernel switches < <(SMSMOCK_KEY=perf-key measure "$kind.lua" "$port" "$pid")
       kill "$pid"; wait "$pid" 2>/dev/null || true
-      printf "round %s  %-11s %-8s %10s req/s  p50 %5s ms  p99 %5s ms  non-2xx %s\n" \
-        "$r" "$kind" "$server" "$got" "$p50" "$late" "$bad"
+      printf "round %s  %-11s %-8s %10s req/s  p50 %5s ms  p99 %5s ms  non-2xx %s  cpu %5s + %5s us  switches %s\n" \
+        "$r" "$kind" "$server" "$got" "$p50" "$late" "$bad" "$user" "$kernel" "$switches"
       rps[$kind/$server]="${rps[$kind/$server]:-} $got"
       p99[$kind/$server]="${p99[$kind/$server]:-} $late"
     done
