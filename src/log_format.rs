@@ -135,11 +135,11 @@ impl Visit for PlainFields<'_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.write(field, |w| write_u64(w, value));
+        self.write(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.write(field, |w| write!(w, "{value}"));
+        self.write(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
@@ -169,8 +169,10 @@ impl Visit for PlainFields<'_> {
                 if self.result.is_ok() {
                     let separator = if self.empty { "" } else { " " };
                     self.empty = false;
-                    self.result = self.writer.write_str(separator);
-                    self.result = self.result.and_then(|()| self.writer.write_str(short.as_str()));
+                    self.result = self
+                        .writer
+                        .write_str(separator)
+                        .and_then(|()| self.writer.write_str(short.as_str()));
                 }
             } else {
                 self.delegate(field, |visitor| visitor.record_debug(field, value));
@@ -230,21 +232,6 @@ fn thousandths(value: f64) -> Option<(u64, u32)> {
     Some((scaled / 1000, (scaled % 1000) as u32))
 }
 
-/// The digits of `value`, as `{}` writes them.
-fn write_u64(w: &mut Writer<'_>, mut value: u64) -> fmt::Result {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    w.write_str(std::str::from_utf8(&digits[start..]).unwrap_or("0"))
-}
-
 /// `12.5`, `0.107`, `3.0`: as `{:?}` writes the float.
 fn write_thousandths(w: &mut Writer<'_>, whole: u64, fraction: u32) -> fmt::Result {
     let digits = [
@@ -257,7 +244,7 @@ fn write_thousandths(w: &mut Writer<'_>, whole: u64, fraction: u32) -> fmt::Resu
         [_, _, b'0'] => 2,
         _ => 3,
     };
-    write_u64(w, whole)?;
+    w.write_str(itoa::Buffer::new().format(whole))?;
     w.write_str(".")?;
     w.write_str(std::str::from_utf8(&digits[..kept]).unwrap_or("0"))
 }

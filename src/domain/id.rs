@@ -109,6 +109,13 @@ mod hex_bytes {
 }
 
 impl ObjectId {
+    /// The 24 hex digits, written into `text`.
+    fn hex<'a>(&self, text: &'a mut [u8; 24]) -> &'a str {
+        // 12 bytes always fit 24 hex digits, which are ASCII.
+        let _ = hex::encode_to_slice(self.0, text);
+        std::str::from_utf8(text).unwrap_or_default()
+    }
+
     fn counter(self) -> u32 {
         u32::from_be_bytes([0, self.0[9], self.0[10], self.0[11]])
     }
@@ -139,15 +146,6 @@ impl ObjectId {
             bytes[index] = u8::from_str_radix(pair, 16).ok()?;
         }
         Some(ObjectId(bytes))
-    }
-}
-
-impl ObjectId {
-    /// The 24 hex digits, written into `text`.
-    fn hex<'a>(&self, text: &'a mut [u8; 24]) -> &'a str {
-        // 12 bytes always fit 24 hex digits, which are ASCII.
-        let _ = hex::encode_to_slice(self.0, text);
-        std::str::from_utf8(text).unwrap_or_default()
     }
 }
 
