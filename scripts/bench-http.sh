@@ -55,7 +55,7 @@ usage() {
 # against one server (port, pid); latencies in ms, CPU a request in us.
 measure() {
   wrk -t2 -c50 -d"${warmup}s" -s "scripts/perf/$1" "http://127.0.0.1:$2" >/dev/null 2>&1
-  local before after
+  local before after report
   before=$(usage "$3")
   report=$(wrk -t2 -c50 -d"${seconds}s" --latency -s "scripts/perf/$1" "http://127.0.0.1:$2" 2>&1)
   after=$(usage "$3")

@@ -91,14 +91,15 @@ impl PlainFields<'_> {
         }
         let name = field.name();
         let name = name.strip_prefix("r#").unwrap_or(name);
-        let separator = if self.empty { "" } else { " " };
-        self.empty = false;
-        // Pieces, not `write!`: the formatting machinery costs more than
-        // the copying for text this short.
-        self.result = [separator, name, "="]
-            .into_iter()
-            .try_for_each(|piece| self.writer.write_str(piece))
+        self.result = self
+            .separate()
+            .and_then(|()| write_pieces(&mut self.writer, &[name, "="]))
             .and_then(|()| value(&mut self.writer));
+    }
+
+    /// The space before a field, unless it is the first.
+    fn separate(&mut self) -> fmt::Result {
+        if std::mem::replace(&mut self.empty, false) { Ok(()) } else { self.writer.write_str(" ") }
     }
 
     /// Anything else: tracing-subscriber's own visitor writes it.
@@ -119,16 +120,27 @@ fn skipped(field: &Field) -> bool {
     field.name().starts_with("log.")
 }
 
+/// Pieces of text one after the other. Pieces, not `write!`: the
+/// formatting machinery costs more than the copying for text this short.
+fn write_pieces(w: &mut Writer<'_>, pieces: &[&str]) -> fmt::Result {
+    pieces.iter().try_for_each(|piece| w.write_str(piece))
+}
+
+/// Whether every byte is printable ASCII, which no escaping changes.
+fn printable_ascii(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| (b' '..=b'~').contains(b))
+}
+
 /// Whether `{:?}` of the string is the string in quotes: printable ASCII
 /// without quotes or backslashes, which it escapes.
 fn quotes_unchanged(value: &str) -> bool {
-    value.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    printable_ascii(value.as_bytes()) && !value.bytes().any(|b| b == b'"' || b == b'\\')
 }
 
 impl Visit for PlainFields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() != "message" && quotes_unchanged(value) {
-            self.write(field, |w| ["\"", value, "\""].into_iter().try_for_each(|p| w.write_str(p)));
+            self.write(field, |w| write_pieces(w, &["\"", value, "\""]));
         } else {
             self.delegate(field, |visitor| visitor.record_str(field, value));
         }
@@ -165,14 +177,10 @@ impl Visit for PlainFields<'_> {
             // A short message of printable ASCII (a request line's
             // `request`) has nothing to escape: written as it is.
             let mut short = ShortText::default();
-            if write!(short, "{value:?}").is_ok() && short.is_printable_ascii() {
+            if write!(short, "{value:?}").is_ok() && printable_ascii(short.written()) {
                 if self.result.is_ok() {
-                    let separator = if self.empty { "" } else { " " };
-                    self.empty = false;
-                    self.result = self
-                        .writer
-                        .write_str(separator)
-                        .and_then(|()| self.writer.write_str(short.as_str()));
+                    self.result =
+                        self.separate().and_then(|()| self.writer.write_str(short.as_str()));
                 }
             } else {
                 self.delegate(field, |visitor| visitor.record_debug(field, value));
@@ -196,12 +204,12 @@ impl Default for ShortText {
 }
 
 impl ShortText {
-    fn is_printable_ascii(&self) -> bool {
-        self.bytes[..self.len].iter().all(|b| (b' '..=b'~').contains(b))
+    fn written(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
 
     fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+        std::str::from_utf8(self.written()).unwrap_or_default()
     }
 }
 
@@ -244,9 +252,8 @@ fn write_thousandths(w: &mut Writer<'_>, whole: u64, fraction: u32) -> fmt::Resu
         [_, _, b'0'] => 2,
         _ => 3,
     };
-    w.write_str(itoa::Buffer::new().format(whole))?;
-    w.write_str(".")?;
-    w.write_str(std::str::from_utf8(&digits[..kept]).unwrap_or("0"))
+    let fraction = std::str::from_utf8(&digits[..kept]).unwrap_or("0");
+    write_pieces(w, &[itoa::Buffer::new().format(whole), ".", fraction])
 }
 
 #[cfg(test)]
