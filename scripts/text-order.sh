@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # text-order.sh: writes link/text-order.txt, the functions the linker lays
-# out first in the release binary (build.rs passes the file to it).
+# out first in the binary (build.rs passes the file to it).
 #
 #   scripts/text-order.sh          (from the project root) write the file
 #   scripts/text-order.sh --check  fail if the file is stale
@@ -10,7 +10,9 @@
 # runs lie all over the binary's 10 MB of code and an idle emulator had 7
 # MB of it mapped. Laid out together, start-up maps about 1.5 MB.
 #
-# How: builds the release binary (whose symbol table stays), runs it under
+# How: for the release profile (`cargo build --release`, `cargo run
+# --release`) and as `cargo bench` builds it (another profile, and the
+# dev-dependencies' features: other names), builds the binary (whose symbol table stays), runs it under
 # valgrind's callgrind (installed with apt if missing) and lists every
 # function of the binary that ran, in two groups: start-up to three answered
 # health checks, then the common requests of both gateways, the control API
@@ -20,16 +22,16 @@
 # dependencies: after a compiler or Cargo.lock change, rerun the script.
 # A stale file never breaks a build (names not in the binary are skipped);
 # it only maps more memory. --check builds the release binary and fails
-# when fewer than 80% of the listed names are in it while the compiler is
-# the one the file was written with (with another compiler it only says
-# so).
+# when fewer than 80% of the release profile's names are in it while the
+# compiler is the one the file was written with (with another compiler it
+# only says so).
 set -euo pipefail
 export LC_ALL=C # one collation for sort and comm
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 list=link/text-order.txt
-binary=target/release/smsmock
-cargo build --release --locked -q
+# Both profiles write their binary here.
+binary=${CARGO_TARGET_DIR:-target}/release/smsmock
 compiler=$(rustc --version)
 
 if [ "${1:-}" = --check ]; then
@@ -38,9 +40,11 @@ if [ "${1:-}" = --check ]; then
     echo "$list was written with $written_with, this is $compiler: not checked"
     exit 0
   fi
-  nm --defined-only "$binary" | awk '{print $NF}' | sort -u >"$root/target/text-order-symbols"
-  listed=$(grep -cv '^#' "$list")
-  found=$(grep -v '^#' "$list" | sort -u | comm -12 - "$root/target/text-order-symbols" | wc -l)
+  cargo build --release --locked -q
+  release_names() { awk '/^# profile: / {p = $3} !/^#/ && p == "release"' "$list"; }
+  listed=$(release_names | wc -l)
+  found=$(release_names | sort -u |
+    comm -12 - <(nm --defined-only "$binary" | awk '{print $NF}' | sort -u) | wc -l)
   echo "$list: $found of $listed functions are in the release binary"
   if [ $((found * 100)) -lt $((listed * 80)) ]; then
     echo "stale: run scripts/text-order.sh and commit $list" >&2
@@ -104,16 +108,33 @@ requests() {
   done
 }
 
-nm --defined-only "$binary" | awk '{print $NF}' | sort -u >"$out/symbols"
-profile start_up
-profile requests
-{
-  echo "# The release binary's functions that start-up and common requests run,"
-  echo "# laid out first by the linker (build.rs). Written by scripts/text-order.sh."
-  echo "# compiler: $compiler"
+# The names of one profile's functions, start-up's first.
+names_for() {
+  if [ "$1" = bench ]; then
+    # As `cargo bench` builds it: with the features the benchmarks'
+    # dev-dependencies turn on, which change the names.
+    cargo bench --locked -q --no-run --bench startup
+  else
+    cargo build --release --locked -q
+  fi
+  nm --defined-only "$binary" | awk '{print $NF}' | sort -u >"$out/symbols"
+  profile start_up
+  profile requests
+  echo "# profile: $1"
   echo "# start-up to three answered health checks"
   cat "$out/start_up.names"
   echo "# common requests"
   comm -13 "$out/start_up.names" "$out/requests.names"
-} >"$list"
-echo "$list: $(wc -l <"$out/start_up.names") functions of start-up, $(comm -13 "$out/start_up.names" "$out/requests.names" | wc -l) more of requests"
+  echo "$1: $(wc -l <"$out/start_up.names") functions of start-up," \
+    "$(comm -13 "$out/start_up.names" "$out/requests.names" | wc -l) more of requests" >&2
+}
+
+{
+  echo "# The functions that start-up and common requests run, laid out first"
+  echo "# by the linker (build.rs). Written by scripts/text-order.sh."
+  echo "# compiler: $compiler"
+  names_for bench
+  # Last, so that target/release/smsmock is the release build again.
+  names_for release
+} >"$out/list"
+mv "$out/list" "$list"
