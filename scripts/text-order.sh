@@ -16,7 +16,7 @@
 # valgrind's callgrind (installed with apt if missing) and lists every
 # function of the binary that ran, in two groups: start-up to three answered
 # health checks, then the common requests of both gateways, the control API
-# and the inbox's first screen. Each group is sorted by name.
+# and the inbox's first screen. Each group is sorted by demangled name.
 #
 # The names are the mangled symbols of this compiler and these locked
 # dependencies: after a compiler or Cargo.lock change, rerun the script.
@@ -108,6 +108,14 @@ requests() {
   done
 }
 
+# Sorts names by their demangled form (crate, module, type), which keeps a
+# module's functions next to each other, as rustc's own layout does.
+by_source() {
+  local names
+  names=$(cat)
+  paste <(c++filt <<<"$names") <(cat <<<"$names") | sort -t $'\t' -k1,1 | cut -f2
+}
+
 # The names of one profile's functions, start-up's first.
 names_for() {
   if [ "$1" = bench ]; then
@@ -122,9 +130,9 @@ names_for() {
   profile requests
   echo "# profile: $1"
   echo "# start-up to three answered health checks"
-  cat "$out/start_up.names"
+  by_source <"$out/start_up.names"
   echo "# common requests"
-  comm -13 "$out/start_up.names" "$out/requests.names"
+  comm -13 "$out/start_up.names" "$out/requests.names" | by_source
   echo "$1: $(wc -l <"$out/start_up.names") functions of start-up," \
     "$(comm -13 "$out/start_up.names" "$out/requests.names" | wc -l) more of requests" >&2
 }
