@@ -12,11 +12,12 @@
 #
 # How: for the release profile (`cargo build --release`, `cargo run
 # --release`) and as `cargo bench` builds it (another profile, and the
-# dev-dependencies' features: other names), builds the binary (whose symbol table stays), runs it under
-# valgrind's callgrind (installed with apt if missing) and lists every
-# function of the binary that ran, in two groups: start-up to three answered
-# health checks, then the common requests of both gateways, the control API
-# and the inbox's first screen. Each group is sorted by demangled name.
+# dev-dependencies' features: other names), builds the binary (whose
+# symbol table stays), runs it under valgrind's callgrind (installed with
+# apt if missing) and lists every function of the binary that ran, in two
+# groups: start-up to three answered health checks, then the common
+# requests of both gateways, the control API and the inbox's first screen.
+# Each group is sorted by demangled name.
 #
 # The names are the mangled symbols of this compiler and these locked
 # dependencies: after a compiler or Cargo.lock change, rerun the script.
@@ -63,8 +64,10 @@ port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print
 url=http://127.0.0.1:$port
 
 # Runs the binary under callgrind, then the named function of this script
-# against it; writes the names of the functions that ran to $out/$1.
+# against it; writes the names of the binary's functions that ran to
+# $out/$1.names.
 profile() {
+  rm -f "$out/$1".* # the other build's
   valgrind --tool=callgrind --demangle=no --callgrind-out-file="$out/$1.%p" \
     "$binary" --host 127.0.0.1 --port "$port" >/dev/null 2>"$out/valgrind.log" &
   local pid=$!
