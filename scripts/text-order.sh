@@ -63,6 +63,15 @@ trap 'rm -rf "$out"' EXIT
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 
+# Under valgrind the emulator starts in about a second; fails if it never
+# answers, rather than listing what a failed start ran.
+wait_up() {
+  for _ in $(seq 1500); do curl -sf -o /dev/null "$url/_mock/health" && return 0; sleep 0.02; done
+  echo "the emulator did not answer under valgrind:" >&2
+  cat "$out/valgrind.log" >&2
+  return 1
+}
+
 # Runs the binary under callgrind, then the named function of this script
 # against it; writes the names of the binary's functions that ran to
 # $out/$1.names.
@@ -71,8 +80,7 @@ profile() {
   valgrind --tool=callgrind --demangle=no --callgrind-out-file="$out/$1.%p" \
     "$binary" --host 127.0.0.1 --port "$port" >/dev/null 2>"$out/valgrind.log" &
   local pid=$!
-  # Under valgrind the emulator starts in about a second.
-  for _ in $(seq 1500); do curl -sf -o /dev/null "$url/_mock/health" && break; sleep 0.02; done
+  wait_up || { kill -KILL "$pid"; return 1; }
   "$1"
   sleep 1
   callgrind_control -d "$pid" >/dev/null 2>&1
