@@ -48,10 +48,11 @@ pub async fn send(
     let stored = state.engine.submit(&caller.account, submission, Mode::Send, |receipt| {
         let batch = receipt.batch?;
         let document = BatchDocument::full(batch, owner(receipt.profile), receipt.now);
-        Some((batch.id, json(StatusCode::CREATED, &document)))
+        Some((batch.id, document.into_owned()))
     })?;
     // An iP.1 send keeps every recipient as a message, so a batch is stored.
-    let (id, mut response) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    let (id, document) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    let mut response = json(StatusCode::CREATED, &document);
     if let Ok(location) = HeaderValue::from_str(&format!("/v2/batches/{id}")) {
         response.headers_mut().insert(LOCATION, location);
     }

@@ -1,6 +1,7 @@
 //! iP.1's JSON documents for batches and messages: camelCase
 //! names, lowercase enums, times in UTC with `Z`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -41,9 +42,9 @@ pub struct PriceSummary {
 #[serde(rename_all = "camelCase")]
 pub struct BatchDocument<'a> {
     id: ObjectId,
-    sender: &'a str,
-    body: &'a str,
-    owner: &'a str,
+    sender: Cow<'a, str>,
+    body: Cow<'a, str>,
+    owner: Cow<'a, str>,
     direction: Direction,
     #[serde(rename = "type")]
     sms_type: SmsType,
@@ -58,9 +59,12 @@ pub struct BatchDocument<'a> {
     message_summary: Option<BTreeMap<u16, Counts>>,
     delivery_windows: Vec<WindowDocument>,
     status: u16,
-    delivery_report_url: Option<&'a str>,
-    reference: Option<&'a str>,
-    tags: &'a [String],
+    #[schema(value_type = Option<String>)]
+    delivery_report_url: Option<Cow<'a, str>>,
+    #[schema(value_type = Option<String>)]
+    reference: Option<Cow<'a, str>>,
+    #[schema(value_type = Vec<String>)]
+    tags: Cow<'a, [String]>,
 }
 
 impl<'a> BatchDocument<'a> {
@@ -68,9 +72,9 @@ impl<'a> BatchDocument<'a> {
     pub fn listed(batch: &'a Batch, owner: Owner<'a>, now: DateTime<Utc>) -> BatchDocument<'a> {
         BatchDocument {
             id: batch.id,
-            sender: &batch.sender,
-            body: &batch.body,
-            owner: owner.id,
+            sender: Cow::Borrowed(&batch.sender),
+            body: Cow::Borrowed(&batch.body),
+            owner: Cow::Borrowed(owner.id),
             direction: batch.direction,
             sms_type: batch.sms_type,
             datacoding: batch.datacoding,
@@ -84,9 +88,9 @@ impl<'a> BatchDocument<'a> {
                 .map(|w| WindowDocument { opens: w.opens, closes: w.closes })
                 .collect(),
             status: batch.status(now),
-            delivery_report_url: batch.delivery_report_url.as_deref(),
-            reference: batch.reference.as_deref(),
-            tags: &batch.tags,
+            delivery_report_url: batch.delivery_report_url.as_deref().map(Cow::Borrowed),
+            reference: batch.reference.as_deref().map(Cow::Borrowed),
+            tags: Cow::Borrowed(&batch.tags),
         }
     }
 
@@ -99,6 +103,24 @@ impl<'a> BatchDocument<'a> {
             price_summary: Some(PriceSummary { total, currency: owner.currency, average }),
             message_summary: Some(summarize(&batch.messages)),
             ..BatchDocument::listed(batch, owner, now)
+        }
+    }
+
+    /// The document with its own copy of what it borrowed from the batch:
+    /// a send's answer is then written out after the account's lock is
+    /// released, so that other requests of the account do not wait for the
+    /// JSON writer (it took over half the time a send held the lock, and
+    /// two workers sending through one account waited on each other).
+    pub fn into_owned(self) -> BatchDocument<'static> {
+        let owned = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
+        BatchDocument {
+            sender: owned(self.sender),
+            body: owned(self.body),
+            owner: owned(self.owner),
+            delivery_report_url: self.delivery_report_url.map(owned),
+            reference: self.reference.map(owned),
+            tags: Cow::Owned(self.tags.into_owned()),
+            ..self
         }
     }
 }
