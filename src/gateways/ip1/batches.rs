@@ -148,9 +148,10 @@ fn with_batch<R>(
     responses((status = OK, description = "The batch, with its summaries.", body = BatchDocument)))]
 pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let now = caller.account.clock().now();
-    with_batch(&caller.account, &id, |batch, data| {
-        json(StatusCode::OK, &BatchDocument::full(batch, owner(&data.profile), now))
-    })
+    let document = with_batch(&caller.account, &id, |batch, data| {
+        BatchDocument::full(batch, owner(&data.profile), now).into_owned()
+    })?;
+    Ok(json(StatusCode::OK, &document))
 }
 
 /// `DELETE /v2/batches/{batchId}`: a batch none of whose messages has gone

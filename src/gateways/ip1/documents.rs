@@ -107,10 +107,11 @@ impl<'a> BatchDocument<'a> {
     }
 
     /// The document with its own copy of what it borrowed from the batch:
-    /// a send's answer is then written out after the account's lock is
-    /// released, so that other requests of the account do not wait for the
-    /// JSON writer (it took over half the time a send held the lock, and
-    /// two workers sending through one account waited on each other).
+    /// a send's answer (or a polled batch) is then written out after the
+    /// account's lock is released, so that other requests of the account do
+    /// not wait for the JSON writer (it took over half the time a send held
+    /// the lock, and two workers sending through one account waited on each
+    /// other).
     pub fn into_owned(self) -> BatchDocument<'static> {
         let owned = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
         BatchDocument {
