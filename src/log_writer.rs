@@ -126,6 +126,14 @@ impl Write for LineWriter<'_> {
     }
 }
 
+impl LogWriter {
+    /// Appends a whole line (or several), waiting while stdout is
+    /// `MAX_PENDING` behind.
+    pub fn write_line(&self, line: &[u8]) {
+        self.0.append(line);
+    }
+}
+
 impl<'a> MakeWriter<'a> for LogWriter {
     type Writer = LineWriter<'a>;
 

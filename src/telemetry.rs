@@ -1,9 +1,10 @@
 //! Logging: one line per request (method, path, status, latency, account),
 //! for people or as JSON.
 
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::Request;
 use axum::http::Extensions;
@@ -15,8 +16,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
-use crate::log_format::{LineFields, LineTime};
-use crate::log_writer::{self, LogGuard};
+use crate::log_format::{LineFields, LineTime, RequestLine};
+use crate::log_writer::{self, LogGuard, LogWriter};
 
 /// Installs the global subscriber. A bad filter falls back to `info`.
 ///
@@ -26,11 +27,14 @@ use crate::log_writer::{self, LogGuard};
 pub fn init(format: LogFormat, filter: &str) -> LogGuard {
     let filter = targets(filter);
     let (writer, guard) = log_writer::start(std::io::stdout());
+    let ansi = colours();
+    let direct =
+        format == LogFormat::Human && !ansi && filter.would_enable(module_path!(), &Level::INFO);
     let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
         .with_timer(LineTime)
-        .with_ansi(colours())
-        .with_writer(writer);
+        .with_ansi(ansi)
+        .with_writer(writer.clone());
     let registry = tracing_subscriber::registry();
     let result = match format {
         LogFormat::Human => {
@@ -41,8 +45,37 @@ pub fn init(format: LogFormat, filter: &str) -> LogGuard {
         }
     };
     // Already installed (e.g. twice in one test process): keep the first.
-    let _ = result;
+    if result.is_ok() && direct {
+        let _ = DIRECT_LINES.set(writer);
+    }
     guard
+}
+
+/// Where request lines go without tracing ([`RequestLine`] says why): set
+/// when the subscriber writes plain human-readable lines and its filter
+/// passes them, which is the default configuration; JSON lines, coloured
+/// ones and a filter that drops them leave it unset, and request lines
+/// then go through tracing.
+static DIRECT_LINES: OnceLock<LogWriter> = OnceLock::new();
+
+thread_local! {
+    /// The buffer a thread writes its request lines in.
+    static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Writes the request's line to the log directly; false when it must go
+/// through tracing.
+fn write_directly(line: &RequestLine<'_>) -> bool {
+    let Some(writer) = DIRECT_LINES.get() else { return false };
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    LINE.with_borrow_mut(|buffer| {
+        buffer.clear();
+        let written = line.write(buffer, since_epoch);
+        if written {
+            writer.write_line(buffer.as_bytes());
+        }
+        written
+    })
 }
 
 /// The filter `--log-level` gives: `LEVEL`, `target=LEVEL`, or a
@@ -95,15 +128,24 @@ pub async fn log_requests<F: Future<Output = Response>>(
     let uri = request.uri().clone();
     let started = Instant::now();
     let response = next(request).await;
-    tracing::info!(
-        %method,
-        path = uri.path(),
-        status = response.status().as_u16(),
-        // Whole microseconds: `0.286`, not `0.28635600000000003`.
-        latency_ms = started.elapsed().as_micros() as f64 / 1000.0,
-        account = slot.0.get().map(String::as_str).unwrap_or("-"),
-        "request"
-    );
+    let line = RequestLine {
+        method: method.as_str(),
+        path: uri.path(),
+        status: response.status().as_u16(),
+        latency_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        account: slot.0.get().map(String::as_str).unwrap_or("-"),
+    };
+    if !write_directly(&line) {
+        tracing::info!(
+            method = %line.method,
+            path = line.path,
+            status = line.status,
+            // Whole microseconds: `0.286`, not `0.28635600000000003`.
+            latency_ms = line.latency_micros as f64 / 1000.0,
+            account = line.account,
+            "request"
+        );
+    }
     response
 }
 

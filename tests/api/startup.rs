@@ -221,6 +221,69 @@ async fn every_request_gets_its_log_line_and_a_stop_writes_them_all() {
     assert!(log.lines().last().unwrap().contains("shutting down"), "{log}");
 }
 
+/// Whether `line` is a request line as the default format writes it:
+/// `2026-12-02T08:29:10.857817Z  INFO request method=GET path="/api/me"
+/// status=200 latency_ms=0.286 account="ip1-10001"`.
+fn is_request_line(line: &str, method: &str, path: &str, status: u16, account: &str) -> bool {
+    let Some((time, rest)) = line.split_once("  INFO request ") else { return false };
+    let time_read = chrono::DateTime::parse_from_rfc3339(time).is_ok()
+        && time.len() == "2026-12-02T08:29:10.857817Z".len()
+        && time.ends_with('Z');
+    let Some((head, rest)) = rest.split_once(" latency_ms=") else { return false };
+    let Some((latency, tail)) = rest.split_once(' ') else { return false };
+    let latency_read = latency.parse::<f64>().is_ok_and(|ms| {
+        ms >= 0.0
+            && latency
+                .split_once('.')
+                .is_some_and(|(_, fraction)| (1..=3).contains(&fraction.len()))
+    });
+    time_read
+        && latency_read
+        && head == format!("method={method} path=\"{path}\" status={status}")
+        && tail == format!("account=\"{account}\"")
+}
+
+#[tokio::test]
+async fn request_lines_read_alike_in_each_format_and_only_at_their_level() {
+    let account = IP1_ACCOUNT;
+    for (args, expected) in [
+        (&[][..], "plain"),
+        (&["--log-format", "json"][..], "json"),
+        (&["--log-level", "warn"][..], "none"),
+    ] {
+        let (child, address) = start_logging_binary(args).await;
+        let client = reqwest::Client::new();
+        let me = client.get(format!("{address}/api/me")).bearer_auth(IP1_KEY).send().await.unwrap();
+        assert_eq!(me.status(), 200);
+        let refused =
+            client.get(format!("{address}/api/me")).bearer_auth("wrong").send().await.unwrap();
+        assert_eq!(refused.status(), 401);
+        let (_, log) = stopped_log(child);
+        let lines: Vec<&str> = log.lines().filter(|line| line.contains("/api/me")).collect();
+        match expected {
+            "plain" => {
+                assert_eq!(lines.len(), 2, "{log}");
+                assert!(is_request_line(lines[0], "GET", "/api/me", 200, account), "{log}");
+                assert!(is_request_line(lines[1], "GET", "/api/me", 401, "-"), "{log}");
+            }
+            "json" => {
+                assert_eq!(lines.len(), 2, "{log}");
+                for (line, status, who) in [(lines[0], 200, account), (lines[1], 401, "-")] {
+                    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+                    assert_eq!(line["level"], "INFO", "{line}");
+                    assert_eq!(line["message"], "request", "{line}");
+                    assert_eq!(line["method"], "GET", "{line}");
+                    assert_eq!(line["path"], "/api/me", "{line}");
+                    assert_eq!(line["status"], status, "{line}");
+                    assert_eq!(line["account"], who, "{line}");
+                    assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{line}");
+                }
+            }
+            _ => assert!(lines.is_empty(), "{log}"),
+        }
+    }
+}
+
 /// `smsmock ctl ARGS` against `address`: exit code, stdout, stderr.
 fn ctl(address: &str, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(BINARY).args(["ctl", "--url", address]).args(args).output().unwrap();
