@@ -44,22 +44,35 @@ fn given_token(headers: &HeaderMap) -> Option<String> {
 
 /// The middleware: lets a control call through with the right token (or
 /// when no token is set), else answers 401.
+///
+/// The rest of the request is awaited in one place only: each `await` of
+/// it would take room of its own in this future, which every request's
+/// future holds and moves.
 pub async fn require_control_token<F: Future<Output = Response>>(
     state: &AppState,
     surface: Surface,
     request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let Some(token) = state.control_token.as_deref() else { return next(request).await };
+    match refusal(state, surface, &request) {
+        Some(refused) => refused,
+        None => next(request).await,
+    }
+}
+
+/// The 401 for a control call without the right token; `None` lets the
+/// call through.
+fn refusal(state: &AppState, surface: Surface, request: &Request) -> Option<Response> {
+    let token = state.control_token.as_deref()?;
     let path = request.uri().path();
     let page = path
         .strip_prefix(HOME.trim_end_matches('/'))
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
     if surface != Surface::Control || OPEN.contains(&path) || page {
-        return next(request).await;
+        return None;
     }
     match given_token(request.headers()) {
-        Some(given) if same(&given, token) => next(request).await,
+        Some(given) if same(&given, token) => None,
         _ => {
             let mut response = ControlError::new(
                 StatusCode::UNAUTHORIZED,
@@ -69,7 +82,7 @@ pub async fn require_control_token<F: Future<Output = Response>>(
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"smsmock\""));
-            response
+            Some(response)
         }
     }
 }
