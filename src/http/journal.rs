@@ -17,7 +17,7 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
-use super::{Claim, Surface};
+use super::{BufferedBody, Claim, Surface};
 use crate::domain::account::Gateway;
 use crate::engine::events::{About, Kind};
 use crate::gateways::{ip1, viamobile};
@@ -56,6 +56,11 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     let mut call = arrived(&bytes, form);
     let noted = noted_account(&parts.extensions);
     let authorization = parts.headers.get(AUTHORIZATION).cloned();
+    let mut parts = parts;
+    // No body, nothing to keep: a `GET` would pay for the entry only.
+    if !bytes.is_empty() {
+        parts.extensions.insert(BufferedBody(bytes.clone()));
+    }
     let response = next(Request::from_parts(parts, Body::from(bytes.clone()))).await;
 
     let extensions = response.extensions();

@@ -3,7 +3,6 @@
 //! [`crate::http::lenient`]), enums as strings in any case or as their
 //! integer codes, and every failing field reported at once.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
@@ -27,7 +26,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Json<T> {
         if !is_json(request.headers()) {
             return Err(Ip1Error::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+        let bytes = crate::http::body_bytes(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Ip1Error::PayloadTooLarge
             } else {
@@ -48,9 +47,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Json<T> {
 
 /// Whether the `Content-Type` is one ASP.NET Core reads as JSON.
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
+    let Some(value) = headers.get(CONTENT_TYPE) else { return false };
+    // What clients send nearly always, matched before the text is read
+    // as a media type.
+    if value.as_bytes() == b"application/json" {
+        return true;
+    }
+    let Ok(value) = value.to_str() else { return false };
     let media_type = value.split(';').next().unwrap_or("").trim();
     let Some((kind, subtype)) = media_type.split_once('/') else { return false };
     let ends_with_json = |text: &str| {

@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{Extensions, StatusCode};
 use serde::de::DeserializeOwned;
@@ -34,7 +33,7 @@ impl<S: Send + Sync> FromRequest<S> for ViaBody {
     type Rejection = ViaError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ViaError> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+        let bytes = crate::http::body_bytes(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ViaError::payload_too_large()
             } else {

@@ -19,7 +19,6 @@ pub mod sms;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
@@ -109,7 +108,7 @@ impl<S: Send + Sync> FromRequest<S> for V1Body {
     type Rejection = V1Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, V1Error> {
-        let bytes = Bytes::from_request(request, state).await?;
+        let bytes = crate::http::body_bytes(request, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(V1Body(Value::Null));
         }
