@@ -56,7 +56,7 @@ pub async fn apply_faults<F: Future<Output = Response>>(
         return next(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, state.body_limit).await else {
+    let Ok(bytes) = super::read_whole(body, state.body_limit).await else {
         return (surface.errors().payload_too_large)();
     };
     let store = state.engine.store();

@@ -17,7 +17,7 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
-use super::{BufferedBody, Claim, Surface};
+use super::{BufferedBody, Claim, Surface, read_whole};
 use crate::domain::account::Gateway;
 use crate::engine::events::{About, Kind};
 use crate::gateways::{ip1, viamobile};
@@ -39,7 +39,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     let arrived = |body: &[u8], form| {
         Call::new(time, gateway, &parts.method, &parts.uri, &parts.headers, body, form)
     };
-    let bytes = match axum::body::to_bytes(body, state.body_limit).await {
+    let bytes = match read_whole(body, state.body_limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let response = (surface.errors().payload_too_large)();
@@ -89,7 +89,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     };
     // The answers are JSON, XML or text made in memory: read at once.
     let (parts, body) = response.into_parts();
-    let answer = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let answer = read_whole(body, usize::MAX).await.unwrap_or_default();
     if call.status != 0 {
         call.keep_response(&answer);
     }
