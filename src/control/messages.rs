@@ -256,8 +256,10 @@ pub struct MessageQuery {
     #[param(maximum = 65535)]
     status: Option<u16>,
     /// At most this many (default 100).
+    #[param(value_type = Option<u64>)]
     limit: Option<usize>,
     /// Skip this many of the newest first (default 0): the next page.
+    #[param(value_type = Option<u64>)]
     offset: Option<usize>,
     /// Answer as soon as a message matches, waiting at most this long:
     /// `10s`, `500ms`, `1m`, or seconds (`10`); at most 60 s.

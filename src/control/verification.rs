@@ -36,6 +36,7 @@ pub struct RequestQuery {
     #[param(maximum = 65535)]
     status: Option<u16>,
     body_contains: Option<String>,
+    #[param(value_type = Option<u64>)]
     limit: Option<usize>,
 }
 

@@ -133,6 +133,38 @@ async fn every_reference_resolves_and_every_operation_id_is_unique() {
     assert!(ids.contains(&"get_bsms_rest_v2_json_hlr"));
 }
 
+/// An integer parameter's bounds: a client (or a fuzzer) that keeps within
+/// the schema sends nothing the emulator cannot read, so each is bounded
+/// by its format or by a maximum.
+#[tokio::test]
+async fn every_integer_parameter_is_bounded_and_its_bound_is_read() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let mut unbounded = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                let bounded = schema["maximum"].is_number()
+                    || matches!(schema["format"].as_str(), Some("int32" | "int64"));
+                if schema["type"] == "integer" && !bounded {
+                    unbounded.push(format!("{method} {path} {}", parameter["name"]));
+                }
+            }
+        }
+    }
+    assert!(unbounded.is_empty(), "unbounded integer parameters: {unbounded:?}");
+
+    let largest = i64::MAX;
+    let (status, messages) =
+        send(app.get(&format!("/_mock/messages?offset={largest}&limit={largest}"))).await;
+    assert_eq!(status, 200, "{messages}");
+    assert_eq!(messages, serde_json::json!([]));
+    let (status, requests) = send(app.get(&format!("/_mock/requests?limit={largest}"))).await;
+    assert_eq!(status, 200, "{requests}");
+    assert!(requests.is_array(), "{requests}");
+}
+
 /// The request a client would make to an operation with nothing right in
 /// it: placeholder path parameters and an empty body, with the default
 /// account's credentials.
