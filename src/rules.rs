@@ -33,7 +33,7 @@ pub struct RuleSpec {
     pub code: Option<u16>,
     /// Virtual seconds before the outcome, instead of the configured delay.
     #[serde(default)]
-    #[schema(maximum = 4_294_967_295_u32)]
+    #[schema(value_type = Option<u64>, maximum = 4_294_967_295_u64)]
     pub delay_seconds: Option<u32>,
 }
 

@@ -256,11 +256,11 @@ pub struct MessageQuery {
     #[param(maximum = 65535)]
     status: Option<u16>,
     /// At most this many (default 100).
-    #[param(value_type = Option<u64>)]
-    limit: Option<usize>,
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
+    limit: Option<u32>,
     /// Skip this many of the newest first (default 0): the next page.
-    #[param(value_type = Option<u64>)]
-    offset: Option<usize>,
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
+    offset: Option<u32>,
     /// Answer as soon as a message matches, waiting at most this long:
     /// `10s`, `500ms`, `1m`, or seconds (`10`); at most 60 s.
     #[param(
@@ -345,8 +345,8 @@ pub async fn messages(
         text: query.text,
         status: query.status,
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    let offset = query.offset.unwrap_or(0);
+    let limit = query.limit.map_or(DEFAULT_LIMIT, |limit| limit as usize);
+    let offset = query.offset.map_or(0, |offset| offset as usize);
     let page = || find_messages(&state, &filter, false, offset, limit);
     // Without a wait, one look; with one, a last look once it is over
     // (the page may be empty while others match: its total still counts).

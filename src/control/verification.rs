@@ -36,8 +36,8 @@ pub struct RequestQuery {
     #[param(maximum = 65535)]
     status: Option<u16>,
     body_contains: Option<String>,
-    #[param(value_type = Option<u64>)]
-    limit: Option<usize>,
+    #[param(value_type = Option<u64>, maximum = 4294967295_u64)]
+    limit: Option<u32>,
 }
 
 /// `GET /_mock/requests`: gateway calls, newest first; filters `account`,
@@ -57,7 +57,7 @@ pub async fn requests(
         status: query.status,
         body_contains: query.body_contains,
     };
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    let limit = query.limit.map_or(DEFAULT_LIMIT, |limit| limit as usize);
     let found = state.engine.requests.newest(limit, |record| filter.matches(record));
     json(StatusCode::OK, &found)
 }

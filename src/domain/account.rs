@@ -178,7 +178,7 @@ pub struct ViamobileAccountSpec {
     #[schema(value_type = Option<Vec<ViamobileSender>>)]
     pub senders: Option<Vec<String>>,
     pub credit: Option<Money>,
-    #[schema(maximum = 4_294_967_295_u32)]
+    #[schema(value_type = Option<u64>, maximum = 4_294_967_295_u64)]
     pub daily_limit: Option<u32>,
     pub sending_enabled: Option<bool>,
     pub msisdn_status_enabled: Option<bool>,

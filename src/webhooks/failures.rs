@@ -41,7 +41,7 @@ pub struct FailureSpec {
     #[serde(default)]
     pub reference: Option<String>,
     /// How many first attempts of each callback fail.
-    #[schema(maximum = 4_294_967_295_u32)]
+    #[schema(value_type = u64, maximum = 4_294_967_295_u64)]
     pub fail_first: u32,
     #[serde(default = "default_mode")]
     pub mode: FailureMode,

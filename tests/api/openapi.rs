@@ -133,6 +133,36 @@ async fn every_reference_resolves_and_every_operation_id_is_unique() {
     assert!(ids.contains(&"get_bsms_rest_v2_json_hlr"));
 }
 
+/// Every schema whose `maximum` its `format` does not allow (an `int32`
+/// up to 4,294,967,295, say): a fuzzer takes the smaller bound and
+/// expects what lies between refused.
+fn within_their_formats(value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            let largest = match map.get("format").and_then(Value::as_str) {
+                Some("int32") => Some(f64::from(i32::MAX)),
+                Some("int64") => Some(i64::MAX as f64),
+                _ => None,
+            };
+            if let (Some(largest), Some(maximum)) =
+                (largest, map.get("maximum").and_then(Value::as_f64))
+                && maximum > largest
+            {
+                found.push(at.to_owned());
+            }
+            for (key, value) in map {
+                within_their_formats(value, &format!("{at}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (n, item) in items.iter().enumerate() {
+                within_their_formats(item, &format!("{at}/{n}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// An integer parameter's bounds: a client (or a fuzzer) that keeps within
 /// the schema sends nothing the emulator cannot read, so each is bounded
 /// by its format or by a maximum.
@@ -154,8 +184,20 @@ async fn every_integer_parameter_is_bounded_and_its_bound_is_read() {
         }
     }
     assert!(unbounded.is_empty(), "unbounded integer parameters: {unbounded:?}");
+    let mut contradictory = Vec::new();
+    within_their_formats(&doc, "#", &mut contradictory);
+    assert!(contradictory.is_empty(), "maxima past their formats: {contradictory:?}");
 
-    let largest = i64::MAX;
+    let largest = u32::MAX;
+    assert_eq!(
+        doc["paths"]["/_mock/messages"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == "offset")
+            .unwrap()["schema"]["maximum"],
+        largest
+    );
     let (status, messages) =
         send(app.get(&format!("/_mock/messages?offset={largest}&limit={largest}"))).await;
     assert_eq!(status, 200, "{messages}");
@@ -163,6 +205,13 @@ async fn every_integer_parameter_is_bounded_and_its_bound_is_read() {
     let (status, requests) = send(app.get(&format!("/_mock/requests?limit={largest}"))).await;
     assert_eq!(status, 200, "{requests}");
     assert!(requests.is_array(), "{requests}");
+    let past = u64::from(largest) + 1;
+    for path in [format!("/_mock/messages?offset={past}"), format!("/_mock/requests?limit={past}")]
+    {
+        let (status, error) = send(app.get(&path)).await;
+        assert_eq!(status, 400, "{path}: {error}");
+        assert_eq!(error["error"], "invalid query string", "{path}: {error}");
+    }
 }
 
 /// The request a client would make to an operation with nothing right in
