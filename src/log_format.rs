@@ -429,14 +429,7 @@ mod tests {
             .fmt_fields(LineFields);
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(subscriber, || {
-            tracing::info!(
-                method = %line.method,
-                path = line.path,
-                status = line.status,
-                latency_ms = line.latency_micros as f64 / 1000.0,
-                account = line.account,
-                "request"
-            );
+            crate::telemetry::trace_request_line(line)
         });
         String::from_utf8(lines.0.lock().unwrap().clone()).unwrap()
     }

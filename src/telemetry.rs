@@ -136,17 +136,23 @@ pub async fn log_requests<F: Future<Output = Response>>(
         account: slot.0.get().map(String::as_str).unwrap_or("-"),
     };
     if !write_directly(&line) {
-        tracing::info!(
-            method = %line.method,
-            path = line.path,
-            status = line.status,
-            // Whole microseconds: `0.286`, not `0.28635600000000003`.
-            latency_ms = line.latency_micros as f64 / 1000.0,
-            account = line.account,
-            "request"
-        );
+        trace_request_line(&line);
     }
     response
+}
+
+/// The request's line as a tracing event: how it is logged when it is not
+/// written directly, and what [`RequestLine::write`] is held to.
+pub(crate) fn trace_request_line(line: &RequestLine<'_>) {
+    tracing::info!(
+        method = %line.method,
+        path = line.path,
+        status = line.status,
+        // Whole microseconds: `0.286`, not `0.28635600000000003`.
+        latency_ms = line.latency_micros as f64 / 1000.0,
+        account = line.account,
+        "request"
+    );
 }
 
 #[cfg(test)]
