@@ -109,8 +109,9 @@ mod hex_bytes {
 }
 
 impl ObjectId {
-    /// The 24 hex digits, written into `text`.
-    fn hex<'a>(&self, text: &'a mut [u8; 24]) -> &'a str {
+    /// The 24 hex digits, written into `text`: what `Display` writes,
+    /// without the formatting machinery.
+    pub fn hex<'a>(&self, text: &'a mut [u8; 24]) -> &'a str {
         // 12 bytes always fit 24 hex digits, which are ASCII.
         let _ = hex::encode_to_slice(self.0, text);
         std::str::from_utf8(text).unwrap_or_default()

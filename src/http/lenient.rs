@@ -14,6 +14,9 @@
 //!   of its type, or a value of another type — so a request with several
 //!   bad fields is read whole, and its checks report every one at once in
 //!   the gateway's words (ASP.NET reports all failing fields together).
+//!
+//! [`from_object_slice`] reads the same way straight from a body's bytes,
+//! without building the JSON value first: how iP.1 request bodies are read.
 
 use serde::de::value::StrDeserializer;
 use serde::de::{
@@ -40,7 +43,7 @@ impl<'de> Deserializer<'de> for AnyCase<'_> {
         match self.0 {
             Value::Null => visitor.visit_unit(),
             Value::Bool(flag) => visitor.visit_bool(*flag),
-            Value::Number(number) => match whole(number) {
+            Value::Number(number) => match whole_number(number) {
                 Some(Whole::Unsigned(n)) => visitor.visit_u64(n),
                 Some(Whole::Signed(n)) => visitor.visit_i64(n),
                 None => number.clone().deserialize_any(visitor),
@@ -104,8 +107,11 @@ enum Whole {
     Signed(i64),
 }
 
-fn whole(number: &serde_json::Number) -> Option<Whole> {
-    let float = number.as_f64().filter(|_| number.is_f64())?;
+fn whole_number(number: &serde_json::Number) -> Option<Whole> {
+    whole(number.as_f64().filter(|_| number.is_f64())?)
+}
+
+fn whole(float: f64) -> Option<Whole> {
     // Within ±2^53 every whole float is exact.
     const EXACT: f64 = 9_007_199_254_740_992.0;
     if float.fract() != 0.0 || float.abs() > EXACT {
@@ -118,7 +124,7 @@ fn whole(number: &serde_json::Number) -> Option<Whole> {
 /// integer, for readers that take JSON as serde does.
 pub fn whole_floats_as_integers(value: &mut Value) {
     match value {
-        Value::Number(number) => match whole(number) {
+        Value::Number(number) => match whole_number(number) {
             Some(Whole::Unsigned(n)) => *value = Value::from(n),
             Some(Whole::Signed(n)) => *value = Value::from(n),
             None => {}
@@ -189,6 +195,236 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     }
 }
 
+/// Reads a JSON object straight from `bytes` into `T`, exactly as
+/// [`from_value`] reads it from the parsed value: struct fields in any
+/// case, whole floats as integers, every string checked as parsing checks
+/// it.
+///
+/// `None` when the body is not one JSON object that reads so in one pass.
+/// That includes a body that is not JSON, or whose object repeats a
+/// property: parsing keeps the last of several, which a single pass
+/// cannot know in time. The caller then parses the value and reads it
+/// with [`from_value`], which words every error; whenever this gives a
+/// request, that read gives the same one.
+pub fn from_object_slice<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let first = bytes.iter().find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'));
+    if first != Some(&b'{') {
+        return None;
+    }
+    // Checked as UTF-8 once here, rather than string by string.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut parser = serde_json::Deserializer::from_str(text);
+    let read = T::deserialize(Streamed(&mut parser)).ok()?;
+    parser.end().ok()?;
+    Some(read)
+}
+
+/// [`AnyCase`]'s reading over a JSON parser: each request becomes a
+/// [`Streaming`] visitor of the parser's values. Everything but a struct,
+/// an option, a newtype and an enum is read through `deserialize_any`, as
+/// [`AnyCase`] reads it, so that ignored properties are checked as parsing
+/// into a value checks them (the parser's skipping lets a lone surrogate
+/// through).
+struct Streamed<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Streamed<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(Streaming { visitor, fields: &[] })
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_option(Streaming { visitor, fields: &[] })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(Streaming { visitor, fields })
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf unit unit_struct seq tuple tuple_struct map identifier ignored_any
+    }
+}
+
+/// Hands the parser's values on to `visitor` as [`AnyCase`] would: a whole
+/// float as an integer, `null` asked for as an option as a unit, and an
+/// object's keys matched to `fields` (a struct's) in any case.
+struct Streaming<V> {
+    visitor: V,
+    fields: &'static [&'static str],
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Streaming<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.visitor.expecting(formatter)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, flag: bool) -> Result<V::Value, E> {
+        self.visitor.visit_bool(flag)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<V::Value, E> {
+        self.visitor.visit_i64(n)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<V::Value, E> {
+        self.visitor.visit_u64(n)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, float: f64) -> Result<V::Value, E> {
+        match whole(float) {
+            Some(Whole::Unsigned(n)) => self.visitor.visit_u64(n),
+            Some(Whole::Signed(n)) => self.visitor.visit_i64(n),
+            None => self.visitor.visit_f64(float),
+        }
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<V::Value, E> {
+        self.visitor.visit_str(text)
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<V::Value, E> {
+        self.visitor.visit_borrowed_str(text)
+    }
+
+    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<V::Value, E> {
+        self.visitor.visit_string(text)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
+        self.visitor.visit_some(Streamed(deserializer))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_seq(StreamedItems(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, entries: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_map(StreamedEntries { entries, fields: self.fields })
+    }
+}
+
+/// An array's items, each read through [`Streamed`].
+struct StreamedItems<A>(A);
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for StreamedItems<A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.0.next_element_seed(StreamedSeed(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
+    }
+}
+
+/// An object's entries: values read through [`Streamed`], keys matching
+/// one of `fields` in any case given as that field's name.
+struct StreamedEntries<A> {
+    entries: A,
+    fields: &'static [&'static str],
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for StreamedEntries<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        if self.fields.is_empty() {
+            self.entries.next_key_seed(seed)
+        } else {
+            self.entries.next_key_seed(FieldName { seed, fields: self.fields })
+        }
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        self.entries.next_value_seed(StreamedSeed(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.entries.size_hint()
+    }
+}
+
+/// Reads a value through [`Streamed`].
+struct StreamedSeed<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for StreamedSeed<S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
+        self.0.deserialize(Streamed(deserializer))
+    }
+}
+
+/// A struct's key, given to `seed` as the field it names in any case.
+struct FieldName<K> {
+    seed: K,
+    fields: &'static [&'static str],
+}
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for FieldName<K> {
+    type Value = K::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for FieldName<K> {
+    type Value = K::Value;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a property name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<K::Value, E> {
+        let name = self.fields.iter().find(|f| f.eq_ignore_ascii_case(key)).copied();
+        let key: StrDeserializer<'_, E> = name.unwrap_or(key).into_deserializer();
+        self.seed.deserialize(key)
+    }
+}
+
 /// A request field as it was sent.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Field<T> {
@@ -199,8 +435,9 @@ pub enum Field<T> {
     Null,
     /// Sent as a value of its type.
     Given(T),
-    /// Sent as something else, kept for the report.
-    Invalid(Value),
+    /// Sent as something else, kept for the report; boxed, as it is rare
+    /// and a JSON value is several times the size of most fields.
+    Invalid(Box<Value>),
 }
 
 impl<T: DeserializeOwned> Field<T> {
@@ -211,7 +448,7 @@ impl<T: DeserializeOwned> Field<T> {
         }
         match from_value(&value) {
             Ok(given) => Field::Given(given),
-            Err(_) => Field::Invalid(value),
+            Err(_) => Field::Invalid(Box::new(value)),
         }
     }
 }
@@ -286,6 +523,143 @@ mod tests {
         opens: String,
     }
 
+    /// Every kind of field a request type has: through [`Field`], and
+    /// read directly (an option of a value, of a struct, of a number).
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Rich {
+        sender: Field<String>,
+        count: Field<u32>,
+        windows: Field<Vec<Window>>,
+        values: Field<Map<String, Value>>,
+        anything: Field<Value>,
+        recipients: Option<Value>,
+        window: Option<Window>,
+        limit: Option<u32>,
+    }
+
+    /// The two readers of a body: straight from the bytes, and the value
+    /// parsed first (`None` where parsing fails or gives no object).
+    fn both_reads(body: &[u8]) -> (Option<Rich>, Option<Rich>) {
+        let parsed = serde_json::from_slice::<Value>(body).ok().filter(Value::is_object);
+        (from_object_slice(body), parsed.and_then(|value| from_value(&value).ok()))
+    }
+
+    #[test]
+    fn a_body_read_straight_from_its_bytes_is_read_as_its_parsed_value_is() {
+        const KEYS: [&str; 9] = [
+            "sender",
+            "SENDER",
+            "count",
+            "Windows",
+            "values",
+            "anything",
+            "recipients",
+            "Window",
+            "limit",
+        ];
+        const VALUES: [&str; 20] = [
+            "null",
+            r#""Acme""#,
+            r#""a\"b\\ \u00e9 \ud83d\ude00 \/""#,
+            "5",
+            "3.0",
+            "-2.0",
+            "1.5",
+            "18446744073709551616",
+            "-0.0",
+            "true",
+            "[]",
+            r#"[{"OPENS": "now"}, {"opens": "x"}]"#,
+            r#"{"Name": "Ada", "name": "x", "Name": "again"}"#,
+            r#"{"opens": "x", "OPENS": "y"}"#,
+            r#"{"Opens": "later", "extra": [1, 2.0, {"x": null}]}"#,
+            r#"[46700000000, "4670", 3.0]"#,
+            r#"{"46700000000": {"name": "Ada"}, "default": null}"#,
+            r#""\ud800""#,
+            "1e400",
+            "4294967296",
+        ];
+        // Deterministic draws (a linear congruential sequence).
+        let mut state = 7_u64;
+        let mut draw = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        let (mut straight, mut only_parsed) = (0, 0);
+        for _ in 0..20_000 {
+            let entries = 1 + draw(4);
+            let mut names: Vec<String> = Vec::new();
+            let mut text = String::from(if draw(5) == 0 { " \r\n\t{" } else { "{" });
+            for index in 0..entries {
+                let key = KEYS[draw(KEYS.len())];
+                let value = VALUES[draw(VALUES.len())];
+                if index > 0 {
+                    text.push(',');
+                }
+                text.push_str(&format!("\"{key}\": {value}"));
+                names.push(key.to_ascii_lowercase());
+            }
+            if draw(6) == 0 {
+                text.push_str(r#", "unknown": {"deep": ["\ud800", 1e5]}"#);
+            }
+            text.push('}');
+            let body: Vec<u8> = match draw(12) {
+                0 => format!("{text} x").into_bytes(),
+                1 => text.replacen('{', "[", 1).into_bytes(),
+                2 => text.replacen("Acme", "Ac\u{0}me", 1).into_bytes(),
+                3 => text
+                    .replacen("Acme", "Ac\u{FFFD}me", 1)
+                    .replace('\u{FFFD}', "\u{FF}")
+                    .into_bytes(),
+                4 => {
+                    let mut bytes = text.into_bytes();
+                    if let Some(at) = bytes.iter().position(|byte| *byte == b'A') {
+                        bytes[at] = 0xFF;
+                    }
+                    bytes
+                }
+                _ => text.into_bytes(),
+            };
+            let (fast, slow) = both_reads(&body);
+            let shown = String::from_utf8_lossy(&body);
+            if let Some(fast) = &fast {
+                assert_eq!(Some(fast), slow.as_ref(), "{shown}");
+                straight += 1;
+            }
+            let repeated = names.iter().enumerate().any(|(i, name)| names[..i].contains(name));
+            let struct_repeats = shown.contains(r#""Window": {"opens": "x", "OPENS": "y"}"#);
+            if slow.is_some() && fast.is_none() {
+                assert!(repeated || struct_repeats, "read only through the parsed value: {shown}");
+                only_parsed += 1;
+            }
+        }
+        // The draws reach both ways of reading a request.
+        assert!(straight > 4_000 && only_parsed > 400, "{straight} straight, {only_parsed} parsed");
+    }
+
+    #[test]
+    fn a_body_read_straight_from_its_bytes_keeps_nothing_parsing_refuses() {
+        for body in [
+            &br#"{"sender": "a", "zz": "\ud800"}"#[..],
+            br#"{"sender": "a", "zz": "\xff"}"#,
+            br#"{"sender": "a", "zz": "tab	inside"}"#,
+            br#"{"sender": "a"} {"sender": "b"}"#,
+            br#"{"sender": "a",}"#,
+            br#"{"sender": "a", "sender": "b"}"#,
+            br#"{"sender": "a", "Sender": "b"}"#,
+            br#"["sender"]"#,
+            b"",
+        ] {
+            assert!(both_reads(body).0.is_none(), "{}", String::from_utf8_lossy(body));
+        }
+        // The last of repeated properties counts, as parsing keeps it.
+        let (_, slow) = both_reads(br#"{"sender": "a", "sender": "b"}"#);
+        assert_eq!(slow.map(|read| read.sender), Some(Field::Given("b".into())));
+    }
+
     #[test]
     fn struct_fields_match_in_any_case_and_map_keys_stay_as_sent() {
         let body = json!({"SENDER": "Acme", "DeliveryReportUrl": "http://x",
@@ -302,9 +676,9 @@ mod tests {
     fn every_field_is_read_whatever_the_others_were_sent_as() {
         let body = json!({"sender": 5, "deliveryReportUrl": null, "windows": "soon"});
         let request: Request = from_value(&body).unwrap();
-        assert_eq!(request.sender, Field::Invalid(json!(5)));
+        assert_eq!(request.sender, Field::Invalid(Box::new(json!(5))));
         assert_eq!(request.delivery_report_url, Field::Null);
-        assert_eq!(request.windows, Field::Invalid(json!("soon")));
+        assert_eq!(request.windows, Field::Invalid(Box::new(json!("soon"))));
         assert_eq!(request.values, Field::Absent);
         assert!(request.values.is_missing());
     }

@@ -257,3 +257,31 @@ async fn sending_needs_credentials() {
     let (status, answer) = send(app.post("/v2/batches").json(&minimal())).await;
     assert_ip1_problem(status, &answer, 401);
 }
+
+#[tokio::test]
+async fn a_property_sent_twice_counts_as_sent_last() {
+    let app = spawn_app().await;
+    let raw = |body: &'static str| {
+        app.post("/v2/batches")
+            .bearer_auth(IP1_KEY)
+            .header("Content-Type", "application/json")
+            .body(body)
+    };
+    let (status, batch) = send(raw(
+        r#" {"sender": "not a sender!", "recipients": ["46701234567"], "body": "Hi", "sender": "iP1", "body": "Hello"}"#,
+    ))
+    .await;
+    assert_eq!(status, 201, "{batch}");
+    assert_eq!((batch["sender"].as_str(), batch["body"].as_str()), (Some("iP1"), Some("Hello")));
+
+    let (status, answer) = send(raw(r#"["sender", "iP1"]"#)).await;
+    assert_ip1_problem(status, &answer, 400);
+    assert_eq!(
+        answer["errors"]["$"],
+        json!(["The JSON value could not be converted to BatchRequest."])
+    );
+    let (status, answer) =
+        send(raw(r#"{"sender": "iP1", "recipients": ["46701234567"], "body": "Hi"} {}"#)).await;
+    assert_ip1_problem(status, &answer, 400);
+    assert!(answer["errors"]["$"].is_array(), "{answer}");
+}

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, read_object, type_mismatch};
+use super::json::{Ip1Object, Ip1Path, type_mismatch};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
 use crate::http::json;
@@ -107,7 +107,7 @@ fn child_details(account: &Ip1Account) -> AccountDetails {
 /// not blank.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
-struct ChildRequest {
+pub struct ChildRequest {
     /// Read on PUT only (see [`ChildUpdate`]).
     #[serde(rename = "ID")]
     #[schema(ignore)]
@@ -174,9 +174,9 @@ pub async fn children(State(state): State<AppState>, caller: Ip1Caller) -> Respo
 pub async fn create_child(
     State(state): State<AppState>,
     caller: Ip1Caller,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<ChildRequest>,
 ) -> Result<Response, Ip1Error> {
-    let name = read_object::<ChildRequest>(&body, "Account")?.name()?;
+    let name = body.read("Account")?.name()?;
     let (organization, account_type, currency) = caller.account.read(|data| {
         (data.profile.organization.clone(), data.profile.account_type, data.profile.currency)
     });
@@ -223,10 +223,10 @@ pub async fn update_child(
     State(state): State<AppState>,
     caller: Ip1Caller,
     Ip1Path(id): Ip1Path<String>,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<ChildRequest>,
 ) -> Result<Response, Ip1Error> {
     let child = child_of(&state, &caller, &id)?;
-    let body: ChildRequest = read_object(&body, "Account")?;
+    let body = body.read("Account")?;
     match &body.id {
         Field::Given(given) if given.as_str() == Some(id.as_str()) => {}
         Field::Absent | Field::Null => {

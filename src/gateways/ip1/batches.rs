@@ -4,14 +4,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::documents::{BatchDocument, MessageDocument, Owner};
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path};
+use super::json::{Ip1Object, Ip1Path};
 use super::pagination::{Listing, Page};
-use super::send_request;
 use super::send_request::BatchRequest;
 use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
@@ -40,9 +38,9 @@ fn owner(profile: &Ip1Profile) -> Owner<'_> {
 pub async fn send(
     State(state): State<AppState>,
     caller: Ip1Caller,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<BatchRequest>,
 ) -> Result<Response, Ip1Error> {
-    let request = send_request::parse(&body)?;
+    let request = body.read("BatchRequest")?.check()?;
     let submission: Submission<Ip1Error> =
         Submission { sender: request.sender.clone(), request: Ok(request), shortfall: None };
     let stored = state.engine.submit(&caller.account, submission, Mode::Send, |receipt| {
@@ -53,7 +51,8 @@ pub async fn send(
     // An iP.1 send keeps every recipient as a message, so a batch is stored.
     let (id, document) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
     let mut response = json(StatusCode::CREATED, &document);
-    if let Ok(location) = HeaderValue::from_str(&format!("/v2/batches/{id}")) {
+    let location = ["/v2/batches/", id.hex(&mut [0; 24])].concat();
+    if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)

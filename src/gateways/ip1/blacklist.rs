@@ -5,13 +5,12 @@
 use axum::extract::RawQuery;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde_json::Value;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, StringOrNumber, msisdn_schema, read_object, type_mismatch};
+use super::json::{Ip1Object, Ip1Path, StringOrNumber, msisdn_schema, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::blacklist::BlacklistEntry;
 use crate::domain::msisdn::Msisdn;
@@ -23,7 +22,7 @@ use crate::openapi::IP1_TAG;
 /// clients that call it so — in `phone`, read only when `msisdn` is absent
 /// or `null`.
 #[derive(serde::Deserialize)]
-struct BlacklistRequest {
+pub struct BlacklistRequest {
     msisdn: Field<StringOrNumber>,
     phone: Field<StringOrNumber>,
 }
@@ -87,9 +86,9 @@ fn add(caller: &Ip1Caller, msisdn: &Msisdn) -> Response {
     ))]
 pub async fn create(
     caller: Ip1Caller,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<BlacklistRequest>,
 ) -> Result<Response, Ip1Error> {
-    let body: BlacklistRequest = read_object(&body, "BlacklistEntry")?;
+    let body = body.read("BlacklistEntry")?;
     let number = if body.msisdn.is_missing() { body.phone } else { body.msisdn };
     let raw = match number {
         Field::Given(StringOrNumber(text)) => text,

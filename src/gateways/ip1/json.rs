@@ -3,6 +3,7 @@
 //! [`crate::http::lenient`]), enums as strings in any case or as their
 //! integer codes, and every failing field reported at once.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
@@ -11,7 +12,7 @@ use serde_json::Value;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
 
 use super::error::{FieldErrors, Ip1Error};
-use crate::http::lenient::from_value;
+use crate::http::lenient::{from_object_slice, from_value};
 
 /// A JSON body whose rejections (not JSON, wrong Content-Type, too large)
 /// answer in iP.1's problem-details format. The media types are ASP.NET
@@ -23,24 +24,76 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Json<T> {
     type Rejection = Ip1Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Ip1Error> {
-        if !is_json(request.headers()) {
-            return Err(Ip1Error::UnsupportedMediaType);
+        let bytes = json_bytes(request, state).await?;
+        parse(&bytes).map(Ip1Json)
+    }
+}
+
+/// The body of a request whose `Content-Type` is JSON, its rejections
+/// (another media type, too large) in iP.1's format.
+async fn json_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Ip1Error> {
+    if !is_json(request.headers()) {
+        return Err(Ip1Error::UnsupportedMediaType);
+    }
+    crate::http::body_bytes(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Ip1Error::PayloadTooLarge
+        } else {
+            Ip1Error::field("$", rejection.body_text())
         }
-        let bytes = crate::http::body_bytes(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Ip1Error::PayloadTooLarge
-            } else {
-                Ip1Error::field("$", rejection.body_text())
-            }
-        })?;
-        // serde_json alone on the way that succeeds; axum's reader, which
-        // tracks the path as it goes, only to word the rejection.
-        match serde_json::from_slice(&bytes) {
-            Ok(value) => Ok(Ip1Json(value)),
-            Err(_) => {
-                let axum::Json(value) = axum::Json::from_bytes(&bytes)?;
-                Ok(Ip1Json(value))
-            }
+    })
+}
+
+/// Parses a JSON body; one that is not JSON answers 400 in axum's words.
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Ip1Error> {
+    // serde_json alone on the way that succeeds; axum's reader, which
+    // tracks the path as it goes, only to word the rejection.
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(_) => {
+            let axum::Json(value) = axum::Json::from_bytes(bytes)?;
+            Ok(value)
+        }
+    }
+}
+
+/// A JSON body for the request type `T`, rejected as [`Ip1Json`] rejects
+/// it (not JSON, another media type, too large), and read into `T` by
+/// [`Ip1Object::read`] where the handler asks.
+///
+/// The body is read straight into `T` when it can be
+/// ([`crate::http::lenient::from_object_slice`]): nearly always, with no
+/// JSON value built on the way. Otherwise it is kept as the parsed value,
+/// and `read` reads that with property names in any case: a body that is
+/// JSON but not an object is reported under `$` against the .NET type, and
+/// only after the handler's own checks that come before it (a path naming
+/// nothing, say).
+pub enum Ip1Object<T> {
+    /// Read in one pass.
+    Read(T),
+    /// Parsed, to be read by [`Ip1Object::read`].
+    Parsed(Value),
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Object<T> {
+    type Rejection = Ip1Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Ip1Error> {
+        let bytes = json_bytes(request, state).await?;
+        match from_object_slice(&bytes) {
+            Some(read) => Ok(Ip1Object::Read(read)),
+            None => parse(&bytes).map(Ip1Object::Parsed),
+        }
+    }
+}
+
+impl<T: DeserializeOwned> Ip1Object<T> {
+    /// The request; `type_name` is the .NET type a body that is not an
+    /// object is reported against.
+    pub fn read(self, type_name: &str) -> Result<T, Ip1Error> {
+        match self {
+            Ip1Object::Read(read) => Ok(read),
+            Ip1Object::Parsed(body) => read_object(&body, type_name),
         }
     }
 }
@@ -75,7 +128,7 @@ pub struct Ip1Path<T>(pub T);
 /// Reads a JSON body into its request type, property names in any case
 /// ([`crate::http::lenient`]); a body that is not a JSON object answers
 /// 400 under `$`, naming the .NET type as ASP.NET does.
-pub fn read_object<T: DeserializeOwned>(body: &Value, type_name: &str) -> Result<T, Ip1Error> {
+fn read_object<T: DeserializeOwned>(body: &Value, type_name: &str) -> Result<T, Ip1Error> {
     if !body.is_object() {
         return Err(Ip1Error::field("$", type_mismatch(type_name)));
     }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, Problems, any_schema, read_object, type_mismatch};
+use super::json::{Ip1Json, Ip1Object, Ip1Path, Problems, any_schema, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::id::{ObjectId, ObjectIds};
 use crate::domain::landing::{Landing, MAX_NAME, short_slug};
@@ -135,7 +135,7 @@ fn check_element(
 
 /// The body of `POST` and `PUT /v2/landings`.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
-struct LandingRequest {
+pub struct LandingRequest {
     /// 1 to 200 characters, not blank.
     #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"\S")]
     name: Field<String>,
@@ -258,9 +258,9 @@ pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Resp
 pub async fn create(
     State(state): State<AppState>,
     caller: Ip1Caller,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<LandingRequest>,
 ) -> Result<Response, Ip1Error> {
-    let body: LandingRequest = read_object(&body, "Landing")?;
+    let body = body.read("Landing")?;
     let now = caller.account.clock().now();
     let mut problems = Problems::default();
     let name = name_of(body.name, &mut problems);
@@ -293,10 +293,10 @@ pub async fn create(
 pub async fn update(
     caller: Ip1Caller,
     Ip1Path(id): Ip1Path<String>,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<LandingRequest>,
 ) -> Result<Response, Ip1Error> {
     let id = landing_id(&id)?;
-    let body: LandingRequest = read_object(&body, "Landing")?;
+    let body = body.read("Landing")?;
     let mut problems = Problems::default();
     let name = name_of(body.name, &mut problems);
     problems.into_result(())?;

@@ -19,7 +19,7 @@ use crate::domain::send::{Recipient, SendRequest};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::template::Values;
 use crate::domain::time::parse_iso;
-use crate::http::lenient::{Field, from_value};
+use crate::http::lenient::Field;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::schema::{
@@ -173,16 +173,6 @@ pub struct WindowRequest {
     opens: Field<String>,
     #[schema(value_type = chrono::DateTime<chrono::Utc>)]
     closes: Field<String>,
-}
-
-/// Reads and checks a send request.
-pub fn parse(body: &Value) -> Result<SendRequest, Ip1Error> {
-    if !body.is_object() {
-        return Err(Ip1Error::field("$", type_mismatch("BatchRequest")));
-    }
-    let request: BatchRequest =
-        from_value(body).map_err(|err| Ip1Error::field("$", err.to_string()))?;
-    request.check()
 }
 
 impl BatchRequest {

@@ -10,11 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::auth::Ip1Caller;
 use super::error::Ip1Error;
-use super::json::{Ip1Json, Ip1Path, read_object, type_mismatch};
+use super::json::{Ip1Object, Ip1Path, type_mismatch};
 use super::pagination::{Listing, Page};
 use crate::domain::sender::normalize_ip1_sender;
 use crate::domain::time::serialize_iso;
@@ -31,7 +30,7 @@ struct SenderDocument {
 
 /// The body of `PUT /v2/me/senders`.
 #[derive(serde::Deserialize, utoipa::ToSchema)]
-struct SenderRequest {
+pub struct SenderRequest {
     /// Alphanumeric, 3 to 11 characters, or 3 to 15 digits.
     #[schema(value_type = String, pattern = r"^(\+?[1-9][0-9]{2,14}|[A-Za-z0-9]{3,11})$")]
     sender: Field<String>,
@@ -100,9 +99,9 @@ pub async fn put(caller: Ip1Caller, Ip1Path(raw): Ip1Path<String>) -> Result<Res
     responses((status = OK, description = "The registered sender.", body = SenderDocument)))]
 pub async fn put_body(
     caller: Ip1Caller,
-    Ip1Json(body): Ip1Json<Value>,
+    body: Ip1Object<SenderRequest>,
 ) -> Result<Response, Ip1Error> {
-    let body: SenderRequest = read_object(&body, "Sender")?;
+    let body = body.read("Sender")?;
     let raw = match body.sender {
         Field::Given(text) => text,
         Field::Invalid(_) => return Err(Ip1Error::field("sender", type_mismatch("System.String"))),
