@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod faults;
 pub mod journal;
+pub mod json_writer;
 pub mod lenient;
 pub mod panics;
 pub mod pipeline;
@@ -30,10 +31,18 @@ pub const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; c
 
 /// Serialises `body` as the JSON answer with `status`.
 pub fn json<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    json_written(status, |out| serde_json::to_writer(out, body))
+}
+
+/// The JSON answer with `status` that `write` writes.
+pub fn json_written(
+    status: StatusCode,
+    write: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+) -> Response {
     // Room for a batch document at once: serde_json's own start (128
     // bytes) grew twice, copying, on every send's answer.
     let mut bytes = Vec::with_capacity(512);
-    match serde_json::to_writer(&mut bytes, body) {
+    match write(&mut bytes) {
         Ok(()) => (status, [(CONTENT_TYPE, JSON_UTF8)], bytes).into_response(),
         Err(err) => {
             tracing::error!(%err, "could not serialise an answer");

@@ -15,7 +15,7 @@ use crate::domain::account::Ip1Profile;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction};
 use crate::engine::submit::{Mode, Submission};
-use crate::http::json;
+use crate::http::{json, json_written};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 use crate::store::{Ip1Account, ShardData};
@@ -23,6 +23,11 @@ use crate::store::{Ip1Account, ShardData};
 /// An id from the path; anything that is not an ObjectId is simply unknown.
 fn object_id(text: &str) -> Result<ObjectId, Ip1Error> {
     ObjectId::parse(text).ok_or(Ip1Error::NotFound)
+}
+
+/// A batch document as the answer with `status`.
+fn answer(status: StatusCode, document: &BatchDocument) -> Response {
+    json_written(status, |out| document.write_json(out))
 }
 
 fn owner(profile: &Ip1Profile) -> Owner<'_> {
@@ -50,7 +55,7 @@ pub async fn send(
     })?;
     // An iP.1 send keeps every recipient as a message, so a batch is stored.
     let (id, document) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
-    let mut response = json(StatusCode::CREATED, &document);
+    let mut response = answer(StatusCode::CREATED, &document);
     let location = ["/v2/batches/", id.hex(&mut [0; 24])].concat();
     if let Ok(location) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(LOCATION, location);
@@ -150,7 +155,7 @@ pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Resp
     let document = with_batch(&caller.account, &id, |batch, data| {
         BatchDocument::full(batch, owner(&data.profile), now).into_owned()
     })?;
-    Ok(json(StatusCode::OK, &document))
+    Ok(answer(StatusCode::OK, &document))
 }
 
 /// `DELETE /v2/batches/{batchId}`: a batch none of whose messages has gone
@@ -168,7 +173,7 @@ pub async fn delete(
     state
         .engine
         .withdraw(&caller.account, id, |batch, profile, _, now| {
-            json(StatusCode::OK, &BatchDocument::full(batch, owner(profile), now))
+            answer(StatusCode::OK, &BatchDocument::full(batch, owner(profile), now))
         })
         .ok_or(Ip1Error::NotFound)
 }

@@ -14,6 +14,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::network::mcc_mnc;
 use crate::domain::status;
 use crate::domain::time::serialize_iso;
+use crate::http::json_writer::ObjectWriter;
 
 /// The account a document is shown to.
 #[derive(Clone, Copy)]
@@ -104,6 +105,47 @@ impl<'a> BatchDocument<'a> {
             message_summary: Some(summarize(&batch.messages)),
             ..BatchDocument::listed(batch, owner, now)
         }
+    }
+
+    /// The document as JSON: byte for byte what its `Serialize` writes (a
+    /// unit test holds the two together), without serde_json's work on
+    /// each field name ([`crate::http::json_writer`]). Every send answers
+    /// with it.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut document = ObjectWriter::begin(out);
+        document.str("id", self.id.hex(&mut [0; 24]));
+        document.str("sender", &self.sender);
+        document.str("body", &self.body);
+        document.str("owner", &self.owner);
+        document.value("direction", &self.direction)?;
+        document.value("type", &self.sms_type)?;
+        document.value("datacoding", &self.datacoding)?;
+        document.integer("priority", self.priority);
+        document.bool("templated", self.templated);
+        if let Some(price) = &self.price_summary {
+            let mut summary = ObjectWriter::begin(document.key("priceSummary"));
+            summary.value("total", &price.total)?;
+            summary.value("currency", &price.currency)?;
+            summary.value("average", &price.average)?;
+            summary.end();
+        }
+        if let Some(codes) = &self.message_summary {
+            let mut summary = ObjectWriter::begin(document.key("messageSummary"));
+            for (code, counts) in codes {
+                let mut entry = ObjectWriter::begin(summary.key(itoa::Buffer::new().format(*code)));
+                entry.integer("messages", counts.messages);
+                entry.integer("sms", counts.sms);
+                entry.end();
+            }
+            summary.end();
+        }
+        document.value("deliveryWindows", &self.delivery_windows)?;
+        document.integer("status", self.status);
+        document.optional_str("deliveryReportUrl", self.delivery_report_url.as_deref());
+        document.optional_str("reference", self.reference.as_deref());
+        document.strings("tags", &self.tags);
+        document.end();
+        Ok(())
     }
 
     /// The document with its own copy of what it borrowed from the batch:
@@ -216,6 +258,67 @@ impl<'a> MessageDocument<'a> {
             reference: outgoing.then_some(batch.reference.as_deref()),
             mcc,
             mnc,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// Documents of every shape: strings that need escaping or not,
+    /// summaries or none, windows, tags, prices and averages.
+    #[test]
+    fn a_batch_document_is_written_as_it_serializes() {
+        const TEXTS: [&str; 6] =
+            ["", "iP1", "Hello \"you\"\n\\ \u{1}", "åäö 😀", "{name}", "tab\t"];
+        let mut state = 11_u64;
+        let mut draw = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        for _ in 0..3_000 {
+            let id: ObjectId =
+                serde_json::from_str(&format!("\"{:024x}\"", draw(1 << 30))).unwrap();
+            let text = |n: usize| Cow::Borrowed(TEXTS[n]);
+            let at = Utc.timestamp_opt(1_700_000_000 + draw(1 << 20) as i64, 0).unwrap();
+            let windows = (0..draw(3)).map(|_| WindowDocument { opens: at, closes: at }).collect();
+            let summary = (0..draw(4))
+                .map(|n| {
+                    (100 + n as u16 * 101, Counts { messages: draw(1000) as u64, sms: u64::MAX })
+                })
+                .collect();
+            let tags: Vec<String> = (0..draw(3)).map(|n| TEXTS[n + draw(4)].to_owned()).collect();
+            let document = BatchDocument {
+                id,
+                sender: text(draw(6)),
+                body: text(draw(6)),
+                owner: text(draw(6)),
+                direction: [Direction::Mt, Direction::Mo][draw(2)],
+                sms_type: [SmsType::Sms, SmsType::Flash][draw(2)],
+                datacoding: [Datacoding::Gsm, Datacoding::Ucs][draw(2)],
+                priority: draw(3) as u8,
+                templated: draw(2) == 0,
+                price_summary: (draw(3) > 0).then(|| PriceSummary {
+                    total: Money::from_micros(draw(1 << 40) as i64),
+                    currency: [Currency::Sek, Currency::Eur][draw(2)],
+                    average: [0.45, 0.1 + 0.2, 1e21, 0.0, 123_456.789_1][draw(5)],
+                }),
+                message_summary: (draw(3) > 0).then_some(summary),
+                delivery_windows: windows,
+                status: [0, 111, 21_000][draw(3)],
+                delivery_report_url: (draw(2) == 0).then(|| text(draw(6))),
+                reference: (draw(2) == 0).then(|| text(draw(6))),
+                tags: Cow::Owned(tags),
+            };
+            let mut written = Vec::new();
+            document.write_json(&mut written).unwrap();
+            let serialized = serde_json::to_vec(&document).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(serialized).unwrap());
         }
     }
 }
