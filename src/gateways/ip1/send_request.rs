@@ -362,11 +362,17 @@ impl BatchRequest {
 }
 
 /// Checks one recipient: digits only, at most 15.
-fn check_msisdn(msisdn: &str, field: &str, problems: &mut Problems) -> Option<Msisdn> {
+/// `field` names the recipient in a problem; it is written only for one
+/// (a batch may have 100,000 recipients).
+fn check_msisdn(
+    msisdn: &str,
+    field: impl FnOnce() -> String,
+    problems: &mut Problems,
+) -> Option<Msisdn> {
     let checked = Msisdn::exact(msisdn).ok();
     if checked.is_none() {
         problems.add(
-            field,
+            field(),
             format!("Invalid recipient {msisdn:?}: a recipient is 1 to {MAX_DIGITS} digits, country code first, without +"),
         );
     }
@@ -386,16 +392,16 @@ fn check_recipients(
                 .into_iter()
                 .enumerate()
                 .filter_map(|(index, item)| {
-                    let field = format!("Recipients[{index}]");
+                    let field = || format!("Recipients[{index}]");
                     let msisdn = match item {
                         Value::String(text) => text,
                         Value::Number(number) if number.is_u64() => number.to_string(),
                         _ => {
-                            problems.add(field, type_mismatch("System.String"));
+                            problems.add(field(), type_mismatch("System.String"));
                             return None;
                         }
                     };
-                    check_msisdn(&msisdn, &field, problems).map(Recipient::new)
+                    check_msisdn(&msisdn, field, problems).map(Recipient::new)
                 })
                 .collect();
             (recipients, None)
@@ -404,21 +410,21 @@ fn check_recipients(
             let mut defaults = Values::new();
             let mut recipients = Vec::with_capacity(map.len());
             for (key, entry) in map {
-                let field = format!("Recipients.{key}");
+                let field = || format!("Recipients.{key}");
                 let values = match entry {
                     Value::Object(values) => values,
                     Value::Null => Values::new(),
                     _ => {
-                        problems.add(field, "Placeholder values must be an object of strings");
+                        problems.add(field(), "Placeholder values must be an object of strings");
                         continue;
                     }
                 };
                 if values.values().any(|v| v.is_object() || v.is_array()) {
-                    problems.add(field.clone(), "Placeholder values must be strings");
+                    problems.add(field(), "Placeholder values must be strings");
                 }
                 if key == "default" {
                     defaults = values;
-                } else if let Some(msisdn) = check_msisdn(&key, &field, problems) {
+                } else if let Some(msisdn) = check_msisdn(&key, field, problems) {
                     recipients.push(Recipient { values: Some(values), ..Recipient::new(msisdn) });
                 }
             }
