@@ -17,8 +17,9 @@ use super::error::Ip1Error;
 use super::json::{Ip1Object, Ip1Path, type_mismatch};
 use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
-use crate::http::json;
+use crate::http::json_writer::ObjectWriter;
 use crate::http::lenient::Field;
+use crate::http::{json, json_written};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 use crate::store::{Ip1Account, Origin};
@@ -33,6 +34,23 @@ struct AccountOverview {
     account_type: Ip1AccountType,
     balance: Money,
     currency: Currency,
+}
+
+impl AccountOverview {
+    /// The overview as JSON: byte for byte what its `Serialize` writes (a
+    /// unit test holds the two together), without serde_json's work on each
+    /// field name ([`crate::http::json_writer`]); every `GET /api/me`
+    /// answers with it.
+    fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let mut overview = ObjectWriter::begin(out);
+        overview.str("Account", &self.account);
+        overview.str("Organization", &self.organization);
+        overview.value("Type", &self.account_type)?;
+        overview.value("Balance", &self.balance)?;
+        overview.value("Currency", &self.currency)?;
+        overview.end();
+        Ok(())
+    }
 }
 
 /// `GET /api/me/account`: details of the calling account.
@@ -74,7 +92,7 @@ pub async fn me(caller: Ip1Caller) -> Response {
         balance: data.profile.balance,
         currency: data.profile.currency,
     });
-    json(StatusCode::OK, &overview)
+    json_written(StatusCode::OK, |out| overview.write_json(out))
 }
 
 #[utoipa::path(get, path = "/api/me/account", tag = IP1_TAG,
@@ -242,4 +260,36 @@ pub async fn update_child(
     let name = body.name()?;
     state.engine.edit(&child, |data| data.profile.name = name);
     Ok(json(StatusCode::OK, &child_details(&child)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overview_is_written_as_it_serializes() {
+        let texts = ["", "ip1-20001", "Acme \"AB\"\n\\", "Åkeri 😀", "\u{7}"];
+        for (index, balance) in
+            [0, 450_000, -1, 123_456_789_012, i64::MAX / 1_000_000].into_iter().enumerate()
+        {
+            for (account_type, currency) in [
+                (Ip1AccountType::Swedish, Currency::Sek),
+                (Ip1AccountType::International, Currency::Eur),
+            ] {
+                let overview = AccountOverview {
+                    account: texts[index].to_owned(),
+                    organization: texts[(index + 2) % texts.len()].to_owned(),
+                    account_type,
+                    balance: Money::from_micros(balance),
+                    currency,
+                };
+                let mut written = Vec::new();
+                overview.write_json(&mut written).unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    serde_json::to_string(&overview).unwrap()
+                );
+            }
+        }
+    }
 }
