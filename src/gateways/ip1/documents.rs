@@ -265,6 +265,8 @@ impl<'a> MessageDocument<'a> {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
     use super::*;
 
@@ -274,13 +276,9 @@ mod tests {
     fn a_batch_document_is_written_as_it_serializes() {
         const TEXTS: [&str; 6] =
             ["", "iP1", "Hello \"you\"\n\\ \u{1}", "åäö 😀", "{name}", "tab\t"];
-        let mut state = 11_u64;
-        let mut draw = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 33) as usize % n
-        };
+        // Deterministic draws: a fixed seed.
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut draw = |n: usize| rng.random_range(0..n);
         for _ in 0..3_000 {
             let id: ObjectId =
                 serde_json::from_str(&format!("\"{:024x}\"", draw(1 << 30))).unwrap();
