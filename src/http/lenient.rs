@@ -658,6 +658,24 @@ mod tests {
     }
 
     #[test]
+    fn a_deeply_nested_body_is_read_as_deep_as_parsing_allows() {
+        // serde_json refuses nesting past 128 levels, either way.
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        for (depth, readable) in [(126, true), (200, false), (100_000, false)] {
+            let inner = nested(depth);
+            for body in [
+                format!(r#"{{"sender": "a", "unknown": {inner}}}"#),
+                format!(r#"{{"sender": "a", "recipients": {inner}}}"#),
+                format!(r#"{{"sender": "a", "anything": {inner}}}"#),
+            ] {
+                let (fast, slow) = both_reads(body.as_bytes());
+                assert_eq!(fast.is_some(), readable, "{depth}");
+                assert_eq!(fast, slow, "{depth}");
+            }
+        }
+    }
+
+    #[test]
     fn struct_fields_match_in_any_case_and_map_keys_stay_as_sent() {
         let body = json!({"SENDER": "Acme", "DeliveryReportUrl": "http://x",
                           "Windows": [{"Opens": "now"}], "values": {"Name": "Ada"}});
