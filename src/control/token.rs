@@ -13,6 +13,7 @@ use axum::extract::Request;
 use axum::http::header::{COOKIE as COOKIE_HEADER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures::future::Either;
 use percent_encoding::percent_decode_str;
 
 use super::error::ControlError;
@@ -45,18 +46,18 @@ fn given_token(headers: &HeaderMap) -> Option<String> {
 /// The middleware: lets a control call through with the right token (or
 /// when no token is set), else answers 401.
 ///
-/// The rest of the request is awaited in one place only: each `await` of
-/// it would take room of its own in this future, which every request's
-/// future holds and moves.
-pub async fn require_control_token<F: Future<Output = Response>>(
+/// A combinator rather than an `async fn`: the rest of the request is its
+/// future, with nothing kept beside it (an `async fn` keeps its arguments
+/// apart from what it awaits), as every request's future is moved whole.
+pub fn require_control_token<F: Future<Output = Response>>(
     state: &AppState,
     surface: Surface,
     request: Request,
     next: impl FnOnce(Request) -> F,
-) -> Response {
+) -> impl Future<Output = Response> {
     match refusal(state, surface, &request) {
-        Some(refused) => refused,
-        None => next(request).await,
+        Some(refused) => Either::Left(std::future::ready(refused)),
+        None => Either::Right(next(request)),
     }
 }
 

@@ -17,6 +17,7 @@ use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use futures::future::Either;
 
 use super::{Claim, Surface};
 use crate::domain::account::Gateway;
@@ -45,16 +46,32 @@ pub struct ClaimedAccount(pub Option<Claim>);
 
 /// The middleware: matches the call against the fault rules and applies
 /// the first that hits. Without rules it does nothing.
-pub async fn apply_faults<F: Future<Output = Response>>(
+///
+/// A combinator rather than an `async fn`: without rules (nearly always)
+/// the rest of the request is its future, and what matching needs is
+/// boxed apart, so it takes no room in every request's future, which is
+/// moved whole.
+pub fn apply_faults<'a, F: Future<Output = Response> + 'a>(
+    state: &'a AppState,
+    surface: Surface,
+    request: Request,
+    next: impl FnOnce(Request) -> F + 'a,
+) -> impl Future<Output = Response> + 'a {
+    match surface.gateway() {
+        Some(gateway) if !state.engine.faults.is_empty() => {
+            Either::Left(Box::pin(with_faults(state, surface, gateway, request, next)))
+        }
+        _ => Either::Right(next(request)),
+    }
+}
+
+async fn with_faults<F: Future<Output = Response>>(
     state: &AppState,
     surface: Surface,
+    gateway: Gateway,
     request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let Some(gateway) = surface.gateway() else { return next(request).await };
-    if state.engine.faults.is_empty() {
-        return next(request).await;
-    }
     let (mut parts, body) = request.into_parts();
     let Ok(bytes) = super::read_whole(body, state.body_limit).await else {
         return (surface.errors().payload_too_large)();

@@ -14,9 +14,13 @@
 //! 8. the control token ([`require_control_token`]);
 //! 9. the router.
 //!
-//! Each layer is a plain `async fn` given the rest as a closure, so a
-//! request costs one boxed future, not one per layer, and the path's
-//! surface is worked out once.
+//! Each layer is a function given the rest as a closure, so a request
+//! costs one boxed future, not one per layer, and the path's surface is
+//! worked out once. A layer that keeps nothing of its own while the rest
+//! runs (the control token; fault rules when none are set, which box
+//! their work apart when some are) is a combinator that returns the rest's
+//! future as it is: an `async fn` would keep its arguments beside what it
+//! awaits, in a future every request moves whole.
 
 use std::convert::Infallible;
 use std::pin::Pin;
