@@ -18,9 +18,11 @@
 //! costs one boxed future, not one per layer, and the path's surface is
 //! worked out once. A layer that keeps nothing of its own while the rest
 //! runs (the control token; fault rules when none are set, which box
-//! their work apart when some are) is a combinator that returns the rest's
-//! future as it is: an `async fn` would keep its arguments beside what it
-//! awaits, in a future every request moves whole.
+//! their work apart when some are; the panic guard) is a combinator that
+//! returns the rest's future as it is: an `async fn` would keep its
+//! arguments beside what it awaits, in a future every request moves whole.
+//! The panic guard makes the rest's future on its first poll, so what the
+//! combinators inside it do before returning theirs is guarded too.
 
 use std::convert::Infallible;
 use std::pin::Pin;
