@@ -5,11 +5,12 @@
 //! document shows its fields, and [`from_value`] reads a body into it. Two
 //! things make the reading lenient:
 //!
-//! - [`AnyCase`], the deserializer [`from_value`] uses, matches an
-//!   object's keys to the type's field names in any case (.NET's model
-//!   binding ignores case, and iP.1's own samples send PascalCase). Only
-//!   struct fields are matched so; the keys of maps (a template's
-//!   placeholders, say) stay as sent.
+//! - `AnyCase`, the deserializer both readers wrap around serde_json's,
+//!   matches an object's keys to the type's field names in any case (.NET's
+//!   model binding ignores case, and iP.1's own samples send PascalCase),
+//!   and reads a whole float (`3.0`) as an integer. Only struct fields are
+//!   matched so; the keys of maps (a template's placeholders, say) stay as
+//!   sent.
 //! - A [`Field`] keeps what a field was sent as — absent, `null`, a value
 //!   of its type, or a value of another type — so a request with several
 //!   bad fields is read whole, and its checks report every one at once in
@@ -24,80 +25,11 @@ use serde::de::{
     Visitor,
 };
 use serde::{Deserialize, forward_to_deserialize_any};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Reads `value` into `T`, matching struct fields in any case.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
     T::deserialize(AnyCase(value))
-}
-
-/// A deserializer over a JSON value that matches an object's keys to the
-/// fields of the struct being read in any case.
-#[derive(Clone, Copy)]
-pub struct AnyCase<'a>(pub &'a Value);
-
-impl<'de> Deserializer<'de> for AnyCase<'_> {
-    type Error = serde_json::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(flag) => visitor.visit_bool(*flag),
-            Value::Number(number) => match whole_number(number) {
-                Some(Whole::Unsigned(n)) => visitor.visit_u64(n),
-                Some(Whole::Signed(n)) => visitor.visit_i64(n),
-                None => number.clone().deserialize_any(visitor),
-            },
-            Value::String(text) => visitor.visit_str(text),
-            Value::Array(items) => visitor.visit_seq(Items(items.iter())),
-            Value::Object(map) => visitor.visit_map(Entries::new(map, &[])),
-        }
-    }
-
-    /// `null` is given as a unit, which an `Option` reads as `None` and a
-    /// [`Field`] as [`Field::Null`]; a field not sent at all is given as
-    /// none (serde's own deserializer for missing fields), which a
-    /// [`Field`] reads as [`Field::Absent`].
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Null => visitor.visit_unit(),
-            _ => visitor.visit_some(self),
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        match self.0 {
-            Value::Object(map) => visitor.visit_map(Entries::new(map, fields)),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.0.clone().deserialize_enum(name, variants, visitor)
-    }
-
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
-        byte_buf unit unit_struct seq tuple tuple_struct map identifier ignored_any
-    }
 }
 
 /// A number without a fraction written with one (`3.0`): JSON Schema
@@ -135,66 +67,6 @@ pub fn whole_floats_as_integers(value: &mut Value) {
     }
 }
 
-/// The items of an array, each read with [`AnyCase`].
-struct Items<'a>(std::slice::Iter<'a, Value>);
-
-impl<'de> SeqAccess<'de> for Items<'_> {
-    type Error = serde_json::Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, Self::Error> {
-        self.0.next().map(|item| seed.deserialize(AnyCase(item))).transpose()
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.0.len())
-    }
-}
-
-/// The entries of an object; a key matching one of `fields` in any case is
-/// given as that field's name.
-struct Entries<'a> {
-    entries: serde_json::map::Iter<'a>,
-    fields: &'static [&'static str],
-    value: Option<&'a Value>,
-}
-
-impl<'a> Entries<'a> {
-    fn new(map: &'a Map<String, Value>, fields: &'static [&'static str]) -> Entries<'a> {
-        Entries { entries: map.iter(), fields, value: None }
-    }
-}
-
-impl<'de> MapAccess<'de> for Entries<'_> {
-    type Error = serde_json::Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Self::Error> {
-        let Some((key, value)) = self.entries.next() else { return Ok(None) };
-        self.value = Some(value);
-        let name = self.fields.iter().find(|f| f.eq_ignore_ascii_case(key)).copied();
-        let key: StrDeserializer<'_, serde_json::Error> =
-            name.unwrap_or(key.as_str()).into_deserializer();
-        seed.deserialize(key).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, Self::Error> {
-        let value = self.value.take().unwrap_or(&Value::Null);
-        seed.deserialize(AnyCase(value))
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.entries.len())
-    }
-}
-
 /// Reads a JSON object straight from `bytes` into `T`, exactly as
 /// [`from_value`] reads it from the parsed value: struct fields in any
 /// case, whole floats as integers, every string checked as parsing checks
@@ -214,28 +86,29 @@ pub fn from_object_slice<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     // Checked as UTF-8 once here, rather than string by string.
     let text = std::str::from_utf8(bytes).ok()?;
     let mut parser = serde_json::Deserializer::from_str(text);
-    let read = T::deserialize(Streamed(&mut parser)).ok()?;
+    let read = T::deserialize(AnyCase(&mut parser)).ok()?;
     parser.end().ok()?;
     Some(read)
 }
 
-/// [`AnyCase`]'s reading over a JSON parser: each request becomes a
-/// [`Streaming`] visitor of the parser's values. Everything but a struct,
-/// an option, a newtype and an enum is read through `deserialize_any`, as
-/// [`AnyCase`] reads it, so that ignored properties are checked as parsing
-/// into a value checks them (the parser's skipping lets a lone surrogate
-/// through).
-struct Streamed<D>(D);
+/// The lenient reading over serde_json's deserializer of a parsed value
+/// or of a body's bytes: each request becomes an [`AnyCaseVisitor`] of
+/// its values. Everything but a struct, an option, a newtype and an enum
+/// is read through `deserialize_any`, so that a whole float reaches an
+/// integer field as an integer, and ignored properties of a body are
+/// checked as parsing it into a value checks them (the parser's skipping
+/// lets a lone surrogate through).
+struct AnyCase<D>(D);
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Streamed<D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for AnyCase<D> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_any(Streaming { visitor, fields: &[] })
+        self.0.deserialize_any(AnyCaseVisitor { visitor, fields: &[] })
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_option(Streaming { visitor, fields: &[] })
+        self.0.deserialize_option(AnyCaseVisitor { visitor, fields: &[] })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -244,7 +117,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Streamed<D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_any(Streaming { visitor, fields })
+        self.0.deserialize_any(AnyCaseVisitor { visitor, fields })
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -270,15 +143,16 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Streamed<D> {
     }
 }
 
-/// Hands the parser's values on to `visitor` as [`AnyCase`] would: a whole
-/// float as an integer, `null` asked for as an option as a unit, and an
-/// object's keys matched to `fields` (a struct's) in any case.
-struct Streaming<V> {
+/// Hands the values on to `visitor` leniently: a whole float as an
+/// integer, `null` asked for as an option as a unit (which a [`Field`]
+/// reads as sent `null`), and an object's keys matched to `fields` (a
+/// struct's) in any case.
+struct AnyCaseVisitor<V> {
     visitor: V,
     fields: &'static [&'static str],
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for Streaming<V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for AnyCaseVisitor<V> {
     type Value = V::Value;
 
     fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -326,29 +200,29 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Streaming<V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
-        self.visitor.visit_some(Streamed(deserializer))
+        self.visitor.visit_some(AnyCase(deserializer))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_seq(StreamedItems(items))
+        self.visitor.visit_seq(Items(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, entries: A) -> Result<V::Value, A::Error> {
-        self.visitor.visit_map(StreamedEntries { entries, fields: self.fields })
+        self.visitor.visit_map(Entries { entries, fields: self.fields })
     }
 }
 
-/// An array's items, each read through [`Streamed`].
-struct StreamedItems<A>(A);
+/// An array's items, each read through [`AnyCase`].
+struct Items<A>(A);
 
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for StreamedItems<A> {
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Items<A> {
     type Error = A::Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, A::Error> {
-        self.0.next_element_seed(StreamedSeed(seed))
+        self.0.next_element_seed(AnyCaseSeed(seed))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -356,14 +230,14 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for StreamedItems<A> {
     }
 }
 
-/// An object's entries: values read through [`Streamed`], keys matching
+/// An object's entries: values read through [`AnyCase`], keys matching
 /// one of `fields` in any case given as that field's name.
-struct StreamedEntries<A> {
+struct Entries<A> {
     entries: A,
     fields: &'static [&'static str],
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for StreamedEntries<A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Entries<A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -378,7 +252,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StreamedEntries<A> {
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        self.entries.next_value_seed(StreamedSeed(seed))
+        self.entries.next_value_seed(AnyCaseSeed(seed))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -386,14 +260,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for StreamedEntries<A> {
     }
 }
 
-/// Reads a value through [`Streamed`].
-struct StreamedSeed<S>(S);
+/// Reads a value through [`AnyCase`].
+struct AnyCaseSeed<S>(S);
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for StreamedSeed<S> {
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for AnyCaseSeed<S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.0.deserialize(Streamed(deserializer))
+        self.0.deserialize(AnyCase(deserializer))
     }
 }
 
@@ -507,7 +381,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FieldVisitor<T> {
 mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-    use serde_json::json;
+    use serde_json::{Map, json};
 
     use super::*;
 
@@ -673,6 +547,27 @@ mod tests {
                 assert_eq!(fast, slow, "{depth}");
             }
         }
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_other_numbers_keep_their_type() {
+        let body = json!({"COUNT": 3.0, "limit": 4294967295.0, "anything": 2.0,
+                          "recipients": [46700000000.0, 1.5], "Window": {"OPENS": "now"}});
+        let request: Rich = from_value(&body).unwrap();
+        assert_eq!(request.count, Field::Given(3));
+        assert_eq!(request.limit, Some(u32::MAX));
+        assert_eq!(request.anything, Field::Given(json!(2)));
+        assert_eq!(request.recipients, Some(json!([46_700_000_000_u64, 1.5])));
+        assert_eq!(request.window, Some(Window { opens: "now".into() }));
+        for (count, read) in [
+            (json!(-2.0), Field::Invalid(Box::new(json!(-2)))),
+            (json!(1.5), Field::Invalid(Box::new(json!(1.5)))),
+            (json!(null), Field::Null),
+        ] {
+            let request: Rich = from_value(&json!({"count": count})).unwrap();
+            assert_eq!(request.count, read);
+        }
+        assert_eq!(from_value::<Rich>(&json!({})).unwrap().count, Field::Absent);
     }
 
     #[test]
