@@ -7,6 +7,7 @@ each page is saved for a person to look at.
 """
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -47,7 +48,12 @@ def call(base, method, path, body=None, key=None, token=None):
         return json.loads(response.read() or b"null")
 
 
-DOWNLOADS = Path(tempfile.mkdtemp(prefix="smsmock-downloads-"))
+# Everything the browsers write (their profiles, downloads and scratch
+# files) goes under one directory, removed when the tests end.
+SCRATCH = tempfile.TemporaryDirectory(prefix="smsmock-browser-", ignore_cleanup_errors=True)
+os.environ["TMPDIR"] = SCRATCH.name
+DOWNLOADS = Path(SCRATCH.name) / "downloads"
+DOWNLOADS.mkdir()
 
 
 def browser():
@@ -402,6 +408,7 @@ def main():
                 print(f"FAIL {test.__name__}: {error!r}")
             finally:
                 driver.quit()
+    SCRATCH.cleanup()
     sys.exit(1 if failed else 0)
 
 
