@@ -4,6 +4,7 @@
 //!
 //! # Layout
 //!
+//! - [`entry`]: what the binary runs: the command line's command.
 //! - [`config`]: command line and `SMSMOCK_*` environment variables.
 //! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
 //! - [`server`]: connections within bounds: timeouts, a limit, shutdown.
@@ -49,6 +50,7 @@ pub mod control;
 pub mod ctl;
 pub mod domain;
 pub mod engine;
+pub mod entry;
 pub mod faults;
 pub mod fixtures;
 pub mod gateways;

@@ -1,13 +1,7 @@
-//! The `smsmock` binary: parse the command line, start logging, serve
-//! until Ctrl-C or SIGTERM. Everything else lives in the library.
+//! The `smsmock` binary: the allocator and its settings; what it runs
+//! lives in the library ([`smsmock::entry`] says why).
 
-use std::path::Path;
 use std::process::ExitCode;
-
-use clap::Parser;
-use smsmock::config::{Cli, Command, ServeConfig};
-use smsmock::startup::{App, shutdown_signal};
-use smsmock::{ctl, healthcheck, telemetry};
 
 /// jemalloc, in every build: the allocators of the C libraries are slow when
 /// one thread frees what another allocated, which a work-stealing runtime
@@ -32,56 +26,5 @@ pub static malloc_conf: Option<&'static u8> =
     Some(&b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0]);
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Healthcheck(args)) => match current_thread_runtime() {
-            Ok(runtime) => runtime.block_on(healthcheck::run(&args, cli.serve.port)),
-            Err(err) => fail(&err),
-        },
-        Some(Command::Ctl(args)) => match current_thread_runtime() {
-            Ok(runtime) => runtime.block_on(ctl::run(&args, cli.serve.port)),
-            Err(err) => fail(&err),
-        },
-        None => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(serve(cli.serve)),
-            Err(err) => fail(&err),
-        },
-    }
-}
-
-fn current_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build()
-}
-
-/// Writes the port whole: to a temporary file renamed over the path, so a
-/// script polling for the file never reads half of it.
-fn write_port_file(path: &Path, port: u16) -> std::io::Result<()> {
-    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&temporary, format!("{port}\n"))?;
-    std::fs::rename(&temporary, path)
-}
-
-fn fail(err: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("smsmock: {err}");
-    ExitCode::FAILURE
-}
-
-async fn serve(config: ServeConfig) -> ExitCode {
-    let _log = telemetry::init(config.log_format, &config.log_level);
-    // Before the port is bound, so a stop sent as soon as it answers is ours.
-    let stop = shutdown_signal();
-    let app = match App::build(&config).await {
-        Ok(app) => app,
-        Err(err) => return fail(&err),
-    };
-    tracing::info!(host = %config.host, port = app.port(), "smsmock listening");
-    if let Some(path) = &config.port_file
-        && let Err(err) = write_port_file(path, app.port())
-    {
-        return fail(&format!("cannot write the port file {}: {err}", path.display()));
-    }
-    match app.run_until_stopped(stop).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => fail(&err),
-    }
+    smsmock::entry::main()
 }
