@@ -332,12 +332,12 @@ impl Ip1AccountSpec {
             senders.insert(normalized, now);
         }
         let virtual_number = virtual_number(self.virtual_number)?;
-        if let Some(url) = &self.incoming_callback_url {
-            if !crate::http::is_absolute_http_url(url) {
-                return Err(AccountError::Invalid(format!(
-                    "incomingCallbackUrl {url:?} is not an absolute http(s) URL"
-                )));
-            }
+        if let Some(url) = &self.incoming_callback_url
+            && !crate::http::is_absolute_http_url(url)
+        {
+            return Err(AccountError::Invalid(format!(
+                "incomingCallbackUrl {url:?} is not an absolute http(s) URL"
+            )));
         }
         Ok(Ip1Profile {
             name: self.name.unwrap_or_else(|| defaults.name.clone()),

@@ -15,10 +15,12 @@ use super::Surface;
 pub fn trim_ip1_trailing_slash(request: &mut Request, surface: Surface) {
     let path = request.uri().path();
     let ip1 = matches!(surface, Surface::Ip1 | Surface::Ip1V1);
-    if path.len() > 1 && path.ends_with('/') && ip1 {
-        if let Some(uri) = trimmed(request.uri()) {
-            *request.uri_mut() = uri;
-        }
+    if path.len() > 1
+        && path.ends_with('/')
+        && ip1
+        && let Some(uri) = trimmed(request.uri())
+    {
+        *request.uri_mut() = uri;
     }
 }
 

@@ -435,10 +435,10 @@ pub async fn add_label(
     caller.edit(|data| {
         // Ids of no contact of the account are ignored.
         for id in ids.iter().flatten() {
-            if let Some(contact) = data.contacts.get_mut(*id) {
-                if !contact.labels.contains(&label) {
-                    contact.labels.push(label.clone());
-                }
+            if let Some(contact) = data.contacts.get_mut(*id)
+                && !contact.labels.contains(&label)
+            {
+                contact.labels.push(label.clone());
             }
         }
         let usage_count = data.contacts.iter().filter(|c| c.has_label(&label)).count() as u64;
