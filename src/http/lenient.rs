@@ -19,7 +19,10 @@
 //! [`from_object_slice`] reads the same way straight from a body's bytes,
 //! without building the JSON value first: how iP.1 request bodies are read.
 
-use serde::de::value::StrDeserializer;
+use serde::de::value::{
+    BoolDeserializer, F64Deserializer, I64Deserializer, MapAccessDeserializer,
+    SeqAccessDeserializer, StrDeserializer, U64Deserializer,
+};
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess,
     Visitor,
@@ -373,7 +376,92 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for FieldVisitor<T> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field<T>, D::Error> {
+        deserializer.deserialize_any(SentVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Reads a field that was sent, as [`Field::of`] reads its value: a
+/// string, a number or a flag straight into `T`, its JSON value made only
+/// when `T` refuses it (a string read into a `String` is then copied once,
+/// not twice and dropped); an array or an object through its value.
+struct SentVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: DeserializeOwned> SentVisitor<T> {
+    /// `T` read from `deserializer` (a single value, read through
+    /// [`AnyCase`] as the value would be), or `sent` as the invalid value.
+    fn scalar<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        sent: impl FnOnce() -> Value,
+    ) -> Field<T> {
+        match T::deserialize(AnyCase(deserializer)) {
+            Ok(given) => Field::Given(given),
+            Err(_) => Field::Invalid(Box::new(sent())),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for SentVisitor<T> {
+    type Value = Field<T>;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, flag: bool) -> Result<Field<T>, E> {
+        Ok(Self::scalar(flag.into_deserializer() as BoolDeserializer<E>, || Value::Bool(flag)))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Field<T>, E> {
+        Ok(Self::scalar(n.into_deserializer() as U64Deserializer<E>, || Value::from(n)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Field<T>, E> {
+        // A JSON value keeps a non-negative integer as unsigned.
+        if let Ok(unsigned) = u64::try_from(n) {
+            return self.visit_u64(unsigned);
+        }
+        Ok(Self::scalar(n.into_deserializer() as I64Deserializer<E>, || Value::from(n)))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, float: f64) -> Result<Field<T>, E> {
+        // A JSON value holds no infinity (nor does JSON): it would be null.
+        if !float.is_finite() {
+            return Ok(Field::Null);
+        }
+        Ok(Self::scalar(float.into_deserializer() as F64Deserializer<E>, || Value::from(float)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Field<T>, E> {
+        let read: StrDeserializer<'_, E> = text.into_deserializer();
+        Ok(Self::scalar(read, || Value::String(text.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Field<T>, E> {
+        let read: StrDeserializer<'_, E> = text.as_str().into_deserializer();
+        match T::deserialize(AnyCase(read)) {
+            Ok(given) => Ok(Field::Given(given)),
+            Err(_) => Ok(Field::Invalid(Box::new(Value::String(text)))),
+        }
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Field<T>, E> {
+        Ok(Field::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Field<T>, E> {
+        Ok(Field::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field<T>, D::Error> {
         Ok(Field::of(Value::deserialize(deserializer)?))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<Field<T>, A::Error> {
+        Ok(Field::of(Value::deserialize(SeqAccessDeserializer::new(items))?))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, entries: A) -> Result<Field<T>, A::Error> {
+        Ok(Field::of(Value::deserialize(MapAccessDeserializer::new(entries))?))
     }
 }
 
@@ -546,6 +634,83 @@ mod tests {
                 assert_eq!(fast.is_some(), readable, "{depth}");
                 assert_eq!(fast, slow, "{depth}");
             }
+        }
+    }
+
+    /// One field of any type, for reading each kind of value into it.
+    #[derive(Debug, Deserialize)]
+    #[serde(bound = "T: DeserializeOwned")]
+    struct Holder<T> {
+        field: Field<T>,
+    }
+
+    /// Checks that both readers read `value` into a `Field<T>` as
+    /// [`Field::of`] reads the value parsing gives (whole floats already
+    /// integers).
+    fn read_as_field_of<T: DeserializeOwned + PartialEq + std::fmt::Debug>(value: &Value) {
+        let mut parsed = value.clone();
+        whole_floats_as_integers(&mut parsed);
+        let expected = Field::<T>::of(parsed);
+        let body = format!(r#"{{"FIELD": {value}}}"#);
+        let from_bytes = from_object_slice::<Holder<T>>(body.as_bytes()).map(|read| read.field);
+        let from_value = from_value::<Holder<T>>(&json!({"field": value})).map(|read| read.field);
+        let name = std::any::type_name::<T>();
+        assert_eq!(from_bytes.as_ref(), Some(&expected), "{body} as {name}, from its bytes");
+        assert_eq!(from_value.ok().as_ref(), Some(&expected), "{body} as {name}, from its value");
+    }
+
+    #[test]
+    fn a_field_is_read_as_its_value_would_be_whatever_was_sent() {
+        use crate::domain::message::SmsType;
+        use crate::gateways::ip1::json::{Coded, StringOrNumber};
+
+        let values = [
+            json!("Acme"),
+            json!(""),
+            json!("5"),
+            json!(" 1 "),
+            json!("flash"),
+            json!("FLASH"),
+            json!("sms"),
+            json!("46701234567"),
+            json!("a\"b \u{e9} \u{1F600}"),
+            json!(0),
+            json!(1),
+            json!(255),
+            json!(256),
+            json!(-1),
+            json!(-129),
+            json!(4_294_967_296_u64),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1.5),
+            json!(-2.5),
+            json!(3.0),
+            json!(-2.0),
+            json!(1e300),
+            json!(true),
+            json!(false),
+            json!(null),
+            json!([]),
+            json!([1, "a", 2.0]),
+            json!({"opens": "x"}),
+            json!({"OPENS": "y", "extra": [1.0]}),
+            json!({"flash": null}),
+        ];
+        for value in &values {
+            read_as_field_of::<String>(value);
+            read_as_field_of::<u8>(value);
+            read_as_field_of::<u32>(value);
+            read_as_field_of::<i64>(value);
+            read_as_field_of::<f64>(value);
+            read_as_field_of::<bool>(value);
+            read_as_field_of::<Value>(value);
+            read_as_field_of::<Vec<Value>>(value);
+            read_as_field_of::<Map<String, Value>>(value);
+            read_as_field_of::<Window>(value);
+            read_as_field_of::<SmsType>(value);
+            read_as_field_of::<Coded<SmsType>>(value);
+            read_as_field_of::<StringOrNumber>(value);
         }
     }
 
