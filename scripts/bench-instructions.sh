@@ -61,6 +61,8 @@ for kind in post-batch get-me; do
     callgrind_control -i off "$pid" >/dev/null 2>&1
     callgrind_control -d "$pid" >/dev/null 2>&1
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    # A killed valgrind leaves the pipes callgrind_control talked through.
+    rm -f "${TMPDIR:-/tmp}/vgdb-pipe-"*"-$pid-by-"*
     # Every thread's instructions in the counted stretch: instrumentation
     # was off before and after it, so the dumps hold nothing else.
     instructions=$(cat "$out/$kind-$server".* | awk '/^totals:/ {sum += $2} END {print sum}')
