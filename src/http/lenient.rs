@@ -436,14 +436,6 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for SentVisitor<T> {
         Ok(Self::scalar(read, || Value::String(text.to_owned())))
     }
 
-    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Field<T>, E> {
-        let read: StrDeserializer<'_, E> = text.as_str().into_deserializer();
-        match T::deserialize(AnyCase(read)) {
-            Ok(given) => Ok(Field::Given(given)),
-            Err(_) => Ok(Field::Invalid(Box::new(Value::String(text)))),
-        }
-    }
-
     fn visit_unit<E: serde::de::Error>(self) -> Result<Field<T>, E> {
         Ok(Field::Null)
     }
