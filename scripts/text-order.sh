@@ -19,8 +19,10 @@
 # requests of both gateways, the control API and the inbox's first screen.
 # Each group is sorted by demangled name.
 #
-# The names are the mangled symbols of this compiler and these locked
-# dependencies: after a compiler or Cargo.lock change, rerun the script.
+# The names are the mangled symbols of this compiler, these locked
+# dependencies and these profiles (codegen units change which functions
+# keep a symbol of their own): after a compiler, Cargo.lock or profile
+# change, rerun the script.
 # A stale file never breaks a build (names not in the binary are skipped);
 # it only maps more memory. --check builds the release binary and fails
 # when fewer than 80% of the release profile's names are in it while the
