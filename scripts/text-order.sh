@@ -74,6 +74,14 @@ wait_up() {
   return 1
 }
 
+# Kills the valgrind with this pid, and removes the pipes that
+# callgrind_control talked to it through (a killed valgrind leaves them).
+stop() {
+  kill -KILL "$1"
+  wait "$1" 2>/dev/null || true
+  rm -f "${TMPDIR:-/tmp}/vgdb-pipe-"*"-$1-by-"*
+}
+
 # Runs the binary under callgrind, then the named function of this script
 # against it; writes the names of the binary's functions that ran to
 # $out/$1.names.
@@ -82,12 +90,11 @@ profile() {
   valgrind --tool=callgrind --demangle=no --callgrind-out-file="$out/$1.%p" \
     "$binary" --host 127.0.0.1 --port "$port" >/dev/null 2>"$out/valgrind.log" &
   local pid=$!
-  wait_up || { kill -KILL "$pid"; return 1; }
+  wait_up || { stop "$pid"; return 1; }
   "$1"
   sleep 1
   callgrind_control -d "$pid" >/dev/null 2>&1
-  kill -KILL "$pid"
-  wait "$pid" 2>/dev/null || true
+  stop "$pid"
   # `fn=(7) name` names function 7 where it first appears; `'2` marks a
   # recursion level, not a symbol.
   cat "$out/$1".* | sed -n -E "s/^c?fn=\([0-9]+\) (.*)/\1/p" | sed -E "s/'[0-9]+$//" |
