@@ -227,10 +227,10 @@ pub fn routes() -> Routes {
 /// The whole HTTP surface: both gateways, the control API, and
 /// `GET /_mock/openapi.json`, behind the layers every request goes through.
 pub fn app(state: AppState, body_limit: usize) -> Pipeline {
-    Pipeline::new(state.clone(), router(state, body_limit))
+    Pipeline::new(state.clone(), router(state), DefaultBodyLimit::max(body_limit))
 }
 
-fn router(state: AppState, body_limit: usize) -> Router {
+fn router(state: AppState) -> Router {
     let routes = routes();
     let document = Arc::new(openapi::Document::new(routes.documentation()));
     routes
@@ -239,7 +239,6 @@ fn router(state: AppState, body_limit: usize) -> Router {
         .merge(crate::ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
 

@@ -12,7 +12,8 @@
 //! 6. answering a panic ([`catch_panics`]);
 //! 7. fault rules ([`apply_faults`]);
 //! 8. the control token ([`require_control_token`]);
-//! 9. the router.
+//! 9. the body limit axum's extractors read, set on the request;
+//! 10. the router.
 //!
 //! Each layer is a function given the rest as a closure, so a request
 //! costs one boxed future, not one per layer, and the path's surface is
@@ -30,7 +31,7 @@ use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
 use tower::Service;
 
@@ -49,18 +50,22 @@ use crate::telemetry::log_requests;
 pub struct Pipeline {
     state: AppState,
     router: Router,
+    /// Set on each request here rather than as a layer of the router:
+    /// a router's layer wraps every route, and boxes each answer's future
+    /// once more.
+    body_limit: DefaultBodyLimit,
 }
 
 impl Pipeline {
-    pub fn new(state: AppState, router: Router) -> Pipeline {
-        Pipeline { state, router }
+    pub fn new(state: AppState, router: Router, body_limit: DefaultBodyLimit) -> Pipeline {
+        Pipeline { state, router, body_limit }
     }
 
     /// Answers one request.
     pub async fn answer(self, mut request: Request) -> Response {
         let surface = Surface::of_path(request.uri().path());
         trim_ip1_trailing_slash(&mut request, surface);
-        let (state, router) = (&self.state, self.router);
+        let (state, router, body_limit) = (&self.state, self.router, self.body_limit);
         log_requests(request, move |request| {
             drop_marked_connections(request, move |request| {
                 note_changes(state, surface, request, move |request| {
@@ -68,7 +73,7 @@ impl Pipeline {
                         catch_panics(state, surface, request, move |request| {
                             apply_faults(state, surface, request, move |request| {
                                 require_control_token(state, surface, request, move |request| {
-                                    route(router, request)
+                                    route(router, body_limit, request)
                                 })
                             })
                         })
@@ -81,7 +86,8 @@ impl Pipeline {
 }
 
 /// The router's answer (a router is always ready and never fails).
-async fn route(mut router: Router, request: Request) -> Response {
+async fn route(mut router: Router, body_limit: DefaultBodyLimit, mut request: Request) -> Response {
+    body_limit.apply(&mut request);
     match router.call(request).await {
         Ok(response) => response,
         Err(never) => match never {},
