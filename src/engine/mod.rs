@@ -21,7 +21,7 @@ pub mod submit;
 pub mod wakeups;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering, fence};
 
 use chrono::TimeDelta;
 use tokio::sync::watch;
@@ -169,14 +169,25 @@ impl Engine {
     }
 
     /// Notes that messages were stored or changed status: wakes waiting
-    /// lookups.
+    /// lookups, when there are any. Nearly every send calls this with no
+    /// one waiting, and notifying takes the channel's lock, which the
+    /// runtime's threads then pass between them: so the count of waiters
+    /// is read first. The fence pairs with the one in
+    /// [`Engine::message_updates`]: either this sees the new waiter, or
+    /// the waiter's first look sees what changed.
     pub fn note_messages(&self) {
-        self.message_updates.send_modify(|count| *count = count.wrapping_add(1));
+        fence(Ordering::SeqCst);
+        if self.message_updates.receiver_count() > 0 {
+            self.message_updates.send_modify(|count| *count = count.wrapping_add(1));
+        }
     }
 
-    /// Wakes when [`Engine::note_messages`] is next called.
+    /// Wakes when [`Engine::note_messages`] is next called; a lookup
+    /// subscribes before it first looks.
     pub fn message_updates(&self) -> watch::Receiver<u64> {
-        self.message_updates.subscribe()
+        let updates = self.message_updates.subscribe();
+        fence(Ordering::SeqCst);
+        updates
     }
 
     /// How many changes were noted so far.

@@ -74,3 +74,30 @@ async fn many_waiters_wake_on_one_send() {
     }
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
+
+/// A send that lands while its lookup is just starting to wait still wakes
+/// it: sends and lookups race, each lookup for its own phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_racing_a_lookup_that_starts_to_wait_still_wakes_it() {
+    let app = spawn_app().await;
+    let mut lookups = Vec::new();
+    let mut sends = Vec::new();
+    for n in 0..60 {
+        let phone = format!("4670123{n:04}");
+        let client = app.client.clone();
+        let url = app.url(&format!("/_mock/phones/{phone}/messages/latest?wait=20s"));
+        lookups.push(tokio::spawn(async move { send(client.get(url)).await }));
+        let request = app.post("/v2/batches").bearer_auth(IP1_KEY).json(&batch(&phone, "Hello"));
+        sends.push(tokio::spawn(async move { send(request).await.0 }));
+    }
+    let started = Instant::now();
+    for send in sends {
+        assert_eq!(send.await.unwrap(), 201);
+    }
+    for lookup in lookups {
+        let (status, latest) = lookup.await.unwrap();
+        assert_eq!(status, 200, "{latest}");
+        assert_eq!(latest["text"], "Hello");
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
