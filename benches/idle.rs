@@ -81,7 +81,10 @@ async fn main() {
     } else {
         (10_000, Duration::from_secs(10), 200)
     };
-    let server = common::start(&["--accept-any-credentials"]).await;
+    // Room for the accounts it makes beside the fixtures' (the default
+    // bound is 10,000 in all).
+    let room = (accounts + 100).to_string();
+    let server = common::start(&["--accept-any-credentials", "--max-accounts", &room]).await;
     make_accounts(&server.base, accounts).await;
 
     tokio::time::sleep(Duration::from_millis(500)).await;
