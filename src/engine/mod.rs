@@ -218,10 +218,10 @@ impl Engine {
             health: _,
             background: _,
             changes: _,
-            message_updates,
+            message_updates: _,
             events,
         } = self;
-        message_updates.send_modify(|count| *count = count.wrapping_add(1));
+        self.note_messages();
         events.publish(
             events::Kind::Reset,
             events::About::new(scope_account(scope), None, None),
