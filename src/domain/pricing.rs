@@ -73,16 +73,19 @@ impl PriceTable {
             Currency::Sek => &self.sek,
             Currency::Eur => &self.eur,
         };
-        // No prefix is longer than the longest key: a number is looked up
-        // from there down, not from its full length (a table's prefixes are
-        // a few digits, a number a dozen).
-        let longest = table.keys().map(String::len).max().unwrap_or(0);
-        (1..=msisdn.len().min(15).min(longest))
-            .rev()
-            .find_map(|len| table.get(&msisdn[..len]))
-            .or_else(|| table.get("*"))
-            .copied()
-            .unwrap_or(Money::ZERO)
+        // One pass over the prefixes, which the price lookup of every
+        // recipient makes: a table is a few prefixes of a few digits, and
+        // comparing each with the number's start costs less than looking
+        // the number's starts up in the map one length at a time. A number
+        // is read to its first 15 characters (E.164's longest).
+        let mut longest: Option<(&str, Money)> = None;
+        for (prefix, price) in table {
+            let longer = longest.is_none_or(|(found, _)| prefix.len() > found.len());
+            if longer && prefix.len() <= 15 && msisdn.starts_with(prefix.as_str()) {
+                longest = Some((prefix, *price));
+            }
+        }
+        longest.map(|(_, price)| price).or_else(|| table.get("*").copied()).unwrap_or(Money::ZERO)
     }
 }
 
@@ -123,6 +126,8 @@ mod tests {
         let mut longer = table.clone();
         longer.sek.insert("4670123".into(), Money::from_units(0.25));
         longer.sek.insert("467012345678901".into(), Money::from_units(0.15));
+        // Past E.164's 15 digits a prefix is never read.
+        longer.sek.insert("4670123456789012".into(), Money::from_units(0.05));
         assert_eq!(longer.unit_price(Currency::Sek, "46701234567"), Money::from_units(0.25));
         assert_eq!(longer.unit_price(Currency::Sek, "46701999999"), Money::from_units(0.45));
         assert_eq!(longer.unit_price(Currency::Sek, "4670123456789012"), Money::from_units(0.15));
