@@ -73,19 +73,16 @@ impl PriceTable {
             Currency::Sek => &self.sek,
             Currency::Eur => &self.eur,
         };
-        // One pass over the prefixes, which the price lookup of every
-        // recipient makes: a table is a few prefixes of a few digits, and
-        // comparing each with the number's start costs less than looking
-        // the number's starts up in the map one length at a time. A number
-        // is read to its first 15 characters (E.164's longest).
-        let mut longest: Option<(&str, Money)> = None;
-        for (prefix, price) in table {
-            let longer = longest.is_none_or(|(found, _)| prefix.len() > found.len());
-            if longer && prefix.len() <= 15 && msisdn.starts_with(prefix.as_str()) {
-                longest = Some((prefix, *price));
-            }
-        }
-        longest.map(|(_, price)| price).or_else(|| table.get("*").copied()).unwrap_or(Money::ZERO)
+        // One pass over a table of a few short prefixes, each compared
+        // with the number's start, costs less than looking the number's
+        // starts up one length at a time. A number is read to its first 15
+        // characters (E.164's longest).
+        table
+            .iter()
+            .filter(|(prefix, _)| prefix.len() <= 15 && msisdn.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .or_else(|| table.get_key_value("*"))
+            .map_or(Money::ZERO, |(_, price)| *price)
     }
 }
 
