@@ -16,6 +16,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
+use crate::http::RequestNotes;
 use crate::log_format::{LineFields, LineTime, RequestLine};
 use crate::log_writer::{self, LogGuard, LogWriter};
 
@@ -90,29 +91,24 @@ fn colours() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Where authentication writes the account a request acted as, so the
-/// request's log line can name it.
-#[derive(Clone, Default)]
-struct AccountSlot(Arc<OnceLock<String>>);
-
 /// The account the current request acted as, once authentication ran.
 pub fn noted_account(extensions: &Extensions) -> Option<AccountHandle> {
-    extensions.get::<AccountSlot>().map(|slot| AccountHandle(slot.clone()))
+    extensions.get::<RequestNotes>().map(|notes| AccountHandle(notes.account.clone()))
 }
 
 /// A handle to read a request's account after its handler ran.
-pub struct AccountHandle(AccountSlot);
+pub struct AccountHandle(Arc<OnceLock<String>>);
 
 impl AccountHandle {
     pub fn get(&self) -> Option<String> {
-        self.0.0.get().cloned()
+        self.0.get().cloned()
     }
 }
 
 /// Records the account of the current request for its log line.
 pub fn note_account(extensions: &Extensions, account: &str) {
-    if let Some(slot) = extensions.get::<AccountSlot>() {
-        let _ = slot.0.set(account.to_owned());
+    if let Some(notes) = extensions.get::<RequestNotes>() {
+        let _ = notes.account.set(account.to_owned());
     }
 }
 
@@ -121,8 +117,9 @@ pub async fn log_requests<F: Future<Output = Response>>(
     mut request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
-    let slot = AccountSlot::default();
-    request.extensions_mut().insert(slot.clone());
+    let notes = RequestNotes::default();
+    let account = notes.account.clone();
+    request.extensions_mut().insert(notes);
     let method = request.method().clone();
     // Shares the request's buffer: no copy of the path.
     let uri = request.uri().clone();
@@ -133,7 +130,7 @@ pub async fn log_requests<F: Future<Output = Response>>(
         path: uri.path(),
         status: response.status().as_u16(),
         latency_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        account: slot.0.get().map(String::as_str).unwrap_or("-"),
+        account: account.get().map(String::as_str).unwrap_or("-"),
     };
     if !write_directly(&line) {
         trace_request_line(&line);

@@ -17,7 +17,7 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
-use super::{BufferedBody, Claim, Surface, read_whole};
+use super::{Claim, RequestNotes, Surface, read_whole};
 use crate::domain::account::Gateway;
 use crate::engine::events::{About, Kind};
 use crate::gateways::{ip1, viamobile};
@@ -59,7 +59,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     let mut parts = parts;
     // No body, nothing to keep: a `GET` would pay for the entry only.
     if !bytes.is_empty() {
-        parts.extensions.insert(BufferedBody(bytes.clone()));
+        parts.extensions.get_or_insert_default::<RequestNotes>().body = Some(bytes.clone());
     }
     let response = next(Request::from_parts(parts, Body::from(bytes.clone()))).await;
 

@@ -15,6 +15,8 @@ pub mod trailing_slash;
 
 pub use surface::{Surface, SurfaceError, VIAMOBILE_LEGACY_BASE};
 
+use std::sync::{Arc, OnceLock};
+
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
@@ -53,10 +55,19 @@ pub fn json_written(
     }
 }
 
-/// A gateway call's body as the journal read it ([`journal`]), kept with
-/// the request so that the handler's extractor takes it from there.
-#[derive(Clone)]
-pub struct BufferedBody(pub Bytes);
+/// What the layers note on a request for the layers and handlers inside
+/// it, kept as one entry of its extensions: each entry is boxed, and one
+/// beside axum's two (the route's parameters and the body limit) grew the
+/// map, a send's extensions costing a few hundred instructions more.
+#[derive(Clone, Default)]
+pub struct RequestNotes {
+    /// The account the request acted as, written once authentication ran
+    /// and read by its log line and the journal after the handler.
+    pub account: Arc<OnceLock<String>>,
+    /// A gateway call's body as the journal read it ([`journal`]), so that
+    /// the handler's extractor takes it from there.
+    pub body: Option<Bytes>,
+}
 
 /// The request's body: the journal's copy, or read when there is none.
 ///
@@ -68,8 +79,8 @@ pub async fn body_bytes<S: Send + Sync>(
     request: Request,
     state: &S,
 ) -> Result<Bytes, BytesRejection> {
-    match request.extensions().get::<BufferedBody>() {
-        Some(BufferedBody(bytes)) => Ok(bytes.clone()),
+    match request.extensions().get::<RequestNotes>().and_then(|notes| notes.body.clone()) {
+        Some(bytes) => Ok(bytes),
         None => Bytes::from_request(request, state).await,
     }
 }
