@@ -87,7 +87,9 @@ impl ClockState {
         }
     }
 
-    /// Virtual time to the microsecond, the scheduler's resolution.
+    /// Virtual time to the microsecond, the scheduler's resolution: the
+    /// anchor is kept to the microsecond wherever it is set, and a realtime
+    /// clock adds whole microseconds to it.
     fn now(&self) -> DateTime<Utc> {
         let now = match self.settings.mode {
             ClockMode::Manual => self.anchor_virtual,
@@ -97,7 +99,7 @@ impl ClockState {
                 later(self.anchor_virtual, TimeDelta::microseconds(micros))
             }
         };
-        now.min(latest()).trunc_subsecs(6)
+        now.min(latest())
     }
 }
 
@@ -200,6 +202,27 @@ mod tests {
         let first = clock.now();
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(clock.now(), first);
+    }
+
+    #[test]
+    fn every_reading_is_to_the_microsecond() {
+        let whole = |at: DateTime<Utc>| at.timestamp_subsec_nanos().is_multiple_of(1_000);
+        let clock = Clock::new(ClockSettings { mode: ClockMode::Realtime, speed: 3.7 });
+        let odd = Utc::now() + TimeDelta::nanoseconds(123_456_789);
+        for _ in 0..100 {
+            assert!(whole(clock.now()));
+        }
+        clock.set(odd).unwrap();
+        assert!(whole(clock.now()));
+        clock.advance(TimeDelta::nanoseconds(1_234_567)).unwrap();
+        assert!(whole(clock.now()));
+        clock.restore(odd, ClockSettings { mode: ClockMode::Manual, speed: 1.0 });
+        assert!(whole(clock.now()));
+        clock.configure(ClockSettings { mode: ClockMode::Realtime, speed: 0.3 });
+        assert!(whole(clock.now()));
+        clock.set(latest()).unwrap();
+        assert_eq!(clock.now(), latest(), "a clock at the end stays there");
+        assert!(whole(latest()) && whole(crate::domain::time::earliest()));
     }
 
     #[test]

@@ -7,20 +7,31 @@ use serde::Serializer;
 /// The last moment any clock may show, and the latest time a request may
 /// name: the end of year 9999, as .NET's `DateTime` ends.
 pub fn latest() -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(9999, 12, 31)
-        .and_then(|day| day.and_hms_micro_opt(23, 59, 59, 999_999))
-        .map(|at| at.and_utc())
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    LATEST
 }
+
+/// Worked out once, not on every reading of a clock.
+const LATEST: DateTime<Utc> = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => match day.and_hms_micro_opt(23, 59, 59, 999_999) {
+        Some(at) => at.and_utc(),
+        None => DateTime::<Utc>::MAX_UTC,
+    },
+    None => DateTime::<Utc>::MAX_UTC,
+};
 
 /// The first moment a request may name: the start of year 1, as .NET's
 /// `DateTime` starts.
 pub fn earliest() -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(1, 1, 1)
-        .and_then(|day| day.and_hms_opt(0, 0, 0))
-        .map(|at| at.and_utc())
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    EARLIEST
 }
+
+const EARLIEST: DateTime<Utc> = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(day) => match day.and_hms_opt(0, 0, 0) {
+        Some(at) => at.and_utc(),
+        None => DateTime::<Utc>::MIN_UTC,
+    },
+    None => DateTime::<Utc>::MIN_UTC,
+};
 
 /// True for a time between [`earliest`] and [`latest`].
 pub fn in_range(at: DateTime<Utc>) -> bool {
