@@ -56,8 +56,9 @@ pub async fn send(
     // An iP.1 send keeps every recipient as a message, so a batch is stored.
     let (id, document) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
     let mut response = answer(StatusCode::CREATED, &document);
+    // The header takes the string's buffer as it is (`from_str` copied it).
     let location = ["/v2/batches/", id.hex(&mut [0; 24])].concat();
-    if let Ok(location) = HeaderValue::from_str(&location) {
+    if let Ok(location) = HeaderValue::try_from(location) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)
