@@ -9,6 +9,11 @@
 //! once and appended whole when nothing in it needs escaping; every other
 //! value is written by serde_json. A document written so is held to its
 //! `Serialize` output by a unit test.
+//!
+//! The small writers are marked `#[inline]`: without it, whether they are
+//! inlined into a document's writer depended on which of the crate's
+//! codegen units each landed in, and an unrelated change once put 700
+//! instructions on every send's answer.
 
 use serde::Serialize;
 
@@ -20,6 +25,7 @@ pub struct ObjectWriter<'a> {
 
 impl<'a> ObjectWriter<'a> {
     /// Opens an object at the end of `out`.
+    #[inline]
     pub fn begin(out: &'a mut Vec<u8>) -> ObjectWriter<'a> {
         out.push(b'{');
         ObjectWriter { out, first: true }
@@ -27,6 +33,7 @@ impl<'a> ObjectWriter<'a> {
 
     /// Writes the entry's name (which must need no escaping: the names
     /// are the document's own), returning the buffer for its value.
+    #[inline]
     pub fn key(&mut self, name: &str) -> &mut Vec<u8> {
         debug_assert!(name.bytes().all(is_plain), "{name:?} needs escaping");
         if !std::mem::take(&mut self.first) {
@@ -38,11 +45,13 @@ impl<'a> ObjectWriter<'a> {
         self.out
     }
 
+    #[inline]
     pub fn str(&mut self, name: &str, value: &str) {
         write_str(self.key(name), value);
     }
 
     /// A string, or `null`.
+    #[inline]
     pub fn optional_str(&mut self, name: &str, value: Option<&str>) {
         match value {
             Some(value) => self.str(name, value),
@@ -62,10 +71,12 @@ impl<'a> ObjectWriter<'a> {
         out.push(b']');
     }
 
+    #[inline]
     pub fn integer(&mut self, name: &str, value: impl itoa::Integer) {
         self.key(name).extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
+    #[inline]
     pub fn bool(&mut self, name: &str, value: bool) {
         self.key(name).extend_from_slice(if value { b"true" } else { b"false" });
     }
@@ -80,6 +91,7 @@ impl<'a> ObjectWriter<'a> {
     }
 
     /// Closes the object.
+    #[inline]
     pub fn end(self) {
         self.out.push(b'}');
     }
@@ -87,6 +99,7 @@ impl<'a> ObjectWriter<'a> {
 
 /// A JSON string, as serde_json writes it: only `"`, `\` and control
 /// characters are escaped.
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, text: &str) {
     if text.bytes().all(is_plain) {
         out.push(b'"');

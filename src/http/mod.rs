@@ -45,7 +45,14 @@ pub fn json_written(
     // bytes) grew twice, copying, on every send's answer.
     let mut bytes = Vec::with_capacity(512);
     match write(&mut bytes) {
-        Ok(()) => (status, [(CONTENT_TYPE, JSON_UTF8)], bytes).into_response(),
+        Ok(()) => {
+            // Made directly: as `(status, [(CONTENT_TYPE, ..)], bytes)`, the
+            // bytes' answer first got a content type of its own, replaced.
+            let mut response = Response::new(Body::from(bytes));
+            *response.status_mut() = status;
+            response.headers_mut().insert(CONTENT_TYPE, JSON_UTF8);
+            response
+        }
         Err(err) => {
             tracing::error!(%err, "could not serialise an answer");
             let fallback = br#"{"error":"internal error"}"#.as_slice();
