@@ -65,7 +65,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
 
     let extensions = response.extensions();
     call.fault = extensions.get::<FaultHit>().map(|hit| hit.0);
-    let authenticated = noted.and_then(|slot| slot.get());
+    let authenticated = noted.and_then(|account| account.get());
     let claim = match authenticated {
         Some(account) => Some(Claim { account, proven: true }),
         None => match extensions.get() {
