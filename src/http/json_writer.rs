@@ -12,8 +12,8 @@
 //!
 //! The small writers are marked `#[inline]`: without it, whether they are
 //! inlined into a document's writer depended on which of the crate's
-//! codegen units each landed in, and an unrelated change once put 700
-//! instructions on every send's answer.
+//! codegen units each landed in, and a change elsewhere in the crate
+//! could put 700 instructions on every send's answer.
 
 use serde::Serialize;
 
