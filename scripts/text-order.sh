@@ -22,7 +22,11 @@
 # The names are the mangled symbols of this compiler, these locked
 # dependencies and these profiles (codegen units change which functions
 # keep a symbol of their own): after a compiler, Cargo.lock or profile
-# change, rerun the script.
+# change, rerun the script. Rerun it after the crate's last code change
+# too: a fifth of the names end in `.llvm.` and a hash of their codegen
+# unit's code (the functions the crate-local ThinLTO makes visible across
+# units), which any edit in that unit changes, a comment that moves lines
+# included (panic messages name their line).
 # A stale file never breaks a build (names not in the binary are skipped);
 # it only maps more memory. --check builds the release binary and fails
 # when fewer than 80% of the release profile's names are in it while the
