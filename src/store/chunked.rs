@@ -5,8 +5,9 @@
 //! a few hundred thousand sends, happens under the account's lock and
 //! stalls every send meanwhile (most allocators copy; glibc alone remaps
 //! the pages). Here items live in chunks of [`CHUNK`]: a full chunk is
-//! never moved, and a new one starts small, so an account with one batch
-//! does not pay for a chunk.
+//! never moved. The first chunk starts small, so an account with one batch
+//! does not pay for a chunk; every later one is made whole at once, so its
+//! items are not copied as it fills (untouched, its memory costs nothing).
 
 use std::ops::{Index, IndexMut};
 
@@ -34,7 +35,12 @@ impl<T> ChunkedVec<T> {
     pub fn push(&mut self, item: T) {
         match self.chunks.last_mut() {
             Some(last) if last.len() < CHUNK => last.push(item),
-            _ => self.chunks.push(vec![item]),
+            Some(_) => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(item);
+                self.chunks.push(chunk);
+            }
+            None => self.chunks.push(vec![item]),
         }
         self.len += 1;
     }
@@ -109,5 +115,16 @@ mod tests {
             list.push(n);
         }
         assert_eq!(&list[0] as *const usize, first);
+    }
+
+    #[test]
+    fn only_the_first_chunk_starts_small() {
+        let mut list = ChunkedVec::default();
+        list.push(0);
+        assert!(list.chunks[0].capacity() < CHUNK);
+        for n in 1..=CHUNK {
+            list.push(n);
+        }
+        assert_eq!(list.chunks[1].capacity(), CHUNK);
     }
 }
