@@ -22,7 +22,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures::StreamExt;
@@ -44,22 +44,19 @@ pub fn json_written(
     // Room for a batch document at once: serde_json's own start (128
     // bytes) grew twice, copying, on every send's answer.
     let mut bytes = Vec::with_capacity(512);
-    match write(&mut bytes) {
-        Ok(()) => {
-            // Made directly: as `(status, [(CONTENT_TYPE, ..)], bytes)`, the
-            // bytes' answer first got a content type of its own, replaced.
-            let mut response = Response::new(Body::from(bytes));
-            *response.status_mut() = status;
-            response.headers_mut().insert(CONTENT_TYPE, JSON_UTF8);
-            response
-        }
+    let (status, body) = match write(&mut bytes) {
+        Ok(()) => (status, Body::from(bytes)),
         Err(err) => {
             tracing::error!(%err, "could not serialise an answer");
-            let fallback = br#"{"error":"internal error"}"#.as_slice();
-            (StatusCode::INTERNAL_SERVER_ERROR, [(CONTENT_TYPE, JSON_UTF8)], fallback)
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, Body::from(r#"{"error":"internal error"}"#))
         }
-    }
+    };
+    // Made directly: as `(status, [(CONTENT_TYPE, ..)], bytes)`, the bytes'
+    // answer first got a content type of its own, replaced.
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, JSON_UTF8);
+    response
 }
 
 /// What the layers note on a request for the layers and handlers inside
