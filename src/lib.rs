@@ -7,7 +7,8 @@
 //! - [`entry`]: what the binary runs: the command line's command.
 //! - [`config`]: command line and `SMSMOCK_*` environment variables.
 //! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
-//! - [`server`]: connections within bounds: timeouts, a limit, shutdown.
+//! - [`server`]: connections within bounds: timeouts, a limit, shutdown;
+//!   [`head_timeout`] closes those that send no request head in time.
 //! - [`state_file`]: `--state-file`: read at start, saved whole and often.
 //! - [`state`]: the state handle handlers receive.
 //! - [`fixtures`]: the accounts the emulator starts with.
@@ -54,6 +55,7 @@ pub mod entry;
 pub mod faults;
 pub mod fixtures;
 pub mod gateways;
+pub mod head_timeout;
 pub mod healthcheck;
 pub mod http;
 pub mod log_format;

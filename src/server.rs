@@ -2,8 +2,7 @@
 //!
 //! - A connection that has not sent a whole request head within the header
 //!   timeout — a new one, or a kept-alive one waiting between requests —
-//!   is closed (hyper's header-read timeout, which also runs while a
-//!   kept-alive connection is idle). HTTP/2 connections are pinged as
+//!   is closed ([`crate::head_timeout`]). HTTP/2 connections are pinged as
 //!   often and closed when the ping goes unanswered.
 //! - At most `max_connections` are open at once; beyond that, new
 //!   connections wait in the kernel's queue until one closes. At start the
@@ -13,19 +12,24 @@
 //!   nothing yet are closed, requests in flight get the grace period to
 //!   finish, and then every connection left is dropped.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::{Request, Response};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::head_timeout::{Answer, Heads, close_when_overstayed};
 use crate::http::pipeline::Pipeline;
 
 /// Files kept free of connections: the state file, the fixtures, logs.
@@ -38,22 +42,50 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// checked against to tell the protocol.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// Waits, at most `timeout`, until a connection has sent enough to tell
-/// HTTP/1 from HTTP/2 (hyper waits for that without a timeout); false when
-/// it sent nothing in time or closed.
-async fn first_bytes(stream: &tokio::net::TcpStream, timeout: Duration) -> bool {
-    let told = async {
-        let mut start = [0u8; H2_PREFACE.len()];
-        loop {
-            match stream.peek(&mut start).await {
-                Ok(0) | Err(_) => return false,
-                Ok(n) if n == start.len() || !H2_PREFACE.starts_with(&start[..n]) => return true,
-                // Part of the HTTP/2 preface: wait for the rest.
-                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+/// What a connection's first bytes say it speaks.
+enum Protocol {
+    Http1,
+    Http2,
+}
+
+/// Waits until a connection has sent enough to tell HTTP/1 from HTTP/2
+/// (the header timeout bounds the wait: [`crate::head_timeout`]); `None`
+/// when it closed first.
+async fn first_bytes(stream: &tokio::net::TcpStream) -> Option<Protocol> {
+    let mut start = [0u8; H2_PREFACE.len()];
+    loop {
+        match stream.peek(&mut start).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) if n == start.len() && start == H2_PREFACE => return Some(Protocol::Http2),
+            Ok(n) if n == start.len() || !H2_PREFACE.starts_with(&start[..n]) => {
+                return Some(Protocol::Http1);
             }
+            // Part of the HTTP/2 preface: wait for the rest.
+            Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
-    };
-    tokio::time::timeout(timeout, told).await.unwrap_or(false)
+    }
+}
+
+/// What hyper calls for each request of one connection: the pipeline, with
+/// the connection's [`Heads`] told when an answer begins and ends.
+struct Answerer {
+    app: Pipeline,
+    heads: Arc<Heads>,
+}
+
+impl hyper::service::Service<Request<Incoming>> for Answerer {
+    type Response = Response<Answer>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Answer>, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let answering = self.heads.answering();
+        let app = self.app.clone();
+        Box::pin(async move {
+            let response = app.answer(request.map(Body::new)).await;
+            Ok(response.map(|body| Answer::new(body, answering)))
+        })
+    }
 }
 
 /// The bounds of the server.
@@ -95,7 +127,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    // hyper's own header-read timeout times every head; ours, each
+    // connection (crate::head_timeout).
+    builder.http1().header_read_timeout(None);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -126,22 +160,27 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let (builder, watcher, app) = (builder.clone(), graceful.watcher(), app.clone());
         let closing = closing.clone();
-        tokio::spawn(async move {
+        let heads = Heads::opened();
+        let answerer = Answerer { app, heads: heads.clone() };
+        let connection = tokio::spawn(async move {
             // A connection that has sent nothing when the shutdown begins
             // holds no request: it is closed at once (pools and browsers
             // open such connections ahead of need).
-            let told = tokio::select! {
-                told = first_bytes(&stream, limits.header_timeout) => told,
-                () = closing.cancelled() => false,
+            let protocol = tokio::select! {
+                protocol = first_bytes(&stream) => protocol,
+                () = closing.cancelled() => None,
             };
-            if told {
-                let service = TowerToHyperService::new(app);
+            if let Some(protocol) = protocol {
+                if let Protocol::Http2 = protocol {
+                    answerer.heads.exempt();
+                }
                 let connection =
-                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), answerer);
                 let _ = watcher.watch(connection.into_owned()).await;
             }
             drop(slot);
         });
+        tokio::spawn(close_when_overstayed(heads, limits.header_timeout, connection));
     }
     drop(listener);
     closing.cancel();

@@ -25,12 +25,7 @@
 //! The panic guard makes the rest's future on its first poll, so what the
 //! combinators inside it do before returning theirs is guarded too.
 
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
 use tower::Service;
@@ -91,24 +86,5 @@ async fn route(mut router: Router, body_limit: DefaultBodyLimit, mut request: Re
     match router.call(request).await {
         Ok(response) => response,
         Err(never) => match never {},
-    }
-}
-
-impl<B> Service<axum::http::Request<B>> for Pipeline
-where
-    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
-        let pipeline = self.clone();
-        Box::pin(async move { Ok(pipeline.answer(request.map(Body::new)).await) })
     }
 }

@@ -191,3 +191,17 @@ async fn a_subscriber_over_its_limit_hears_of_every_event_it_was_not_sent() {
     let rest = read_until(&mut limited, |e| accounted(&first) + accounted(e) >= 7).await;
     assert_eq!(accounted(&first) + accounted(&rest), 7, "{first:?} then {rest:?}");
 }
+
+#[tokio::test]
+async fn a_stream_is_not_closed_by_the_header_timeout() {
+    let app = spawn_app_with(|config| config.header_timeout = 1).await;
+    let mut stream = app.get("/_mock/events?type=message").send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    // The stream's connection sends no new head while the stream runs.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let body = json!({"sender": "iP1", "recipients": ["46701234567"], "body": "Still there?"});
+    assert_eq!(app.send_batch(&body).await.0, 201);
+    let events = read_until(&mut stream, |e| !e.is_empty()).await;
+    assert_eq!(kinds(&events), ["message"], "{events:?}");
+    assert_eq!(events[0].1["text"], "Still there?");
+}
