@@ -8,7 +8,8 @@
 //! - [`config`]: command line and `SMSMOCK_*` environment variables.
 //! - [`startup`]: builds the router, binds, serves, shuts down gracefully.
 //! - [`server`]: connections within bounds: timeouts, a limit, shutdown;
-//!   [`head_timeout`] closes those that send no request head in time.
+//!   a [`watchdog`] a connection closes it when it sends no request head
+//!   in time and asks it to finish at shutdown.
 //! - [`state_file`]: `--state-file`: read at start, saved whole and often.
 //! - [`state`]: the state handle handlers receive.
 //! - [`fixtures`]: the accounts the emulator starts with.
@@ -55,7 +56,6 @@ pub mod entry;
 pub mod faults;
 pub mod fixtures;
 pub mod gateways;
-pub mod head_timeout;
 pub mod healthcheck;
 pub mod http;
 pub mod log_format;
@@ -73,4 +73,5 @@ pub mod store;
 pub mod supervisor;
 pub mod telemetry;
 pub mod ui;
+pub mod watchdog;
 pub mod webhooks;

@@ -2,7 +2,7 @@
 //!
 //! - A connection that has not sent a whole request head within the header
 //!   timeout — a new one, or a kept-alive one waiting between requests —
-//!   is closed ([`crate::head_timeout`]). HTTP/2 connections are pinged as
+//!   is closed (by its [`crate::watchdog`]). HTTP/2 connections are pinged as
 //!   often and closed when the ping goes unanswered.
 //! - At most `max_connections` are open at once; beyond that, new
 //!   connections wait in the kernel's queue until one closes. At start the
@@ -24,13 +24,13 @@ use axum::http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::head_timeout::{Answer, Heads, close_when_overstayed};
 use crate::http::pipeline::Pipeline;
+use crate::watchdog::{Answer, Watched, serve_until_asked_to_finish, watch};
 
 /// Files kept free of connections: the state file, the fixtures, logs.
 const SPARE_FILES: u64 = 64;
@@ -49,7 +49,7 @@ enum Protocol {
 }
 
 /// Waits until a connection has sent enough to tell HTTP/1 from HTTP/2
-/// (the header timeout bounds the wait: [`crate::head_timeout`]); `None`
+/// (the header timeout bounds the wait: [`crate::watchdog`]); `None`
 /// when it closed first.
 async fn first_bytes(stream: &tokio::net::TcpStream) -> Option<Protocol> {
     let mut start = [0u8; H2_PREFACE.len()];
@@ -67,10 +67,10 @@ async fn first_bytes(stream: &tokio::net::TcpStream) -> Option<Protocol> {
 }
 
 /// What hyper calls for each request of one connection: the pipeline, with
-/// the connection's [`Heads`] told when an answer begins and ends.
+/// the connection's [`Watched`] told when an answer begins and ends.
 struct Answerer {
     app: Pipeline,
-    heads: Arc<Heads>,
+    watched: Arc<Watched>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for Answerer {
@@ -79,7 +79,7 @@ impl hyper::service::Service<Request<Incoming>> for Answerer {
     type Future = Pin<Box<dyn Future<Output = Result<Response<Answer>, Infallible>> + Send>>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let answering = self.heads.answering();
+        let answering = self.watched.answering();
         let app = self.app.clone();
         Box::pin(async move {
             let response = app.answer(request.map(Body::new)).await;
@@ -128,14 +128,14 @@ pub async fn serve(
 ) {
     let mut builder = Builder::new(TokioExecutor::new());
     // hyper's own header-read timeout times every head; ours, each
-    // connection (crate::head_timeout).
+    // connection (crate::watchdog).
     builder.http1().header_read_timeout(None);
     builder
         .http2()
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(limits.header_timeout))
         .keep_alive_timeout(limits.header_timeout);
-    let graceful = GracefulShutdown::new();
+    let connections = TaskTracker::new();
     let closing = CancellationToken::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     tokio::pin!(shutdown);
@@ -158,34 +158,35 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let (builder, watcher, app) = (builder.clone(), graceful.watcher(), app.clone());
-        let closing = closing.clone();
-        let heads = Heads::opened();
-        let answerer = Answerer { app, heads: heads.clone() };
-        let connection = tokio::spawn(async move {
+        let (builder, shutdown_begun) = (builder.clone(), closing.clone());
+        let watched = Watched::opened();
+        let answerer = Answerer { app: app.clone(), watched: watched.clone() };
+        let connection = connections.spawn(async move {
             // A connection that has sent nothing when the shutdown begins
             // holds no request: it is closed at once (pools and browsers
             // open such connections ahead of need).
             let protocol = tokio::select! {
                 protocol = first_bytes(&stream) => protocol,
-                () = closing.cancelled() => None,
+                () = shutdown_begun.cancelled() => None,
             };
             if let Some(protocol) = protocol {
                 if let Protocol::Http2 = protocol {
-                    answerer.heads.exempt();
+                    answerer.watched.exempt();
                 }
+                let watched = answerer.watched.clone();
                 let connection =
                     builder.serve_connection_with_upgrades(TokioIo::new(stream), answerer);
-                let _ = watcher.watch(connection.into_owned()).await;
+                let _ = serve_until_asked_to_finish(&watched, connection).await;
             }
             drop(slot);
         });
-        tokio::spawn(close_when_overstayed(heads, limits.header_timeout, connection));
+        tokio::spawn(watch(watched, limits.header_timeout, closing.clone(), connection));
     }
     drop(listener);
     closing.cancel();
+    connections.close();
     tokio::select! {
-        () = graceful.shutdown() => {}
+        () = connections.wait() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {
             tracing::warn!(
                 grace = ?limits.shutdown_grace,

@@ -167,6 +167,44 @@ async fn a_half_sent_request_does_not_hold_up_a_shutdown_and_the_state_is_saved(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_when_the_shutdown_begins_is_answered_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let (child, port) =
+        start_binary(&["--shutdown-timeout", "5", "--state-file", path.to_str().unwrap()]).await;
+    let body = br#"{"sender": "iP1", "recipients": ["46701234567"], "body": "Last words"}"#;
+    let head = format!(
+        "POST /v2/batches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {IP1_KEY}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket.write_all(head.as_bytes()).unwrap();
+    socket.write_all(&body[..10]).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let stopping = tokio::spawn(stop(child));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!stopping.is_finished(), "the shutdown waits for the request in flight");
+    let answer = tokio::task::spawn_blocking(move || {
+        socket.write_all(&body[10..]).unwrap();
+        socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut answer = Vec::new();
+        // Read to the end: the connection is closed after the answer.
+        let _ = socket.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+    let (status, took) = stopping.await.unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains("Last words"), "the answered send was saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_that_sent_nothing_do_not_hold_up_a_shutdown() {
     let (child, port) = start_binary(&[]).await;
     let silent: Vec<TcpStream> =
