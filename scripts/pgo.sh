@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# pgo.sh: writes link/smsmock.profdata, the profile of the emulator at
+# work that optimised builds are compiled with (scripts/rustc-pgo, the
+# rustc wrapper .cargo/config.toml names), and link/smsmock.profdata.txt
+# beside it: the compiler and LLVM it was written with, and a digest of the
+# sources it was written from.
+#
+#   scripts/pgo.sh          (from the project root) write the profile
+#   scripts/pgo.sh --check  fail if the sources changed since it was written
+#
+# How: builds the emulator instrumented (release profile, -C
+# profile-generate, in target/pgo-generate), runs it with its default
+# fixtures plus --accept-any-credentials, loads it as scripts/bench-http.sh
+# does (wrk: sends and GET /api/me) and sends it every common request of
+# both gateways, the control API and the inbox (as scripts/text-order.sh
+# does), stops it, and merges what it counted with the toolchain's
+# llvm-profdata (rustup's llvm-tools component, added if missing). What
+# the work never ran is compiled for size, so the work covers every kind of
+# request, not only the measured ones.
+#
+# Rerun it after a code change, a compiler change or a Cargo.lock change,
+# then scripts/text-order.sh (whose list names the functions of a build
+# made with this profile). A stale profile never breaks a build: a changed
+# function is compiled as if it had no profile.
+set -euo pipefail
+export LC_ALL=C
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+profile=link/smsmock.profdata
+
+# What the profile was written from: every file the build compiles.
+sources_digest() {
+  git ls-files -z src crates benches build.rs Cargo.toml Cargo.lock |
+    sort -z | xargs -0 cat | sha256sum | cut -d' ' -f1
+}
+
+if [ "${1:-}" = --check ]; then
+  recorded=$(sed -n 's/^sources: //p' "$profile.txt")
+  if [ "$recorded" != "$(sources_digest)" ]; then
+    echo "stale: the sources changed since $profile was written;" \
+      "run scripts/pgo.sh, then scripts/text-order.sh, and commit link/" >&2
+    exit 1
+  fi
+  echo "$profile was written from these sources"
+  exit 0
+fi
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+host=$(rustc -vV | sed -n 's/^host: //p')
+profdata=$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata
+[ -x "$profdata" ] || rustup component add llvm-tools >/dev/null
+raw=$(mktemp -d)
+trap 'rm -rf "$raw"' EXIT
+
+# The build scripts and proc-macros are instrumented too (RUSTFLAGS reach
+# them) and write their counts while the build runs: those are dropped.
+RUSTC_WRAPPER= RUSTFLAGS="-C profile-generate=$raw" CARGO_TARGET_DIR=target/pgo-generate \
+  cargo build --release --locked -q
+rm -f "$raw"/*
+
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+target/pgo-generate/release/smsmock --accept-any-credentials --host 127.0.0.1 --port "$port" \
+  --log-level info >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 500); do curl -sf -o /dev/null "$url/_mock/health" && break; sleep 0.01; done
+
+requests() {
+  local ip1=(-H 'Authorization: Bearer ip1-default-key' -H 'Content-Type: application/json')
+  local json=(-H 'Content-Type: application/json')
+  curl -s -o /dev/null "${ip1[@]}" "$url/v2/batches" \
+    -d '{"sender": "iP1", "recipients": ["46701234567", "46701234568"], "body": "Your code is 123456"}'
+  curl -s -o /dev/null "${ip1[@]}" "$url/api/me"
+  curl -s -o /dev/null "${ip1[@]}" "$url/v2/batches?limit=10"
+  curl -s -o /dev/null "${ip1[@]}" "$url/v2/batches/1"
+  curl -s -o /dev/null "${ip1[@]}" "$url/v2/batches/1/messages"
+  curl -s -o /dev/null -u ip1-10001:ip1-default-key "${json[@]}" "$url/api/sms/send" \
+    -d '{"From": "iP1", "Numbers": ["46701234568"], "Message": "Hello"}'
+  curl -s -o /dev/null -u ip1-10001:ip1-default-key "$url/api/sms/sent/1"
+  curl -s -o /dev/null "${json[@]}" "$url/json/send" \
+    -d '{"username": "test", "password": "test", "message": {"text": "Hi", "sender": "InfoSMS"}, "recipients": [{"msisdn": 421903123456, "id": 1}]}'
+  curl -s -o /dev/null -u test:test "$url/stats/limit"
+  curl -s -o /dev/null -u ip1-10001:wrong "$url/api/me"
+  curl -s -o /dev/null "${ip1[@]}" "$url/v2/batches" -d '{"sender": ""}'
+  curl -s -o /dev/null "$url/_mock/messages?limit=50&offset=0"
+  curl -s -o /dev/null "$url/_mock/phones/46701234567/messages/latest"
+  curl -s -o /dev/null "$url/_mock/requests?limit=20"
+  curl -s -o /dev/null -X POST "${json[@]}" "$url/_mock/clock/advance" -d '{"seconds": 600}'
+  for asset in "" app.css common.js messages.js; do curl -s -o /dev/null "$url/_mock/ui/$asset"; done
+}
+for _ in $(seq 20); do requests; done
+for script in post-batch.lua get-me.lua; do
+  SMSMOCK_KEY=perf-key wrk -t2 -c50 -d10s -s "scripts/perf/$script" "$url" >/dev/null
+done
+for _ in $(seq 20); do requests; done
+kill -TERM "$pid"
+wait "$pid" || true
+
+"$profdata" merge --sparse -o "$profile" "$raw"
+{
+  echo "# The profile link/smsmock.profdata was written with and from (scripts/pgo.sh)."
+  echo "compiler: $(rustc --version)"
+  echo "llvm: $(rustc -vV | sed -n 's/^LLVM version: //p')"
+  echo "sources: $(sources_digest)"
+} >"$profile.txt"
+echo "$profile: $(wc -c <"$profile") bytes"
