@@ -161,6 +161,7 @@ pub async fn serve(
         let (builder, shutdown_begun) = (builder.clone(), closing.clone());
         let watched = Watched::opened();
         let answerer = Answerer { app: app.clone(), watched: watched.clone() };
+        let own = watched.clone();
         let connection = connections.spawn(async move {
             // A connection that has sent nothing when the shutdown begins
             // holds no request: it is closed at once (pools and browsers
@@ -171,12 +172,11 @@ pub async fn serve(
             };
             if let Some(protocol) = protocol {
                 if let Protocol::Http2 = protocol {
-                    answerer.watched.exempt();
+                    own.exempt();
                 }
-                let watched = answerer.watched.clone();
                 let connection =
                     builder.serve_connection_with_upgrades(TokioIo::new(stream), answerer);
-                let _ = serve_until_asked_to_finish(&watched, connection).await;
+                let _ = serve_until_asked_to_finish(&own, connection).await;
             }
             drop(slot);
         });
