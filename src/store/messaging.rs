@@ -1,9 +1,8 @@
 //! One account's batches and messages, with the indexes the read endpoints
 //! need: batches by id, and messages by conversation participant.
 
-use foldhash::HashMap;
-
 use super::chunked::ChunkedVec;
+use super::split_map::SplitMap;
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction, Message};
 
@@ -20,13 +19,13 @@ struct MessageRef {
 #[serde(from = "Vec<Batch>", into = "Vec<Batch>")]
 pub struct Messaging {
     batches: ChunkedVec<Batch>,
-    by_id: HashMap<ObjectId, usize>,
+    by_id: SplitMap<ObjectId, usize>,
     /// Conversation participant (MT recipient, MO sender) → messages.
-    by_participant: HashMap<Box<str>, Vec<MessageRef>>,
+    by_participant: SplitMap<Box<str>, Vec<MessageRef>>,
     /// Viamobile `bsmsId` → message.
-    by_bsms_id: HashMap<u64, MessageRef>,
+    by_bsms_id: SplitMap<u64, MessageRef>,
     /// Viamobile client `id` → messages, oldest first.
-    by_client_id: HashMap<i64, Vec<MessageRef>>,
+    by_client_id: SplitMap<i64, Vec<MessageRef>>,
 }
 
 /// The key a conversation participant is filed under: digits without a
@@ -79,8 +78,14 @@ impl Messaging {
                 }
             }
         }
+        let t0 = std::time::Instant::now();
         self.by_id.insert(batch.id, position);
+        let t1 = t0.elapsed();
         self.batches.push(batch);
+        let t2 = t0.elapsed();
+        if t2 > std::time::Duration::from_micros(500) {
+            eprintln!("SLOW insert by_id {:?} push {:?} len {}", t1, t2 - t1, self.batches.len());
+        }
         position
     }
 

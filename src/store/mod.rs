@@ -7,6 +7,7 @@ mod contacts;
 mod messaging;
 mod schedule;
 mod shard;
+mod split_map;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
