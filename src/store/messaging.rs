@@ -82,14 +82,8 @@ impl Messaging {
                 }
             }
         }
-        let t0 = std::time::Instant::now();
         self.by_id.insert(batch.id, position);
-        let t1 = t0.elapsed();
         self.batches.push(batch);
-        let t2 = t0.elapsed();
-        if t2 > std::time::Duration::from_micros(500) {
-            eprintln!("SLOW insert by_id {:?} push {:?} len {}", t1, t2 - t1, self.batches.len());
-        }
         position
     }
 
