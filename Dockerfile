@@ -27,8 +27,12 @@ HEALTHCHECK --interval=500ms --timeout=3s --retries=3 \
 ENTRYPOINT ["/smsmock"]
 
 # The static binary, built for the platform the image is for (TARGETARCH,
-# set by BuildKit and buildah; the build machine's own otherwise).
-FROM docker.io/library/rust:1-bookworm AS build
+# set by BuildKit and buildah; the build machine's own otherwise). The
+# compiler is the one link/smsmock-image.profdata was written with: the
+# amd64 build is compiled with that profile of the emulator at work, and
+# another compiler would name every function differently and get none
+# (`scripts/pgo.sh --check` holds the two together).
+FROM docker.io/library/rust:1.95.0-bookworm AS build
 ARG TARGETARCH
 RUN arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
  && case "$arch" in \
@@ -42,7 +46,8 @@ RUN arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# The `dist` profile: fat LTO and one codegen unit (Cargo.toml says why).
+# The `dist` profile: fat LTO and one codegen unit (Cargo.toml says why);
+# scripts/rustc-pgo adds the profile.
 RUN cargo build --profile dist --locked --target "$(cat /rust-target)" \
  && cp "target/$(cat /rust-target)/dist/smsmock" /smsmock
 
