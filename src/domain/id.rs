@@ -11,6 +11,7 @@
 //! ids independently, and a snapshot carries the generator on.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -18,8 +19,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const COUNTER_MASK: u32 = 0x00ff_ffff;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ObjectId([u8; 12]);
+
+/// An id hashes as its 12 bytes in one write, which is what the index of
+/// an account's batches files it by (`crate::store`'s `InOrder`).
+impl Hash for ObjectId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write(&self.0);
+    }
+}
 
 /// Makes [`ObjectId`]s: five random bytes of its own and a counter.
 #[derive(Debug)]

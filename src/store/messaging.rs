@@ -2,7 +2,7 @@
 //! need: batches by id, and messages by conversation participant.
 
 use super::chunked::ChunkedVec;
-use super::split_map::SplitMap;
+use super::split_map::{InOrder, SplitMap};
 use crate::domain::id::ObjectId;
 use crate::domain::message::{Batch, Direction, Message};
 
@@ -19,14 +19,16 @@ struct MessageRef {
 #[serde(from = "Vec<Batch>", into = "Vec<Batch>")]
 pub struct Messaging {
     batches: ChunkedVec<Batch>,
-    by_id: SplitMap<ObjectId, usize>,
+    /// Filed in the order the ids were made: a send's id goes beside the
+    /// last one's.
+    by_id: SplitMap<ObjectId, usize, InOrder>,
     /// Conversation participant (MT recipient, MO sender) → messages.
     /// The lists are chunked, as the batches are: a number a load test
     /// sends every message to has a list that a `Vec` would copy whole
     /// each time it doubled, under the account's lock (4 ms at a million).
     by_participant: SplitMap<Box<str>, ChunkedVec<MessageRef>>,
-    /// Viamobile `bsmsId` → message.
-    by_bsms_id: SplitMap<u64, MessageRef>,
+    /// Viamobile `bsmsId` → message, filed in the order the ids were made.
+    by_bsms_id: SplitMap<u64, MessageRef, InOrder>,
     /// Viamobile client `id` → messages, oldest first.
     by_client_id: SplitMap<i64, ChunkedVec<MessageRef>>,
 }
