@@ -2,10 +2,19 @@
 //! answer, credentials masked. Capped: the oldest entries go first.
 //!
 //! A call is kept as it was sent and answered ([`Call`]): its target,
-//! headers and body copied into one buffer, its answer's body shared with
-//! the answer. Credentials are masked, and the call split into the fields
-//! of a [`RequestRecord`], only when it is read, so journaling costs a
-//! request a few allocations and no text processing.
+//! headers and body copied into one buffer, its answer's body into
+//! another. Credentials are masked, and the call split into the fields of
+//! a [`RequestRecord`], only when it is read, so journaling costs a
+//! request a few copies and no text processing.
+//!
+//! A new call is written into the memory of the call it replaces (a ring
+//! of calls earlier, long out of the processor's caches), not into memory
+//! of its own with the old call's freed. Freed, the old call's memory was
+//! what the allocator handed out next: the next answer was written into
+//! it, a cache miss a line, and each answer's body, shared with the
+//! journal, stayed out of reuse for a whole ring. Copied into memory the
+//! journal keeps, an answer's body is freed once sent and its memory
+//! reused while it is still in the caches (README, Performance).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -13,7 +22,6 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -76,15 +84,15 @@ pub struct Call {
     /// The path and query, then each header as `name: value\n`, then the
     /// body (cut at [`MAX_JOURNALED_BODY`]): copied, so that nothing of
     /// the connection's read buffer is held.
-    sent: Box<[u8]>,
+    sent: Vec<u8>,
     path_end: usize,
     target_end: usize,
     headers_end: usize,
     /// The body is form-encoded (its content type says so).
     form: bool,
     /// The answer's body, cut at [`MAX_JOURNALED_BODY`]; empty when none
-    /// was sent.
-    pub response_body: Bytes,
+    /// was sent. Copied, so that the answer's memory is freed once sent.
+    pub response_body: Vec<u8>,
     pub status: u16,
     pub dropped_status: Option<u16>,
     pub latency_ms: f64,
@@ -130,12 +138,12 @@ impl Call {
             claimed_account: None,
             gateway,
             method: method.clone(),
-            sent: sent.into_boxed_slice(),
+            sent,
             path_end,
             target_end,
             headers_end,
             form,
-            response_body: Bytes::new(),
+            response_body: Vec::new(),
             status: 0,
             dropped_status: None,
             latency_ms: 0.0,
@@ -143,14 +151,41 @@ impl Call {
         }
     }
 
-    /// Keeps (the first [`MAX_JOURNALED_BODY`] bytes of) the answer's body:
-    /// shared with the answer, or copied when cut.
-    pub fn keep_response(&mut self, body: &Bytes) {
-        self.response_body = if body.len() <= MAX_JOURNALED_BODY {
-            body.clone()
-        } else {
-            Bytes::copy_from_slice(&body[..MAX_JOURNALED_BODY])
-        };
+    /// Keeps (a copy of the first [`MAX_JOURNALED_BODY`] bytes of) the
+    /// answer's body.
+    pub fn keep_response(&mut self, body: &[u8]) {
+        self.response_body = body[..body.len().min(MAX_JOURNALED_BODY)].to_vec();
+    }
+
+    /// Becomes `newer`, in its own buffers (the module's doc says why).
+    fn take_over(&mut self, newer: Call) {
+        copy_into(&mut self.sent, &newer.sent);
+        copy_into(&mut self.response_body, &newer.response_body);
+        let Call {
+            id,
+            time,
+            account,
+            claimed_account,
+            gateway,
+            method,
+            sent: _,
+            path_end,
+            target_end,
+            headers_end,
+            form,
+            response_body: _,
+            status,
+            dropped_status,
+            latency_ms,
+            fault,
+        } = newer;
+        text_into(&mut self.account, account);
+        text_into(&mut self.claimed_account, claimed_account);
+        (self.id, self.time, self.gateway, self.method) = (id, time, gateway, method);
+        (self.path_end, self.target_end, self.headers_end, self.form) =
+            (path_end, target_end, headers_end, form);
+        (self.status, self.dropped_status, self.latency_ms, self.fault) =
+            (status, dropped_status, latency_ms, fault);
     }
 
     fn text(bytes: &[u8]) -> Cow<'_, str> {
@@ -232,7 +267,7 @@ impl Call {
         call.id = record.id;
         call.account = record.account;
         call.claimed_account = record.claimed_account;
-        call.response_body = Bytes::from(record.response_body);
+        call.response_body = record.response_body.into_bytes();
         call.status = record.status;
         call.dropped_status = record.dropped_status;
         call.latency_ms = record.latency_ms;
@@ -240,12 +275,13 @@ impl Call {
         call
     }
 
-    /// About how much memory the call takes.
+    /// About how much memory the call takes, with what its buffers keep
+    /// beyond what they hold.
     fn size(&self) -> usize {
         let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
         std::mem::size_of::<Call>()
-            + self.sent.len()
-            + self.response_body.len()
+            + self.sent.capacity()
+            + self.response_body.capacity()
             + optional(&self.account)
             + optional(&self.claimed_account)
     }
@@ -327,22 +363,25 @@ impl RequestJournal {
         self.slots.made(id).map(lock)
     }
 
-    /// Puts a record in its slot unless a newer one got there first (a
-    /// call that finished a whole ring later), then makes room by size.
-    /// Records taken out are freed after their slot is unlocked.
+    /// Writes a record into its slot, into the memory of the one there
+    /// (the module's doc says why), unless a newer one got there first (a
+    /// call that finished a whole ring later); then makes room by size.
     fn store(&self, record: Call) {
-        let size = record.size();
-        let replaced = {
+        {
             let mut slot = self.slot(record.id);
-            if slot.as_ref().is_none_or(|old| old.id < record.id) {
-                self.bytes.fetch_add(size, Ordering::Relaxed);
-                slot.replace(Box::new(record))
-            } else {
-                None
+            match slot.as_deref_mut() {
+                Some(old) if old.id >= record.id => {}
+                Some(old) => {
+                    let before = old.size();
+                    old.take_over(record);
+                    self.bytes.fetch_add(old.size(), Ordering::Relaxed);
+                    self.bytes.fetch_sub(before, Ordering::Relaxed);
+                }
+                None => {
+                    self.bytes.fetch_add(record.size(), Ordering::Relaxed);
+                    *slot = Some(Box::new(record));
+                }
             }
-        };
-        if let Some(old) = replaced {
-            self.bytes.fetch_sub(old.size(), Ordering::Relaxed);
         }
         while self.bytes.load(Ordering::Relaxed) > self.max_bytes && self.drop_oldest() {}
     }
@@ -452,6 +491,23 @@ impl RequestJournal {
     }
 }
 
+/// Replaces what `buffer` holds with `bytes`, in its own memory.
+fn copy_into(buffer: &mut Vec<u8>, bytes: &[u8]) {
+    buffer.clear();
+    buffer.extend_from_slice(bytes);
+}
+
+/// Replaces a text with another, in the first's memory when both are set.
+fn text_into(text: &mut Option<String>, newer: Option<String>) {
+    match (text.as_mut(), newer) {
+        (Some(text), Some(newer)) => {
+            text.clear();
+            text.push_str(&newer);
+        }
+        (_, newer) => *text = newer,
+    }
+}
+
 type Slot = Mutex<Option<Box<Call>>>;
 
 fn lock(slot: &Slot) -> MutexGuard<'_, Option<Box<Call>>> {
@@ -525,7 +581,7 @@ mod tests {
         let body = b"to=4670&password=hunter2";
         let mut call =
             Call::new(Utc::now(), Gateway::Viamobile, &Method::POST, &uri, &headers, body, true);
-        call.keep_response(&Bytes::from_static(br#"{"token":"abc","ok":true}"#));
+        call.keep_response(br#"{"token":"abc","ok":true}"#);
         call.status = 200;
         let record = call.record();
         assert_eq!(record.path, "/json/send");
@@ -542,7 +598,7 @@ mod tests {
     fn only_the_start_of_a_long_body_is_kept() {
         let long = vec![b'x'; 3 * MAX_JOURNALED_BODY];
         let mut call = call_with_body("a", &long);
-        call.keep_response(&Bytes::from(long.clone()));
+        call.keep_response(&long);
         assert_eq!(call.record().body.len(), MAX_JOURNALED_BODY);
         assert_eq!(call.response_body.len(), MAX_JOURNALED_BODY);
         assert!(call.size() < 3 * MAX_JOURNALED_BODY);
@@ -608,6 +664,59 @@ mod tests {
         journal.record(call("b"));
         assert_eq!(ids(&journal), [1]);
         assert_eq!(journal.newest(1, |_| true).len(), 1);
+    }
+
+    /// A call unlike the one before it in every field that has a size.
+    fn varied_call(n: usize) -> Call {
+        let body = vec![b'0' + (n % 10) as u8; (n * 37) % 1500];
+        let mut call = call_with_body("a", &body);
+        (call.account, call.claimed_account) = match n % 3 {
+            0 => (Some(format!("account-{n}")), None),
+            1 => (None, Some("claimed".repeat(n % 5))),
+            _ => (None, None),
+        };
+        call.keep_response(&vec![b'r'; (n * 53) % 900]);
+        call.status = 200 + (n % 300) as u16;
+        call
+    }
+
+    #[test]
+    fn a_slot_written_again_holds_the_newer_call_alone_and_its_size_is_kept_right() {
+        let journal = RequestJournal::new(7, usize::MAX);
+        for n in 0..100 {
+            let call = varied_call(n);
+            let mut expected = call.record();
+            let id = journal.record(call);
+            expected.id = id;
+            let got = journal.get(id).unwrap();
+            assert_eq!(serde_json::to_value(got).unwrap(), serde_json::to_value(expected).unwrap());
+        }
+        let mut held = 0;
+        journal.visit_newest(|call| {
+            held += call.size();
+            ControlFlow::Continue(())
+        });
+        assert_eq!(journal.bytes.load(Ordering::Relaxed), held);
+        assert_eq!(ids(&journal), (94..=100).rev().collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn a_slot_that_held_a_large_call_counts_the_memory_it_keeps() {
+        let big = varied_call(40);
+        let journal = RequestJournal::new(1, 2 * big.size());
+        journal.record(big.clone());
+        let small = call("a");
+        journal.record(small.clone());
+        assert_eq!(ids(&journal), [2]);
+        // The small call is kept in the big one's buffers, and counted so.
+        let held = journal.bytes.load(Ordering::Relaxed);
+        assert!(held > small.size() + 1000, "{held} bytes counted");
+        let mut size = 0;
+        journal.visit_newest(|call| {
+            size = call.size();
+            ControlFlow::Continue(())
+        });
+        assert_eq!(held, size);
     }
 
     #[test]
