@@ -92,8 +92,9 @@ pub struct Store {
     new_clock: RwLock<ClockSettings>,
     fixtures: Fixtures,
     ip1_accounts: ById<Arc<Ip1Account>>,
-    /// API key → iP.1 account id.
-    ip1_keys: ById<String>,
+    /// API key → its iP.1 account: one lookup a call, not a key's id and
+    /// then the id's account.
+    ip1_keys: ById<Arc<Ip1Account>>,
     viamobile_accounts: ById<Arc<ViamobileAccount>>,
     /// Number part of the next generated `ip1-N` id.
     next_ip1_number: AtomicU64,
@@ -185,9 +186,9 @@ impl Store {
     /// the Basic account id, which must then be free and well-formed), up
     /// to `--max-accounts`; a call that is refused creates nothing.
     pub fn authenticate_ip1(&self, account_id: Option<&str>, key: &str) -> Option<Arc<Ip1Account>> {
-        let known = self.ip1_keys.get(key).map(|id| id.value().clone());
+        let known = self.ip1_keys.get(key).map(|account| account.value().clone());
         let account = match known {
-            Some(id) => self.ip1_accounts.get(&id).map(|a| a.value().clone())?,
+            Some(account) => account,
             None if self.settings.accept_any_credentials => {
                 self.create_ip1_on_first_use(account_id, key)?
             }
@@ -208,8 +209,7 @@ impl Store {
             .is_none_or(|id| crate::domain::account::is_ip1_account_id(id) && !self.name_taken(id));
         if key.is_empty() || !claimable || self.full() {
             // Another call may have just made it with this key.
-            let id = self.ip1_keys.get(key)?.value().clone();
-            return self.ip1_accounts.get(&id).map(|a| a.value().clone());
+            return self.ip1_keys.get(key).map(|account| account.value().clone());
         }
         let spec = Ip1AccountSpec {
             id: account_id.map(str::to_owned),
@@ -220,8 +220,7 @@ impl Store {
             Ok(account) => Some(account),
             // Another request created it first with the same key.
             Err(AccountError::Taken(_)) => {
-                let id = self.ip1_keys.get(key)?.value().clone();
-                self.ip1_accounts.get(&id).map(|a| a.value().clone())
+                self.ip1_keys.get(key).map(|account| account.value().clone())
             }
             Err(_) => None,
         }
@@ -229,7 +228,7 @@ impl Store {
 
     /// The iP.1 account id of an API key, without creating anything.
     pub fn ip1_account_of_key(&self, key: &str) -> Option<String> {
-        self.ip1_keys.get(key).map(|id| id.value().clone())
+        self.ip1_keys.get(key).map(|account| account.id().to_owned())
     }
 
     /// Finds the Viamobile account of a username and password; with
@@ -354,8 +353,8 @@ impl Store {
             if spec.api_keys.is_empty() { vec![random_token(32)] } else { spec.api_keys.clone() };
         let profile = spec.into_profile(id.clone(), keys.clone(), &self.defaults().ip1)?;
         self.check_number_free(profile.virtual_number.as_ref())?;
-        self.reserve_keys(&keys, &id)?;
         let account = Arc::new(Shard::new(id.clone(), origin, profile, self.new_account_clock()));
+        self.reserve_keys(&keys, &account)?;
         match self.ip1_accounts.entry(id.clone()) {
             Entry::Occupied(_) => {
                 self.release_keys(&keys);
@@ -368,12 +367,12 @@ impl Store {
         }
     }
 
-    /// Claims every key for `id`, or none of them.
-    fn reserve_keys(&self, keys: &[String], id: &str) -> Result<(), AccountError> {
+    /// Claims every key for `account`, or none of them.
+    fn reserve_keys(&self, keys: &[String], account: &Arc<Ip1Account>) -> Result<(), AccountError> {
         for (index, key) in keys.iter().enumerate() {
             match self.ip1_keys.entry(key.clone()) {
                 Entry::Vacant(slot) => {
-                    slot.insert(id.to_owned());
+                    slot.insert(account.clone());
                 }
                 Entry::Occupied(_) => {
                     self.release_keys(&keys[..index]);
@@ -456,7 +455,7 @@ impl Store {
                 let account = Arc::new(Shard::restore(snapshot, self.settings.clock));
                 account.read(|data| {
                     for key in &data.profile.api_keys {
-                        self.ip1_keys.insert(key.clone(), account.id().to_owned());
+                        self.ip1_keys.insert(key.clone(), account.clone());
                     }
                 });
                 if let Some(number) =
@@ -497,7 +496,7 @@ impl Store {
         let named =
             self.ip1_accounts.contains_key(name) || self.viamobile_accounts.contains_key(name);
         match self.ip1_keys.get(name) {
-            Some(id) if !named => id.value().clone(),
+            Some(account) if !named => account.id().to_owned(),
             _ => name.to_owned(),
         }
     }
@@ -526,7 +525,7 @@ impl Store {
         }
         self.ip1_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
         self.viamobile_accounts.retain(|_, account| account.origin() == Origin::Fixtures);
-        self.ip1_keys.retain(|_, id| self.ip1_accounts.contains_key(id));
+        self.ip1_keys.retain(|_, account| account.origin() == Origin::Fixtures);
         self.warned_full.store(false, Ordering::Relaxed);
     }
 }
