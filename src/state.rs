@@ -25,7 +25,8 @@ impl std::ops::Deref for AppState {
 }
 
 /// What every handler shares: the engine, and the settings of the HTTP
-/// side.
+/// side. Aligned as [`Engine`] is, for the same reason.
+#[repr(align(128))]
 pub struct Shared {
     /// Everything the emulator holds, and every change to it.
     pub engine: Arc<Engine>,

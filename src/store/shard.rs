@@ -71,8 +71,11 @@ impl<P> ShardData<P> {
     }
 }
 
-/// An account of one gateway, with profile type `P`.
+/// An account of one gateway, with profile type `P`. Aligned as
+/// [`crate::engine::Engine`] is, for the same reason: every call to the
+/// account clones its `Arc`.
 #[derive(Debug)]
+#[repr(align(128))]
 pub struct Shard<P> {
     id: String,
     origin: Origin,
