@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::Request;
-use axum::http::Extensions;
+use axum::http::{Extensions, Method, Uri};
 use axum::response::Response;
 use tracing::Level;
 use tracing_subscriber::Layer;
@@ -16,7 +16,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
-use crate::http::RequestNotes;
+use crate::http::{Arrival, RequestNotes};
 use crate::log_format::{LineFields, LineTime, RequestLine};
 use crate::log_writer::{self, LogGuard, LogWriter};
 
@@ -66,9 +66,9 @@ thread_local! {
 
 /// Writes the request's line to the log directly; false when it must go
 /// through tracing.
-fn write_directly(line: &RequestLine<'_>) -> bool {
+fn write_directly(line: &RequestLine<'_>, time: SystemTime) -> bool {
     let Some(writer) = DIRECT_LINES.get() else { return false };
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     LINE.with_borrow_mut(|buffer| {
         buffer.clear();
         let written = line.write(buffer, since_epoch);
@@ -112,30 +112,43 @@ pub fn note_account(extensions: &Extensions, account: &str) {
     }
 }
 
-/// Middleware that logs every request once it is answered.
-pub async fn log_requests<F: Future<Output = Response>>(
-    mut request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    let notes = RequestNotes::default();
-    let account = notes.account.clone();
-    request.extensions_mut().insert(notes);
-    let method = request.method().clone();
-    // Shares the request's buffer: no copy of the path.
-    let uri = request.uri().clone();
-    let started = Instant::now();
-    let response = next(request).await;
-    let line = RequestLine {
-        method: method.as_str(),
-        path: uri.path(),
-        status: response.status().as_u16(),
-        latency_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        account: account.get().map(String::as_str).unwrap_or("-"),
-    };
-    if !write_directly(&line) {
-        trace_request_line(&line);
+/// A request's log line in the making: what it needs of the request,
+/// taken as it arrives, written once it is answered.
+pub struct RequestLog {
+    arrived: Arrival,
+    method: Method,
+    /// Shares the request's buffer: no copy of the path.
+    uri: Uri,
+    account: Arc<OnceLock<String>>,
+}
+
+impl RequestLog {
+    /// Notes the request's arrival on it ([`RequestNotes`]), for the
+    /// layers and handlers inside.
+    pub fn begin(request: &mut Request) -> RequestLog {
+        let arrived = Arrival::now();
+        let notes = RequestNotes { arrived: Some(arrived), ..RequestNotes::default() };
+        let account = notes.account.clone();
+        request.extensions_mut().insert(notes);
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        RequestLog { arrived, method, uri, account }
     }
-    response
+
+    /// Writes the line of the answered request.
+    pub fn finish(self, response: &Response) {
+        let latency = self.arrived.instant.elapsed();
+        let line = RequestLine {
+            method: self.method.as_str(),
+            path: self.uri.path(),
+            status: response.status().as_u16(),
+            latency_micros: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            account: self.account.get().map(String::as_str).unwrap_or("-"),
+        };
+        // The time the answer was done, without reading the clock again.
+        if !write_directly(&line, self.arrived.wall + latency) {
+            trace_request_line(&line);
+        }
+    }
 }
 
 /// The request's line as a tracing event: how it is logged when it is not

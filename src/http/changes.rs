@@ -5,22 +5,26 @@
 
 use axum::extract::Request;
 use axum::http::Method;
-use axum::response::Response;
 
 use super::Surface;
 use crate::state::AppState;
 
-pub async fn note_changes<F: Future<Output = Response>>(
-    state: &AppState,
-    surface: Surface,
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    let read = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let changes = !(read && surface == Surface::Control);
-    let response = next(request).await;
-    if changes {
-        state.engine.note_change();
+/// Whether a request can change what the state file holds, told before
+/// it runs and noted once it is answered.
+#[derive(Clone, Copy)]
+pub struct Change(bool);
+
+impl Change {
+    /// Every gateway call, and every control call but a read.
+    pub fn of(request: &Request, surface: Surface) -> Change {
+        let read = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        Change(!(read && surface == Surface::Control))
     }
-    response
+
+    /// Notes the change, if the request made one, once it is answered.
+    pub fn note(self, state: &AppState) {
+        if self.0 {
+            state.engine.note_change();
+        }
+    }
 }

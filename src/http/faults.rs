@@ -4,8 +4,8 @@
 //!
 //! A lost connection is only marked here ([`DropConnection`] in the
 //! answer's extensions), so the journal layer around this one still
-//! records the call; the outermost layer, [`drop_marked_connections`],
-//! then unwinds the connection's task with `resume_unwind` (no panic
+//! records the call; outside it, [`drop_if_marked`] then unwinds the
+//! connection's task with `resume_unwind` (no panic
 //! message is printed), and the server closes the socket without writing
 //! an answer — what a client sees when a real gateway's connection breaks.
 
@@ -149,13 +149,9 @@ fn authorization(parts: &Parts) -> Option<&HeaderValue> {
 /// What unwinds a connection's task to drop it unanswered.
 struct Dropped;
 
-/// The outermost gateway layer: closes the connection of an answer the
-/// faults layer marked, once the journal has recorded it.
-pub async fn drop_marked_connections<F: Future<Output = Response>>(
-    request: Request,
-    next: impl FnOnce(Request) -> F,
-) -> Response {
-    let response = next(request).await;
+/// After the journal has recorded a call: closes the connection of an
+/// answer the faults layer marked, by unwinding the connection's task.
+pub fn drop_if_marked(response: Response) -> Response {
     if response.extensions().get::<DropConnection>().is_some() {
         std::panic::resume_unwind(Box::new(Dropped));
     }

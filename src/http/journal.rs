@@ -7,17 +7,15 @@
 //! gateway's format) so the layers and handlers inside read it from
 //! memory.
 
-use std::time::Instant;
-
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::response::Response;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::faults::{ClaimedAccount, DropConnection, FaultHit};
-use super::{Claim, RequestNotes, Surface, read_whole};
+use super::{Arrival, Claim, RequestNotes, Surface, read_whole};
 use crate::domain::account::Gateway;
 use crate::engine::events::{About, Kind};
 use crate::gateways::{ip1, viamobile};
@@ -29,39 +27,42 @@ use crate::telemetry::noted_account;
 pub async fn journal_calls<F: Future<Output = Response>>(
     state: &AppState,
     surface: Surface,
-    request: Request,
+    mut request: Request,
     next: impl FnOnce(Request) -> F,
 ) -> Response {
     let Some(gateway) = surface.gateway() else { return next(request).await };
-    let started = Instant::now();
-    let time = Utc::now();
-    let (parts, body) = request.into_parts();
-    let arrived = |body: &[u8], form| {
-        Call::new(time, gateway, &parts.method, &parts.uri, &parts.headers, body, form)
+    let notes = request.extensions().get::<RequestNotes>();
+    let arrival = notes.and_then(|notes| notes.arrived).unwrap_or_else(Arrival::now);
+    let (started, time) = (arrival.instant, DateTime::<Utc>::from(arrival.wall));
+    // The body is taken out and put back, not the request taken apart and
+    // made again: each moved its few hundred bytes (README, Performance).
+    let body = std::mem::take(request.body_mut());
+    let arrived = |request: &Request, body: &[u8], form| {
+        Call::new(time, gateway, request.method(), request.uri(), request.headers(), body, form)
     };
     let bytes = match read_whole(body, state.body_limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let response = (surface.errors().payload_too_large)();
-            let mut call = arrived(&[], false);
+            let mut call = arrived(&request, &[], false);
             call.status = response.status().as_u16();
             state.engine.requests.record(call);
             return response;
         }
     };
-    let form = parts
-        .headers
+    let form = request
+        .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
-    let mut call = arrived(&bytes, form);
-    let noted = noted_account(&parts.extensions);
-    let authorization = parts.headers.get(AUTHORIZATION).cloned();
-    let mut parts = parts;
+    let mut call = arrived(&request, &bytes, form);
+    let noted = noted_account(request.extensions());
+    let authorization = request.headers().get(AUTHORIZATION).cloned();
     // No body, nothing to keep: a `GET` would pay for the entry only.
     if !bytes.is_empty() {
-        parts.extensions.get_or_insert_default::<RequestNotes>().body = Some(bytes.clone());
+        request.extensions_mut().get_or_insert_default::<RequestNotes>().body = Some(bytes.clone());
     }
-    let response = next(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+    *request.body_mut() = Body::from(bytes.clone());
+    let response = next(request).await;
 
     let extensions = response.extensions();
     call.fault = extensions.get::<FaultHit>().map(|hit| hit.0);

@@ -16,6 +16,7 @@ pub mod trailing_slash;
 pub use surface::{Surface, SurfaceError, VIAMOBILE_LEGACY_BASE};
 
 use std::sync::{Arc, OnceLock};
+use std::time::{Instant, SystemTime};
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -71,6 +72,25 @@ pub struct RequestNotes {
     /// A gateway call's body as the journal read it ([`journal`]), so that
     /// the handler's extractor takes it from there.
     pub body: Option<Bytes>,
+    /// When the request arrived, as the log layer read the clocks.
+    pub arrived: Option<Arrival>,
+}
+
+/// When a request arrived, on both clocks: read once, by the log layer,
+/// for its line and the journal's entry. Each layer reading its own took
+/// six clock reads a call, where the bare handler takes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival {
+    /// For latencies.
+    pub instant: Instant,
+    /// The time of day.
+    pub wall: SystemTime,
+}
+
+impl Arrival {
+    pub fn now() -> Arrival {
+        Arrival { instant: Instant::now(), wall: SystemTime::now() }
+    }
 }
 
 /// The request's body: the journal's copy, or read when there is none.

@@ -4,10 +4,10 @@
 //! Outermost first:
 //! 1. an iP.1 path loses a trailing slash ([`trim_ip1_trailing_slash`]),
 //!    before anything reads the path;
-//! 2. the log line ([`log_requests`]);
+//! 2. the log line ([`RequestLog`]);
 //! 3. closing the connection of an answer a fault marked
-//!    ([`drop_marked_connections`]);
-//! 4. noting a change for the periodic save ([`note_changes`]);
+//!    ([`drop_if_marked`]);
+//! 4. noting a change for the periodic save ([`Change`]);
 //! 5. the request journal ([`journal_calls`]), which buffers the body;
 //! 6. answering a panic ([`catch_panics`]);
 //! 7. fault rules ([`apply_faults`]);
@@ -15,15 +15,20 @@
 //! 9. the body limit axum's extractors read, set on the request;
 //! 10. the router.
 //!
-//! Each layer is a function given the rest as a closure, so a request
-//! costs one boxed future, not one per layer, and the path's surface is
-//! worked out once. A layer that keeps nothing of its own while the rest
-//! runs (the control token; fault rules when none are set, which box
-//! their work apart when some are; the panic guard) is a combinator that
-//! returns the rest's future as it is: an `async fn` would keep its
-//! arguments beside what it awaits, in a future every request moves whole.
-//! The panic guard makes the rest's future on its first poll, so what the
-//! combinators inside it do before returning theirs is guarded too.
+//! The outer three only look at the request before and the answer after:
+//! they are steps of [`Pipeline::answer`] itself, where as layers of
+//! their own (each an `async fn` around the rest) the request was moved
+//! into each one's future and on into the next, a few hundred bytes each
+//! time (README, Performance). The rest are functions given the rest as a
+//! closure, so a request costs one boxed future, not one per layer, and
+//! the path's surface is worked out once. A layer that keeps nothing of
+//! its own while the rest runs (the control token; fault rules when none
+//! are set, which box their work apart when some are; the panic guard) is
+//! a combinator that returns the rest's future as it is: an `async fn`
+//! would keep its arguments beside what it awaits, in a future every
+//! request moves whole. The panic guard makes the rest's future on its
+//! first poll, so what the combinators inside it do before returning
+//! theirs is guarded too.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -31,14 +36,14 @@ use axum::response::Response;
 use tower::Service;
 
 use super::Surface;
-use super::changes::note_changes;
-use super::faults::{apply_faults, drop_marked_connections};
+use super::changes::Change;
+use super::faults::{apply_faults, drop_if_marked};
 use super::journal::journal_calls;
 use super::panics::catch_panics;
 use super::trailing_slash::trim_ip1_trailing_slash;
 use crate::control::token::require_control_token;
 use crate::state::AppState;
-use crate::telemetry::log_requests;
+use crate::telemetry::RequestLog;
 
 /// The router with every layer around it: what the server serves.
 #[derive(Clone)]
@@ -61,22 +66,23 @@ impl Pipeline {
         let surface = Surface::of_path(request.uri().path());
         trim_ip1_trailing_slash(&mut request, surface);
         let (state, router, body_limit) = (&self.state, self.router, self.body_limit);
-        log_requests(request, move |request| {
-            drop_marked_connections(request, move |request| {
-                note_changes(state, surface, request, move |request| {
-                    journal_calls(state, surface, request, move |request| {
-                        catch_panics(state, surface, request, move |request| {
-                            apply_faults(state, surface, request, move |request| {
-                                require_control_token(state, surface, request, move |request| {
-                                    route(router, body_limit, request)
-                                })
-                            })
-                        })
+        let log = RequestLog::begin(&mut request);
+        let change = Change::of(&request, surface);
+        let response = journal_calls(state, surface, request, move |request| {
+            catch_panics(state, surface, request, move |request| {
+                apply_faults(state, surface, request, move |request| {
+                    require_control_token(state, surface, request, move |request| {
+                        route(router, body_limit, request)
                     })
                 })
             })
         })
-        .await
+        .await;
+        change.note(state);
+        // A dropped connection unwinds here, and has no log line.
+        let response = drop_if_marked(response);
+        log.finish(&response);
+        response
     }
 }
 
