@@ -280,7 +280,7 @@ impl Call {
     /// About how much memory the call takes, with what its buffers keep
     /// beyond what they hold.
     fn size(&self) -> usize {
-        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::capacity);
         std::mem::size_of::<Call>()
             + self.sent.capacity()
             + self.response_body.capacity()

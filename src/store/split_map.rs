@@ -11,7 +11,8 @@
 //! than before.
 //!
 //! How keys are filed is the map's [`Filing`]: scattered by foldhash (any
-//! key), or, for batch ids, in the order they were made ([`InOrder`]).
+//! key), or, for batch ids and `bsmsId`s, in the order they were made
+//! ([`InOrder`]).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
