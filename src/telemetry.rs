@@ -91,15 +91,16 @@ fn colours() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// The account the current request acted as, once authentication ran.
-pub fn noted_account(extensions: &Extensions) -> Option<AccountHandle> {
-    extensions.get::<RequestNotes>().map(|notes| AccountHandle(notes.account.clone()))
-}
-
 /// A handle to read a request's account after its handler ran.
 pub struct AccountHandle(Arc<OnceLock<String>>);
 
 impl AccountHandle {
+    /// The account the request of these notes acts as, once
+    /// authentication ran.
+    pub fn of(notes: &RequestNotes) -> AccountHandle {
+        AccountHandle(notes.account.clone())
+    }
+
     pub fn get(&self) -> Option<String> {
         self.0.get().cloned()
     }

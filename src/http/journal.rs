@@ -21,7 +21,7 @@ use crate::engine::events::{About, Kind};
 use crate::gateways::{ip1, viamobile};
 use crate::requests::Call;
 use crate::state::AppState;
-use crate::telemetry::noted_account;
+use crate::telemetry::AccountHandle;
 
 /// The middleware: records the call once it is answered.
 pub async fn journal_calls<F: Future<Output = Response>>(
@@ -31,8 +31,10 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     next: impl FnOnce(Request) -> F,
 ) -> Response {
     let Some(gateway) = surface.gateway() else { return next(request).await };
+    // One lookup of the notes for both the arrival and the account.
     let notes = request.extensions().get::<RequestNotes>();
     let arrival = notes.and_then(|notes| notes.arrived).unwrap_or_else(Arrival::now);
+    let noted = notes.map(AccountHandle::of);
     let (started, time) = (arrival.instant, DateTime::<Utc>::from(arrival.wall));
     // The body is taken out and put back, not the request taken apart and
     // made again: each moved its few hundred bytes (README, Performance).
@@ -55,7 +57,6 @@ pub async fn journal_calls<F: Future<Output = Response>>(
         .get(CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
     let mut call = arrived(&request, &bytes, form);
-    let noted = noted_account(request.extensions());
     let authorization = request.headers().get(AUTHORIZATION).cloned();
     // No body, nothing to keep: a `GET` would pay for the entry only.
     if !bytes.is_empty() {

@@ -186,7 +186,7 @@ impl Store {
     /// the Basic account id, which must then be free and well-formed), up
     /// to `--max-accounts`; a call that is refused creates nothing.
     pub fn authenticate_ip1(&self, account_id: Option<&str>, key: &str) -> Option<Arc<Ip1Account>> {
-        let known = self.ip1_keys.get(key).map(|account| account.value().clone());
+        let known = self.ip1_account_with_key(key);
         let account = match known {
             Some(account) => account,
             None if self.settings.accept_any_credentials => {
@@ -209,7 +209,7 @@ impl Store {
             .is_none_or(|id| crate::domain::account::is_ip1_account_id(id) && !self.name_taken(id));
         if key.is_empty() || !claimable || self.full() {
             // Another call may have just made it with this key.
-            return self.ip1_keys.get(key).map(|account| account.value().clone());
+            return self.ip1_account_with_key(key);
         }
         let spec = Ip1AccountSpec {
             id: account_id.map(str::to_owned),
@@ -219,9 +219,7 @@ impl Store {
         match self.create_ip1(spec, Origin::Runtime) {
             Ok(account) => Some(account),
             // Another request created it first with the same key.
-            Err(AccountError::Taken(_)) => {
-                self.ip1_keys.get(key).map(|account| account.value().clone())
-            }
+            Err(AccountError::Taken(_)) => self.ip1_account_with_key(key),
             Err(_) => None,
         }
     }
@@ -229,6 +227,11 @@ impl Store {
     /// The iP.1 account id of an API key, without creating anything.
     pub fn ip1_account_of_key(&self, key: &str) -> Option<String> {
         self.ip1_keys.get(key).map(|account| account.id().to_owned())
+    }
+
+    /// The iP.1 account an API key belongs to, if any.
+    fn ip1_account_with_key(&self, key: &str) -> Option<Arc<Ip1Account>> {
+        self.ip1_keys.get(key).map(|account| account.value().clone())
     }
 
     /// Finds the Viamobile account of a username and password; with
