@@ -385,14 +385,8 @@ impl RequestJournal {
                 Some(old) => {
                     let before = old.size();
                     old.take_over(record);
-                    // Most calls fit the buffers of the one they replace:
-                    // the size is then unchanged, and not written at all.
-                    let after = old.size();
-                    if after > before {
-                        self.counts.bytes.fetch_add(after - before, Ordering::Relaxed);
-                    } else if after < before {
-                        self.counts.bytes.fetch_sub(before - after, Ordering::Relaxed);
-                    }
+                    self.counts.bytes.fetch_add(old.size(), Ordering::Relaxed);
+                    self.counts.bytes.fetch_sub(before, Ordering::Relaxed);
                 }
                 None => {
                     self.counts.bytes.fetch_add(record.size(), Ordering::Relaxed);
