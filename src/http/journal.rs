@@ -42,6 +42,8 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     let arrived = |request: &Request, body: &[u8], form| {
         Call::new(time, gateway, request.method(), request.uri(), request.headers(), body, form)
     };
+    // The journal's memory for this call, on its way while the handler runs.
+    state.engine.requests.fetch_next();
     let bytes = match read_whole(body, state.body_limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
