@@ -159,8 +159,10 @@ impl Call {
         self.response_body = body[..body.len().min(MAX_JOURNALED_BODY)].to_vec();
     }
 
-    /// Asks for the record's cache lines ([`RequestJournal::fetch_next`]):
-    /// a field on each of them, wherever the compiler put them.
+    /// Asks for the record's cache lines ([`RequestJournal::fetch_next`])
+    /// through ten of its fields, spread over its 200-odd bytes: the compiler
+    /// orders the fields, so every line is very likely, not surely, asked
+    /// for.
     fn fetch_record(&self) {
         fetch_line(&self.id);
         fetch_line(&self.time);

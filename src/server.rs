@@ -80,11 +80,9 @@ impl hyper::service::Service<Request<Incoming>> for Answerer {
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         let answering = self.watched.answering();
-        let app = self.app.clone();
-        Box::pin(async move {
-            let response = app.answer(request.map(Body::new)).await;
+        Box::pin(self.app.clone().answer(request.map(Body::new), move |response| {
             Ok(response.map(|body| Answer::new(body, answering)))
-        })
+        }))
     }
 }
 
