@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# text-order.sh: writes link/text-order.txt, the functions the linker lays
-# out first in the binary (build.rs passes the file to it).
+# text-order.sh: writes link/text-order.txt and link/text-order-image.txt,
+# the functions the linker lays out first in the glibc binary and in the
+# container image's static musl binary (build.rs passes each to its build).
 #
-#   scripts/text-order.sh          (from the project root) write the file
-#   scripts/text-order.sh --check  fail if the file is stale
+#   scripts/text-order.sh          (from the project root) write the files
+#   scripts/text-order.sh --check  fail if a file is stale
 #
 # Why: the kernel maps a binary's code 64 KiB around each page a process
 # touches. rustc places functions crate by crate, so the functions start-up
@@ -17,7 +18,12 @@
 # apt if missing) and lists every function of the binary that ran, in two
 # groups: start-up to three answered health checks, then the common
 # requests of both gateways, the control API and the inbox's first screen.
-# Each group is sorted by demangled name.
+# Each group is sorted by demangled name. The image's list is made the same
+# way from the `dist` build for x86_64-unknown-linux-musl, as the
+# Dockerfile builds it but with its symbol table kept (in target/image-names:
+# stripping changes nothing else), with its own profile (scripts/pgo.sh
+# writes that first). Where the musl target cannot be added, that list is
+# left as it is.
 #
 # The names are the mangled symbols of this compiler, these locked
 # dependencies and these profiles (codegen units change which functions
@@ -27,19 +33,48 @@
 # unit's code (the functions the crate-local ThinLTO makes visible across
 # units), which any edit in that unit changes, a comment that moves lines
 # included (panic messages name their line).
+# The image's names are of a build with fat LTO and one codegen unit, where
+# no name carries such a hash; its profile decides which functions keep a
+# name of their own, so rerun this after scripts/pgo.sh.
 # A stale file never breaks a build (names not in the binary are skipped);
-# it only maps more memory. --check builds the release binary and fails
-# when fewer than 80% of the release profile's names are in it while the
-# compiler is the one the file was written with (with another compiler it
-# only says so).
+# it only maps more memory. --check builds the release binary and the
+# image's, and fails when fewer than 80% of a list's names (the release
+# profile's, the image's) are in its binary while the compiler is the one
+# the file was written with (with another compiler it only says so).
 set -euo pipefail
 export LC_ALL=C # one collation for sort and comm
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 list=link/text-order.txt
-# Both profiles write their binary here.
-binary=${CARGO_TARGET_DIR:-target}/release/smsmock
+image_list=link/text-order-image.txt
+image_target=x86_64-unknown-linux-musl
+# The release and bench profiles write their binary here.
+release_binary=${CARGO_TARGET_DIR:-target}/release/smsmock
+image_binary=target/image-names/$image_target/dist/smsmock
 compiler=$(rustc --version)
+
+# Builds the image's binary, with its symbol table; fails where the musl
+# target cannot be added.
+build_image() {
+  rustup target add "$image_target" >/dev/null 2>&1 || return 1
+  CARGO_TARGET_DIR=target/image-names cargo build --locked -q --profile dist \
+    --target "$image_target" \
+    --config profile.dist.strip=false --config profile.dist.package.smsmock.strip=false
+}
+
+# check FILE PROFILE BINARY: fails when fewer than 80% of the names FILE
+# lists for PROFILE are in BINARY.
+check() {
+  local listed found
+  listed=$(awk -v want="$2" '/^# profile: / {p = $3} !/^#/ && p == want' "$1" | sort -u)
+  found=$(comm -12 <(echo "$listed") <(nm --defined-only "$3" | awk '{print $NF}' | sort -u) |
+    wc -l)
+  echo "$1: $found of $(echo "$listed" | wc -l) functions are in the $2 binary"
+  if [ $((found * 100)) -lt $(($(echo "$listed" | wc -l) * 80)) ]; then
+    echo "stale: run scripts/text-order.sh and commit $1" >&2
+    return 1
+  fi
+}
 
 if [ "${1:-}" = --check ]; then
   written_with=$(sed -n 's/^# compiler: //p' "$list")
@@ -48,14 +83,11 @@ if [ "${1:-}" = --check ]; then
     exit 0
   fi
   cargo build --release --locked -q
-  release_names() { awk '/^# profile: / {p = $3} !/^#/ && p == "release"' "$list"; }
-  listed=$(release_names | wc -l)
-  found=$(release_names | sort -u |
-    comm -12 - <(nm --defined-only "$binary" | awk '{print $NF}' | sort -u) | wc -l)
-  echo "$list: $found of $listed functions are in the release binary"
-  if [ $((found * 100)) -lt $((listed * 80)) ]; then
-    echo "stale: run scripts/text-order.sh and commit $list" >&2
-    exit 1
+  check "$list" release "$release_binary"
+  if build_image; then
+    check "$image_list" image "$image_binary"
+  else
+    echo "no musl target here: $image_list not checked"
   fi
   exit 0
 fi
@@ -125,10 +157,14 @@ by_source() {
 
 # The names of one profile's functions, start-up's first.
 names_for() {
+  binary=$release_binary
   if [ "$1" = bench ]; then
     # As `cargo bench` builds it: with the features the benchmarks'
     # dev-dependencies turn on, which change the names.
     cargo bench --locked -q --no-run --bench startup
+  elif [ "$1" = image ]; then
+    build_image
+    binary=$image_binary
   else
     cargo build --release --locked -q
   fi
@@ -144,10 +180,20 @@ names_for() {
     "$(comm -13 "$out/start_up.names" "$out/requests.names" | wc -l) more of requests" >&2
 }
 
-{
+heading() {
   echo "# The functions that start-up and common requests run, laid out first"
   echo "# by the linker (build.rs). Written by scripts/text-order.sh."
   echo "# compiler: $compiler"
+}
+
+if build_image; then
+  { heading; names_for image; } >"$out/image-list"
+  mv "$out/image-list" "$image_list"
+else
+  echo "no musl target here: $image_list left as it is" >&2
+fi
+{
+  heading
   names_for bench
   # Last, so that target/release/smsmock is the release build again.
   names_for release
