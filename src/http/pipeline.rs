@@ -33,6 +33,7 @@
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
+use futures::FutureExt;
 use tower::Service;
 
 use super::Surface;
@@ -90,10 +91,18 @@ impl Pipeline {
 }
 
 /// The router's answer (a router is always ready and never fails).
-async fn route(mut router: Router, body_limit: DefaultBodyLimit, mut request: Request) -> Response {
+///
+/// A combinator, not an `async fn`: that kept the router and the request
+/// in its future beside the router's future it awaited, and the request
+/// was moved once more into it.
+fn route(
+    mut router: Router,
+    body_limit: DefaultBodyLimit,
+    mut request: Request,
+) -> impl Future<Output = Response> {
     body_limit.apply(&mut request);
-    match router.call(request).await {
+    router.call(request).map(|answer| match answer {
         Ok(response) => response,
         Err(never) => match never {},
-    }
+    })
 }
