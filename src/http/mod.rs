@@ -27,6 +27,7 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures::StreamExt;
+use futures::future::Either;
 use serde::Serialize;
 
 /// `application/json; charset=utf-8`, as both gateways answer.
@@ -99,13 +100,19 @@ impl Arrival {
 /// its collecting machinery for the one chunk: 1,900 instructions of a
 /// send, where the journal's copy is shared for a few dozen. The journal
 /// answered a body over `--body-limit` already.
-pub async fn body_bytes<S: Send + Sync>(
+///
+/// Not an `async fn`, and the extractor's future boxed: an `async fn`
+/// kept the request in its future, and room for the extractor's (well over
+/// a kilobyte), and so did every extractor's and handler's future that
+/// awaits this one, which axum boxes whole for each request. Only bodies
+/// the journal does not keep (the control API's) are read here.
+pub fn body_bytes<'a, S: Send + Sync>(
     request: Request,
-    state: &S,
-) -> Result<Bytes, BytesRejection> {
+    state: &'a S,
+) -> impl Future<Output = Result<Bytes, BytesRejection>> + Send + 'a {
     match request.extensions().get::<RequestNotes>().and_then(|notes| notes.body.clone()) {
-        Some(bytes) => Ok(bytes),
-        None => Bytes::from_request(request, state).await,
+        Some(bytes) => Either::Left(std::future::ready(Ok(bytes))),
+        None => Either::Right(Box::pin(Bytes::from_request(request, state))),
     }
 }
 

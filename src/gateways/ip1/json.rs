@@ -23,25 +23,34 @@ pub struct Ip1Json<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Json<T> {
     type Rejection = Ip1Error;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Ip1Error> {
-        let bytes = json_bytes(request, state).await?;
-        parse(&bytes).map(Ip1Json)
+    /// Not an `async fn`, which would keep the request in its future
+    /// ([`crate::http::body_bytes`]).
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Ip1Error>> + Send {
+        let bytes = json_bytes(request, state);
+        async move { parse(&bytes.await?).map(Ip1Json) }
     }
 }
 
 /// The body of a request whose `Content-Type` is JSON, its rejections
 /// (another media type, too large) in iP.1's format.
-async fn json_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Ip1Error> {
-    if !is_json(request.headers()) {
-        return Err(Ip1Error::UnsupportedMediaType);
+fn json_bytes<'a, S: Send + Sync>(
+    request: Request,
+    state: &'a S,
+) -> impl Future<Output = Result<Bytes, Ip1Error>> + Send + 'a {
+    let read = is_json(request.headers()).then(|| crate::http::body_bytes(request, state));
+    async move {
+        let Some(read) = read else { return Err(Ip1Error::UnsupportedMediaType) };
+        read.await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Ip1Error::PayloadTooLarge
+            } else {
+                Ip1Error::field("$", rejection.body_text())
+            }
+        })
     }
-    crate::http::body_bytes(request, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Ip1Error::PayloadTooLarge
-        } else {
-            Ip1Error::field("$", rejection.body_text())
-        }
-    })
 }
 
 /// Parses a JSON body; one that is not JSON answers 400 in axum's words.
@@ -78,11 +87,19 @@ pub enum Ip1Object<T> {
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ip1Object<T> {
     type Rejection = Ip1Error;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Ip1Error> {
-        let bytes = json_bytes(request, state).await?;
-        match from_object_slice(&bytes) {
-            Some(read) => Ok(Ip1Object::Read(read)),
-            None => parse(&bytes).map(Ip1Object::Parsed),
+    /// Not an `async fn`, which would keep the request in its future
+    /// ([`crate::http::body_bytes`]).
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Ip1Error>> + Send {
+        let bytes = json_bytes(request, state);
+        async move {
+            let bytes = bytes.await?;
+            match from_object_slice(&bytes) {
+                Some(read) => Ok(Ip1Object::Read(read)),
+                None => parse(&bytes).map(Ip1Object::Parsed),
+            }
         }
     }
 }
