@@ -105,7 +105,8 @@ impl Arrival {
 /// kept the request in its future, and room for the extractor's (well over
 /// a kilobyte), and so did every extractor's and handler's future that
 /// awaits this one, which axum boxes whole for each request. Only bodies
-/// the journal does not keep (the control API's) are read here.
+/// the journal does not keep (the control API's, and empty ones) are read
+/// here.
 pub fn body_bytes<'a, S: Send + Sync>(
     request: Request,
     state: &'a S,
