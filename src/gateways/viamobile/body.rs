@@ -32,16 +32,24 @@ pub struct ViaBody(pub Value);
 impl<S: Send + Sync> FromRequest<S> for ViaBody {
     type Rejection = ViaError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ViaError> {
-        let bytes = crate::http::body_bytes(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ViaError::payload_too_large()
-            } else {
-                ViaError::bad_request()
-            }
-        })?;
-        let value = serde_json::from_slice(&bytes).map_err(|_| ViaError::bad_request())?;
-        Ok(ViaBody(value))
+    /// Not an `async fn`, which would keep the request in its future
+    /// ([`crate::http::body_bytes`]).
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, ViaError>> + Send {
+        let read = crate::http::body_bytes(request, state);
+        async move {
+            let bytes = read.await.map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ViaError::payload_too_large()
+                } else {
+                    ViaError::bad_request()
+                }
+            })?;
+            let value = serde_json::from_slice(&bytes).map_err(|_| ViaError::bad_request())?;
+            Ok(ViaBody(value))
+        }
     }
 }
 

@@ -107,14 +107,22 @@ pub struct V1Body(pub Value);
 impl<S: Send + Sync> FromRequest<S> for V1Body {
     type Rejection = V1Error;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, V1Error> {
-        let bytes = crate::http::body_bytes(request, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(V1Body(Value::Null));
+    /// Not an `async fn`, which would keep the request in its future
+    /// ([`crate::http::body_bytes`]).
+    fn from_request(
+        request: Request,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, V1Error>> + Send {
+        let read = crate::http::body_bytes(request, state);
+        async move {
+            let bytes = read.await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(V1Body(Value::Null));
+            }
+            serde_json::from_slice(&bytes)
+                .map(V1Body)
+                .map_err(|err| V1Error::field("body", format!("The body is not JSON: {err}")))
         }
-        serde_json::from_slice(&bytes)
-            .map(V1Body)
-            .map_err(|err| V1Error::field("body", format!("The body is not JSON: {err}")))
     }
 }
 
