@@ -34,6 +34,12 @@
 # with every function that never ran marked cold, was six times the size
 # and built no faster: README, Building.)
 #
+# Before the `release` profile, it lists the functions of that build the
+# work never runs, crate by crate, in link/cold/CRATE.txt, which the rustc
+# wrapper has LLVM compile without optimisation, and records the profile
+# from an instrumented build with them so compiled (scripts/cold-lists.py
+# says how the list is made).
+#
 # Rerun it after a code change, a compiler change or a Cargo.lock change,
 # then scripts/text-order.sh (whose list names the functions of a build
 # made with the first profile). A stale profile never breaks a build: a
@@ -45,10 +51,14 @@ cd "$root"
 profiles=(link/smsmock.profdata link/smsmock-image.profdata)
 image_target=x86_64-unknown-linux-musl
 
-# What the profiles were written from: every file the build compiles.
+# What the profiles were written from: every file the build compiles, as
+# scripts/rustc-pgo digests them (it gives the crate its list only while
+# they are unchanged).
 sources_digest() {
-  git ls-files -z src crates benches build.rs Cargo.toml Cargo.lock |
-    sort -z | xargs -0 cat | sha256sum | cut -d' ' -f1
+  local digest
+  digest=$(sh scripts/rustc-pgo --sources-digest)
+  [ -n "$digest" ] || { echo "no digest of the sources: needs git and sha256sum" >&2; exit 1; }
+  echo "$digest"
 }
 
 if [ "${1:-}" = --check ]; then
@@ -104,20 +114,10 @@ requests() {
   curl -s -o /dev/null "${ip1[@]}" "$url/v2/batches" -d '{"sender": ""}'
 }
 
-# record PROFILE BINARY RUSTFLAGS CARGO-ARGS...: builds BINARY (under
-# target/pgo-generate) instrumented, runs the work, writes PROFILE.
-record() {
-  local profile=$1 binary=target/pgo-generate/$2 flags=$3
-  shift 3
-  rm -rf "${raw:?}"/*
-  # Without --target the build scripts and proc-macros are instrumented
-  # too (RUSTFLAGS reach them) and write their counts while the build
-  # runs: those are dropped.
-  RUSTC_WRAPPER= RUSTFLAGS="$flags -C profile-generate=$raw" CARGO_TARGET_DIR=target/pgo-generate \
-    cargo build --locked -q "$@"
-  rm -f "$raw"/*
-
-  local port pid
+# work BINARY: runs BINARY (instrumented, writing its counts into $raw)
+# through the work the profiles are of, and stops it.
+work() {
+  local binary=$1 port pid
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
   url=http://127.0.0.1:$port
   "$binary" --accept-any-credentials --host 127.0.0.1 --port "$port" \
@@ -131,7 +131,29 @@ record() {
   for _ in $(seq 20); do requests; done
   kill -TERM "$pid"
   wait "$pid" || true
+}
 
+# instrumented WRAPPER RUSTFLAGS CARGO-ARGS...: builds the emulator
+# instrumented (under target/pgo-generate, through the rustc wrapper
+# WRAPPER, or none), its counts to go into $raw. Without --target the
+# build scripts and proc-macros are instrumented too (RUSTFLAGS reach
+# them) and write their counts while the build runs: those are dropped.
+instrumented() {
+  local wrapper=$1 flags=$2
+  shift 2
+  rm -rf "${raw:?}"/*
+  RUSTC_WRAPPER=$wrapper RUSTFLAGS="$flags -C profile-generate=$raw" \
+    CARGO_TARGET_DIR=target/pgo-generate cargo build --locked -q "$@"
+  rm -f "$raw"/*
+}
+
+# record PROFILE BINARY WRAPPER RUSTFLAGS CARGO-ARGS...: builds BINARY
+# (under target/pgo-generate) instrumented, runs the work, writes PROFILE.
+record() {
+  local profile=$1 binary=target/pgo-generate/$2
+  shift 2
+  instrumented "$@"
+  work "$binary"
   "$profdata" merge --sparse -o "$profile" "$raw"
   {
     echo "# The profile $profile was written with and from (scripts/pgo.sh)."
@@ -142,8 +164,23 @@ record() {
   echo "$profile: $(wc -c <"$profile") bytes"
 }
 
-record "${profiles[0]}" release/smsmock "" --release
+# The functions of the `release` build that the work never runs, crate by
+# crate (link/cold/CRATE.txt, scripts/cold-lists.py), counted in a build
+# without the inliner that runs before the counters are put in, so that a
+# function it would inline everywhere still counts its own calls.
+instrumented "" "-C llvm-args=-disable-preinline" --release
+work target/pgo-generate/release/smsmock
+"$profdata" merge -o "$raw/all.profdata" "$raw"/*.profraw
+"$profdata" merge --text -o "$raw/all.txt" "$raw/all.profdata"
+python3 scripts/cold-lists.py "$raw/all.txt" target/pgo-generate/release/deps \
+  "$(dirname "$profdata")/llvm-nm" link/cold
+
+# The `release` profile, from a build with those functions unoptimised, as
+# the rustc wrapper compiles them with it: what LLVM knows of a callee
+# shapes its callers, and a profiled function must be the code it was
+# counted in.
+SMSMOCK_PGO_COLD=1 record "${profiles[0]}" release/smsmock "$root/scripts/rustc-pgo" "" --release
 # The static build's own flag (.cargo/config.toml), which RUSTFLAGS
 # would otherwise replace.
-record "${profiles[1]}" "$image_target/dist/smsmock" "-C relocation-model=static" \
+record "${profiles[1]}" "$image_target/dist/smsmock" "" "-C relocation-model=static" \
   --profile dist --target "$image_target"
