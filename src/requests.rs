@@ -402,8 +402,10 @@ impl RequestJournal {
                 Some(old) => {
                     let before = old.size();
                     old.take_over(record);
-                    self.counts.bytes.fetch_add(old.size(), Ordering::Relaxed);
-                    self.counts.bytes.fetch_sub(before, Ordering::Relaxed);
+                    // One operation on the count both cores write, not an
+                    // add and a subtract: the count wraps as the difference
+                    // does, so it ends exact.
+                    self.counts.bytes.fetch_add(old.size().wrapping_sub(before), Ordering::Relaxed);
                 }
                 None => {
                     self.counts.bytes.fetch_add(record.size(), Ordering::Relaxed);

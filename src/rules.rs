@@ -4,7 +4,7 @@
 //! global ones, each in the order they were added; the first match wins.
 
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -59,13 +59,17 @@ impl Rule {
 #[derive(Default)]
 pub struct Rules {
     rules: RwLock<Vec<Rule>>,
+    /// How many rules there are, kept with every change (under the lock):
+    /// a send with no rules set reads this alone, not the lock, whose
+    /// read count both cores would write on every send.
+    count: AtomicUsize,
     next_id: AtomicU64,
 }
 
 impl Rules {
     pub fn add(&self, spec: RuleSpec) -> Rule {
         let rule = Rule { id: self.next_id.fetch_add(1, Ordering::Relaxed) + 1, spec };
-        self.write().push(rule.clone());
+        self.change(|rules| rules.push(rule.clone()));
         rule
     }
 
@@ -73,7 +77,7 @@ impl Rules {
     pub fn replace(&self, rules: Vec<Rule>) {
         let highest = rules.iter().map(|r| r.id).max().unwrap_or(0);
         self.next_id.fetch_max(highest, Ordering::Relaxed);
-        *self.write() = rules;
+        self.change(|kept| *kept = rules);
     }
 
     /// Rules of one account (with the global ones), or all.
@@ -89,17 +93,19 @@ impl Rules {
     }
 
     pub fn remove(&self, id: u64) -> Option<Rule> {
-        let mut rules = self.write();
-        let position = rules.iter().position(|r| r.id == id)?;
-        Some(rules.remove(position))
+        self.change(|rules| {
+            let position = rules.iter().position(|r| r.id == id)?;
+            Some(rules.remove(position))
+        })
     }
 
     /// Removes one account's rules, or every rule; returns how many.
     pub fn clear(&self, account: Option<&str>) -> usize {
-        let mut rules = self.write();
-        let before = rules.len();
-        rules.retain(|r| account.is_some_and(|a| r.spec.account.as_deref() != Some(a)));
-        before - rules.len()
+        self.change(|rules| {
+            let before = rules.len();
+            rules.retain(|r| account.is_some_and(|a| r.spec.account.as_deref() != Some(a)));
+            before - rules.len()
+        })
     }
 
     /// The fate the first matching rule gives a message.
@@ -110,10 +116,10 @@ impl Rules {
         sender: &str,
         body: &str,
     ) -> Option<Fate> {
-        let rules = self.rules.read().unwrap_or_else(|e| e.into_inner());
-        if rules.is_empty() {
+        if self.count.load(Ordering::Acquire) == 0 {
             return None;
         }
+        let rules = self.rules.read().unwrap_or_else(|e| e.into_inner());
         let own = rules.iter().filter(|r| r.spec.account.as_deref() == Some(account));
         let global = rules.iter().filter(|r| r.spec.account.is_none());
         own.chain(global)
@@ -121,8 +127,13 @@ impl Rules {
             .map(|r| Fate::new(r.spec.outcome, r.spec.code, r.spec.delay_seconds))
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Rule>> {
-        self.rules.write().unwrap_or_else(|e| e.into_inner())
+    /// Changes the rules under their lock, and keeps [`Rules::count`]
+    /// with them.
+    fn change<R>(&self, f: impl FnOnce(&mut Vec<Rule>) -> R) -> R {
+        let mut rules = self.rules.write().unwrap_or_else(|e| e.into_inner());
+        let result = f(&mut rules);
+        self.count.store(rules.len(), Ordering::Release);
+        result
     }
 }
 
@@ -155,5 +166,20 @@ mod tests {
         assert_eq!(rules.list(Some("ip1-2")).len(), 1);
         assert_eq!(rules.clear(Some("ip1-1")), 1);
         assert_eq!(rules.clear(None), 1);
+        assert_eq!(fate("ip1-2"), None);
+    }
+
+    #[test]
+    fn every_change_is_seen_by_the_next_send() {
+        let rules = Rules::default();
+        let fate = || rules.fate_for("ip1-1", "46701234567", "Acme", "hi").map(|f| f.outcome);
+        let added = rules.add(spec(None, None, Outcome::Expired));
+        assert_eq!(fate(), Some(Outcome::Expired));
+        assert_eq!(rules.remove(added.id).map(|r| r.id), Some(added.id));
+        assert_eq!(fate(), None);
+        rules.replace(vec![Rule { id: 7, spec: spec(None, None, Outcome::Pending) }]);
+        assert_eq!(fate(), Some(Outcome::Pending));
+        rules.replace(Vec::new());
+        assert_eq!(fate(), None);
     }
 }

@@ -30,7 +30,7 @@ pub const COOKIE: &str = "smsmock_control_token";
 /// The token a call gives: `Authorization: Bearer`, or the inbox's cookie.
 fn given_token(headers: &HeaderMap) -> Option<String> {
     if let Some(Credentials::Bearer(given)) = credentials(headers) {
-        return Some(given);
+        return Some(given.to_owned());
     }
     headers
         .get_all(COOKIE_HEADER)

@@ -121,9 +121,17 @@ impl ObjectId {
     /// The 24 hex digits, written into `text`: what `Display` writes,
     /// without the formatting machinery.
     pub fn hex<'a>(&self, text: &'a mut [u8; 24]) -> &'a str {
-        // 12 bytes always fit 24 hex digits, which are ASCII.
-        let _ = hex::encode_to_slice(self.0, text);
+        *text = self.hex_digits();
         std::str::from_utf8(text).unwrap_or_default()
+    }
+
+    /// The 24 hex digits as ASCII bytes, for what writes bytes: the check
+    /// that makes them a `&str` costs more than writing them.
+    pub fn hex_digits(&self) -> [u8; 24] {
+        let mut digits = [0; 24];
+        // 12 bytes always fit 24 hex digits.
+        let _ = hex::encode_to_slice(self.0, &mut digits);
+        digits
     }
 
     fn counter(self) -> u32 {

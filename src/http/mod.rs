@@ -159,26 +159,38 @@ pub struct Claim {
     pub proven: bool,
 }
 
-/// What an `Authorization` header carries.
+/// What an `Authorization` header carries. A Bearer token is borrowed from
+/// the header: every iP.1 call has one, and a copy of it was an allocation
+/// a call for nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
-    Bearer(String),
+pub enum Credentials<'a> {
+    Bearer(&'a str),
     Basic { user: String, password: String },
+}
+
+impl Credentials<'_> {
+    /// The API key or password given.
+    pub fn secret(&self) -> &str {
+        match self {
+            Credentials::Bearer(key) => key,
+            Credentials::Basic { password, .. } => password,
+        }
+    }
 }
 
 /// Reads `Authorization: Bearer <token>` or `Basic <base64(user:password)>`
 /// (scheme names in any case). Anything else counts as no credentials.
-pub fn credentials(headers: &HeaderMap) -> Option<Credentials> {
+pub fn credentials(headers: &HeaderMap) -> Option<Credentials<'_>> {
     credentials_of(headers.get(AUTHORIZATION)?)
 }
 
 /// Reads the value of an `Authorization` header, as [`credentials`].
-pub fn credentials_of(authorization: &HeaderValue) -> Option<Credentials> {
+pub fn credentials_of(authorization: &HeaderValue) -> Option<Credentials<'_>> {
     let value = authorization.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
-        return Some(Credentials::Bearer(rest.to_owned()));
+        return Some(Credentials::Bearer(rest));
     }
     if scheme.eq_ignore_ascii_case("basic") {
         let decoded = String::from_utf8(STANDARD.decode(rest).ok()?).ok()?;
@@ -238,8 +250,8 @@ mod tests {
 
     #[test]
     fn bearer_and_basic_credentials_are_read() {
-        assert_eq!(credentials(&headers("Bearer abc")), Some(Credentials::Bearer("abc".into())));
-        assert_eq!(credentials(&headers("bearer  abc ")), Some(Credentials::Bearer("abc".into())));
+        assert_eq!(credentials(&headers("Bearer abc")), Some(Credentials::Bearer("abc")));
+        assert_eq!(credentials(&headers("bearer  abc ")), Some(Credentials::Bearer("abc")));
         assert_eq!(
             credentials(&headers("Basic dGVzdDp0ZXN0")),
             Some(Credentials::Basic { user: "test".into(), password: "test".into() })

@@ -46,8 +46,10 @@ async fn ip1_v2_takes_bearer_keys_only_unless_basic_is_switched_on() {
     let (_, journal) = send(app.get("/_mock/requests?limit=1")).await;
     assert_eq!(journal[0]["account"], json!(null), "refused credentials prove nothing");
     assert_eq!(journal[0]["claimedAccount"], IP1_ACCOUNT);
-    let (status, _) = send(app.get("/api/me/account").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;
+    let (status, details) =
+        send(app.get("/api/me/account").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;
     assert_eq!(status, 200, "the older API keeps HTTP Basic");
+    assert_eq!(details["Key"], IP1_KEY, "the key of the Basic credentials");
 
     let app = spawn_app_with(|config| config.ip1_v2_basic_auth = true).await;
     let (status, body) = send(app.get("/v2/batches").basic_auth(IP1_ACCOUNT, Some(IP1_KEY))).await;

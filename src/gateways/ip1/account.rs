@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header::LOCATION;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
@@ -19,7 +19,7 @@ use crate::domain::account::{Ip1AccountSpec, Ip1AccountType, Ip1Profile};
 use crate::domain::money::{Currency, Money};
 use crate::http::json_writer::ObjectWriter;
 use crate::http::lenient::Field;
-use crate::http::{json, json_written};
+use crate::http::{Credentials, credentials, json, json_written};
 use crate::openapi::IP1_TAG;
 use crate::state::AppState;
 use crate::store::{Ip1Account, Origin};
@@ -45,9 +45,9 @@ impl AccountOverview {
         let mut overview = ObjectWriter::begin(out);
         overview.str("Account", &self.account);
         overview.str("Organization", &self.organization);
-        overview.value("Type", &self.account_type)?;
+        overview.variant("Type", &self.account_type)?;
         overview.value("Balance", &self.balance)?;
-        overview.value("Currency", &self.currency)?;
+        overview.variant("Currency", &self.currency)?;
         overview.end();
         Ok(())
     }
@@ -97,8 +97,11 @@ pub async fn me(caller: Ip1Caller) -> Response {
 
 #[utoipa::path(get, path = "/api/me/account", tag = IP1_TAG,
     responses((status = OK, description = "The calling account's details.", body = AccountDetails)))]
-pub async fn account(caller: Ip1Caller) -> Response {
-    let details = caller.account.read(|data| AccountDetails::new(&data.profile, &caller.key));
+pub async fn account(caller: Ip1Caller, headers: HeaderMap) -> Response {
+    // The key the call authenticated with (the caller does not keep it).
+    let given = credentials(&headers);
+    let key = given.as_ref().map_or("", Credentials::secret);
+    let details = caller.account.read(|data| AccountDetails::new(&data.profile, key));
     json(StatusCode::OK, &details)
 }
 

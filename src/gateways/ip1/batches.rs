@@ -1,5 +1,6 @@
 //! Sending and reading batches and their messages.
 
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -40,15 +41,11 @@ fn owner(profile: &Ip1Profile) -> Owner<'_> {
 #[utoipa::path(post, path = "/v2/batches", tag = IP1_TAG, request_body = BatchRequest,
     responses((status = CREATED, description = "The batch, with its summaries.", body = BatchDocument,
         headers(("Location" = String, description = "/v2/batches/{id}")))))]
-pub async fn send(
-    State(state): State<AppState>,
-    caller: Ip1Caller,
-    body: Ip1Object<BatchRequest>,
-) -> Result<Response, Ip1Error> {
+pub async fn send(caller: Ip1Caller, body: Ip1Object<BatchRequest>) -> Result<Response, Ip1Error> {
     let request = body.read("BatchRequest")?.check()?;
     let submission: Submission<Ip1Error> =
         Submission { sender: request.sender.clone(), request: Ok(request), shortfall: None };
-    let stored = state.engine.submit(&caller.account, submission, Mode::Send, |receipt| {
+    let stored = caller.engine().submit(&caller.account, submission, Mode::Send, |receipt| {
         let batch = receipt.batch?;
         let document = BatchDocument::full(batch, owner(receipt.profile), receipt.now);
         Some((batch.id, document.into_owned()))
@@ -56,9 +53,9 @@ pub async fn send(
     // An iP.1 send keeps every recipient as a message, so a batch is stored.
     let (id, document) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
     let mut response = answer(StatusCode::CREATED, &document);
-    // The header takes the string's buffer as it is (`from_str` copied it).
-    let location = ["/v2/batches/", id.hex(&mut [0; 24])].concat();
-    if let Ok(location) = HeaderValue::try_from(location) {
+    // The header takes the buffer as it is (`from_bytes` copied it).
+    let location = [b"/v2/batches/".as_slice(), &id.hex_digits()].concat();
+    if let Ok(location) = HeaderValue::from_maybe_shared(Bytes::from(location)) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)

@@ -113,19 +113,19 @@ impl<'a> BatchDocument<'a> {
     /// with it.
     pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut document = ObjectWriter::begin(out);
-        document.str("id", self.id.hex(&mut [0; 24]));
+        document.ascii("id", &self.id.hex_digits());
         document.str("sender", &self.sender);
         document.str("body", &self.body);
         document.str("owner", &self.owner);
-        document.value("direction", &self.direction)?;
-        document.value("type", &self.sms_type)?;
-        document.value("datacoding", &self.datacoding)?;
+        document.variant("direction", &self.direction)?;
+        document.variant("type", &self.sms_type)?;
+        document.variant("datacoding", &self.datacoding)?;
         document.integer("priority", self.priority);
         document.bool("templated", self.templated);
         if let Some(price) = &self.price_summary {
             let mut summary = ObjectWriter::begin(document.key("priceSummary"));
             summary.value("total", &price.total)?;
-            summary.value("currency", &price.currency)?;
+            summary.variant("currency", &price.currency)?;
             summary.value("average", &price.average)?;
             summary.end();
         }
