@@ -219,14 +219,48 @@ pub fn pattern_matches(pattern: &str, value: &str) -> bool {
     }
 }
 
-impl MagicNumber {
-    pub fn fate_for(table: &[MagicNumber], recipient: &str) -> Option<Fate> {
-        table
-            .iter()
-            .find(|m| pattern_matches(&m.number, recipient))
-            .map(|m| Fate::new(m.outcome, m.code, m.delay_seconds))
+/// The magic numbers, looked up as listed (the first that matches wins),
+/// with an exact number found in one hash lookup: every send looks up each
+/// of its recipients, and a pass over the default table compared the
+/// recipient with a dozen numbers of its length.
+#[derive(Debug, Clone, Default)]
+pub struct MagicNumbers {
+    table: Vec<MagicNumber>,
+    /// Each exact number's first place in the table.
+    exact: foldhash::HashMap<String, usize>,
+    /// The places of the prefixes (`4670*`), in order.
+    prefixes: Vec<usize>,
+}
+
+impl MagicNumbers {
+    pub fn new(table: Vec<MagicNumber>) -> MagicNumbers {
+        let mut exact = foldhash::HashMap::default();
+        let mut prefixes = Vec::new();
+        for (place, magic) in table.iter().enumerate() {
+            if magic.number.ends_with('*') {
+                prefixes.push(place);
+            } else {
+                exact.entry(magic.number.clone()).or_insert(place);
+            }
+        }
+        MagicNumbers { table, exact, prefixes }
     }
 
+    /// The fate of the first number that matches `recipient`.
+    pub fn fate_for(&self, recipient: &str) -> Option<Fate> {
+        let exact = self.exact.get(recipient).copied();
+        let prefixed = self
+            .prefixes
+            .iter()
+            .copied()
+            .take_while(|&place| exact.is_none_or(|exact| place < exact))
+            .find(|&place| pattern_matches(&self.table[place].number, recipient));
+        let magic = &self.table[prefixed.or(exact)?];
+        Some(Fate::new(magic.outcome, magic.code, magic.delay_seconds))
+    }
+}
+
+impl MagicNumber {
     /// The default table: Swedish test numbers for iP.1, Slovak ones for
     /// Viamobile.
     pub fn defaults() -> Vec<MagicNumber> {
@@ -329,14 +363,46 @@ mod tests {
 
     #[test]
     fn magic_numbers_match_exactly_or_by_prefix() {
-        let table = MagicNumber::defaults();
-        assert_eq!(
-            MagicNumber::fate_for(&table, "46700000001").unwrap().outcome,
-            Outcome::Undeliverable
-        );
-        assert_eq!(MagicNumber::fate_for(&table, "421900000002").unwrap().code, 202);
-        assert!(MagicNumber::fate_for(&table, "46700000011").is_none());
+        let table = MagicNumbers::new(MagicNumber::defaults());
+        assert_eq!(table.fate_for("46700000001").unwrap().outcome, Outcome::Undeliverable);
+        assert_eq!(table.fate_for("421900000002").unwrap().code, 202);
+        assert!(table.fate_for("46700000011").is_none());
         assert!(pattern_matches("4670*", "46701234567"));
         assert!(!pattern_matches("4670*", "46801234567"));
+    }
+
+    #[test]
+    fn the_first_magic_number_that_matches_wins_exact_or_prefix() {
+        let magic = |number: &str, outcome| MagicNumber {
+            number: number.to_owned(),
+            outcome,
+            code: None,
+            delay_seconds: None,
+            description: None,
+        };
+        let table = MagicNumbers::new(vec![
+            magic("4670*", Outcome::Expired),
+            magic("46701", Outcome::Pending),
+            magic("46702", Outcome::Blacklisted),
+            magic("4680*", Outcome::Undeliverable),
+            magic("46802", Outcome::Pending),
+            magic("46802", Outcome::Delivered),
+            magic("*", Outcome::RecipientRejected),
+        ]);
+        let outcome = |number| table.fate_for(number).map(|fate| fate.outcome);
+        assert_eq!(outcome("46701"), Some(Outcome::Expired), "a prefix listed first");
+        assert_eq!(outcome("4680"), Some(Outcome::Undeliverable));
+        assert_eq!(outcome("46802"), Some(Outcome::Undeliverable), "a prefix before the exact");
+        assert_eq!(outcome("46902"), Some(Outcome::RecipientRejected), "`*` matches any");
+        let exact_first = MagicNumbers::new(vec![
+            magic("46802", Outcome::Pending),
+            magic("46802", Outcome::Delivered),
+            magic("468*", Outcome::Expired),
+        ]);
+        let outcome = |number| exact_first.fate_for(number).map(|fate| fate.outcome);
+        assert_eq!(outcome("46802"), Some(Outcome::Pending), "the first of two the same");
+        assert_eq!(outcome("46803"), Some(Outcome::Expired));
+        assert_eq!(outcome("4"), None);
+        assert_eq!(MagicNumbers::default().fate_for("46802"), None);
     }
 }

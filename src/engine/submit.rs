@@ -34,7 +34,7 @@ use super::{Engine, WRITE};
 use crate::config::UnregisteredSender;
 use crate::domain::account::{Gateway, Ip1Profile, ViamobileProfile};
 use crate::domain::id::ObjectId;
-use crate::domain::lifecycle::{Fate, MagicNumber, Outcome};
+use crate::domain::lifecycle::{Fate, Outcome};
 use crate::domain::message::{Batch, Direction};
 use crate::domain::money::{Currency, Money};
 use crate::domain::network::operator_code;
@@ -446,7 +446,7 @@ impl Engine {
                 Screening::Accepted => self
                     .rules
                     .fate_for(decision.account, msisdn, &request.sender, &rendered.text(index).0)
-                    .or_else(|| MagicNumber::fate_for(store.magic_numbers(), msisdn))
+                    .or_else(|| store.magic_numbers().fate_for(msisdn))
                     .unwrap_or(Fate::of(Outcome::Delivered)),
             };
             let charged = screened.screening == Screening::Accepted

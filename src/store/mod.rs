@@ -23,7 +23,7 @@ use crate::domain::account::{
     AccountError, Gateway, Ip1AccountSpec, Ip1Profile, NewAccountDefaults, ViamobileAccountSpec,
     ViamobileProfile,
 };
-use crate::domain::lifecycle::{MagicNumber, Timing};
+use crate::domain::lifecycle::{MagicNumbers, Timing};
 use crate::domain::msisdn::Msisdn;
 use crate::domain::pricing::PriceTable;
 use crate::engine::WriteKey;
@@ -91,6 +91,8 @@ pub struct Store {
     /// The clock of accounts created from now on (`PUT /_mock/clock` changes it).
     new_clock: RwLock<ClockSettings>,
     fixtures: Fixtures,
+    /// The fixtures' magic numbers, indexed.
+    magic_numbers: MagicNumbers,
     ip1_accounts: ById<Arc<Ip1Account>>,
     /// API key → its iP.1 account: one lookup a call, not a key's id and
     /// then the id's account.
@@ -128,6 +130,7 @@ impl Store {
             next_ip1_number: AtomicU64::new(FIRST_GENERATED_IP1_NUMBER.max(highest + 1)),
             warned_full: AtomicBool::new(false),
             numbering: Mutex::new(()),
+            magic_numbers: MagicNumbers::new(fixtures.magic_numbers.clone()),
             fixtures,
         };
         store.load_fixture_accounts()?;
@@ -145,8 +148,8 @@ impl Store {
     }
 
     /// Numbers whose messages always end one way.
-    pub fn magic_numbers(&self) -> &[MagicNumber] {
-        &self.fixtures.magic_numbers
+    pub fn magic_numbers(&self) -> &MagicNumbers {
+        &self.magic_numbers
     }
 
     /// The clock accounts created from now on start with.

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::answer::Answer;
 use super::auth::GetCaller;
 use super::error::ViaError;
-use crate::domain::lifecycle::{MagicNumber, Outcome};
+use crate::domain::lifecycle::Outcome;
 use crate::domain::msisdn::Msisdn;
 use crate::domain::network::operator_code;
 use crate::http::query_value;
@@ -52,14 +52,16 @@ fn look_up(
     let number = Msisdn::lenient(&raw).ok();
     let status = match number.as_ref().filter(|number| number.is_plausible()) {
         None => "INVALID-NUMBER",
-        Some(number) => match MagicNumber::fate_for(state.engine.store().magic_numbers(), number)
-            .map(|f| f.outcome)
-        {
-            Some(Outcome::Undeliverable | Outcome::Expired | Outcome::Pending) => "ABSENT-NUMBER",
-            Some(Outcome::RecipientRejected | Outcome::SenderRejected) => "INVALID-NUMBER",
-            Some(Outcome::Blacklisted) => "CALL-BARRED",
-            Some(Outcome::Delivered) | None => "VALID",
-        },
+        Some(number) => {
+            match state.engine.store().magic_numbers().fate_for(number).map(|f| f.outcome) {
+                Some(Outcome::Undeliverable | Outcome::Expired | Outcome::Pending) => {
+                    "ABSENT-NUMBER"
+                }
+                Some(Outcome::RecipientRejected | Outcome::SenderRejected) => "INVALID-NUMBER",
+                Some(Outcome::Blacklisted) => "CALL-BARRED",
+                Some(Outcome::Delivered) | None => "VALID",
+            }
+        }
     };
     let mccmnc = number.as_deref().map_or(0, operator_code);
     let msisdn = number.and_then(|n| n.parse::<u64>().ok()).map_or(Value::String(raw), Value::from);
