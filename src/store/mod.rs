@@ -25,7 +25,7 @@ use crate::domain::account::{
 };
 use crate::domain::lifecycle::{MagicNumbers, Timing};
 use crate::domain::msisdn::Msisdn;
-use crate::domain::pricing::PriceTable;
+use crate::domain::pricing::Prices;
 use crate::engine::WriteKey;
 use crate::fixtures::Fixtures;
 
@@ -91,8 +91,9 @@ pub struct Store {
     /// The clock of accounts created from now on (`PUT /_mock/clock` changes it).
     new_clock: RwLock<ClockSettings>,
     fixtures: Fixtures,
-    /// The fixtures' magic numbers, indexed.
+    /// The fixtures' magic numbers and prices, made for looking up.
     magic_numbers: MagicNumbers,
+    prices: Prices,
     ip1_accounts: ById<Arc<Ip1Account>>,
     /// API key → its iP.1 account: one lookup a call, not a key's id and
     /// then the id's account.
@@ -131,6 +132,7 @@ impl Store {
             warned_full: AtomicBool::new(false),
             numbering: Mutex::new(()),
             magic_numbers: MagicNumbers::new(fixtures.magic_numbers.clone()),
+            prices: Prices::new(&fixtures.prices),
             fixtures,
         };
         store.load_fixture_accounts()?;
@@ -138,8 +140,8 @@ impl Store {
     }
 
     /// The price table of the fixtures.
-    pub fn prices(&self) -> &PriceTable {
-        &self.fixtures.prices
+    pub fn prices(&self) -> &Prices {
+        &self.prices
     }
 
     /// Delays of the message status path.
