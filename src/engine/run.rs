@@ -363,11 +363,10 @@ impl Engine {
     }
 
     /// [`Self::wake`] for a caller that has just read the account's next
-    /// due step under its lock.
+    /// due step under its lock. A manual clock has no deadline, so its
+    /// mode is not read first: every send comes here, and each read of the
+    /// clock takes its lock.
     pub fn wake_for<P>(&self, account: &Shard<P>, next_due: Option<DateTime<Utc>>) {
-        if account.clock().settings().mode != ClockMode::Realtime {
-            return;
-        }
         self.register_wakeup(account, next_due, None);
     }
 
