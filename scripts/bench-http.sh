@@ -13,10 +13,13 @@
 # 2 s of warm-up, then 8 s measured. The emulator runs in its default
 # configuration plus --accept-any-credentials (realtime clock, request
 # journal and one log line per request, as shipped), logging to /dev/null.
-# Prints requests/s, p50 and p99 of each, and the server's CPU time a
-# request (user and kernel, in microseconds) and context switches a
-# request, then the emulator's share of the bare handler's throughput and
-# its p99 against the bare handler's.
+# Prints requests/s, p50 and p99 of each, the server's CPU time a request
+# (user and kernel, in microseconds), its context switches a request, and
+# the CPU time wrk itself took a request (the client's, user and kernel),
+# then the emulator's share of the bare handler's throughput, its p99
+# against the bare handler's, and the CPU both processes took a request
+# against the bare handler's: with the client on the same cores, the share
+# follows the whole of that CPU, not only the server's.
 #
 # Environment:
 #   SMSMOCK_BIN=path     measure this binary instead of building one (e.g.
@@ -51,25 +54,32 @@ usage() {
   echo "$(awk '{print $14, $15}' "/proc/$1/stat")" \
     "$(cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n}')"
 }
-# "req/s p50 p99 non-2xx user-us kernel-us switches" for one wrk script
-# against one server (port, pid); latencies in ms, CPU a request in us.
+# "req/s p50 p99 non-2xx user-us kernel-us switches client-user-us
+# client-kernel-us" for one wrk script against one server (port, pid);
+# latencies in ms, CPU a request in us.
 measure() {
   wrk -t2 -c50 -d"${warmup}s" -s "scripts/perf/$1" "http://127.0.0.1:$2" >/dev/null 2>&1
-  local before after report
+  local before after report client
   before=$(usage "$3")
-  report=$(wrk -t2 -c50 -d"${seconds}s" --latency -s "scripts/perf/$1" "http://127.0.0.1:$2" 2>&1)
+  # bash's `time` reports the CPU wrk's threads took, in seconds.
+  client=$( { TIMEFORMAT='%U %S'; time wrk -t2 -c50 -d"${seconds}s" --latency \
+    -s "scripts/perf/$1" "http://127.0.0.1:$2" >"$scratch" 2>&1; } 2>&1)
+  report=$(cat "$scratch")
   after=$(usage "$3")
-  echo "$report" | awk -v before="$before" -v after="$after" -v hz="$(getconf CLK_TCK)" '
+  echo "$report" | awk -v before="$before" -v after="$after" -v client="$client" -v hz="$(getconf CLK_TCK)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /requests in/ {n=$1} /Requests\/sec/ {rps=$2} / 50%/ {p50=ms($2)} / 99%/ {p99=ms($2)} /Non-2xx/ {bad=$NF}
     END {
-      split(before, b); split(after, a); n = (n > 0 ? n : 1)
-      printf "%s %.2f %.2f %s %.2f %.2f %.3f\n", rps, p50, p99, (bad==""?0:bad),
-        (a[1]-b[1]) / hz * 1e6 / n, (a[2]-b[2]) / hz * 1e6 / n, (a[3]-b[3]) / n
+      split(before, b); split(after, a); split(client, c); n = (n > 0 ? n : 1)
+      printf "%s %.2f %.2f %s %.2f %.2f %.3f %.2f %.2f\n", rps, p50, p99, (bad==""?0:bad),
+        (a[1]-b[1]) / hz * 1e6 / n, (a[2]-b[2]) / hz * 1e6 / n, (a[3]-b[3]) / n,
+        c[1] * 1e6 / n, c[2] * 1e6 / n
     }'
 }
 
-declare -A rps p99
+scratch=$(mktemp)
+trap 'rm -f "$scratch"' EXIT
+declare -A rps p99 cpu
 for r in $(seq "$rounds"); do
   for kind in post-batch get-me; do
     for server in bare smsmock; do
@@ -78,22 +88,27 @@ for r in $(seq "$rounds"); do
       else "$SMSMOCK_BIN" --accept-any-credentials --host 127.0.0.1 --port "$port" >/dev/null 2>&1 & fi
       pid=$!
       wait_up "$port"
-      read -r got p50 late bad user kernel switches < <(SMSMOCK_KEY=perf-key measure "$kind.lua" "$port" "$pid")
+      read -r got p50 late bad user kernel switches client_user client_kernel \
+        < <(SMSMOCK_KEY=perf-key measure "$kind.lua" "$port" "$pid")
       kill "$pid"; wait "$pid" 2>/dev/null || true
-      printf "round %s  %-11s %-8s %10s req/s  p50 %5s ms  p99 %5s ms  non-2xx %s  cpu %5s + %5s us  switches %s\n" \
-        "$r" "$kind" "$server" "$got" "$p50" "$late" "$bad" "$user" "$kernel" "$switches"
+      printf "round %s  %-11s %-8s %10s req/s  p50 %5s ms  p99 %5s ms  non-2xx %s  cpu %5s + %5s us  switches %s  wrk's cpu %5s + %5s us\n" \
+        "$r" "$kind" "$server" "$got" "$p50" "$late" "$bad" "$user" "$kernel" "$switches" "$client_user" "$client_kernel"
       rps[$kind/$server]="${rps[$kind/$server]:-} $got"
       p99[$kind/$server]="${p99[$kind/$server]:-} $late"
+      cpu[$kind/$server]="${cpu[$kind/$server]:-} $(python3 -c "print($user + $kernel + $client_user + $client_kernel)")"
     done
   done
 done
 for kind in post-batch get-me; do
-  python3 - "$kind" "${rps[$kind/bare]}" "${rps[$kind/smsmock]}" "${p99[$kind/bare]}" "${p99[$kind/smsmock]}" <<'EOF'
+  python3 - "$kind" "${rps[$kind/bare]}" "${rps[$kind/smsmock]}" "${p99[$kind/bare]}" "${p99[$kind/smsmock]}" \
+    "${cpu[$kind/bare]}" "${cpu[$kind/smsmock]}" <<'EOF'
 import sys
-kind, bare, mock, bare_p99, mock_p99 = sys.argv[1], *[list(map(float, a.split())) for a in sys.argv[2:]]
+kind, bare, mock, bare_p99, mock_p99, bare_cpu, mock_cpu = \
+    sys.argv[1], *[list(map(float, a.split())) for a in sys.argv[2:]]
 mean = lambda xs: sum(xs) / len(xs)
 print(f"{kind}: smsmock {mean(mock):,.0f} req/s = {100 * sum(mock) / sum(bare):.1f}% of bare axum "
       f"({mean(bare):,.0f} req/s); p99 {mean(mock_p99):.2f} ms = {mean(mock_p99) / mean(bare_p99):.2f}x "
-      f"bare's {mean(bare_p99):.2f} ms")
+      f"bare's {mean(bare_p99):.2f} ms; server and wrk together {mean(mock_cpu):.1f} us of CPU "
+      f"a request against {mean(bare_cpu):.1f} us ({100 * mean(bare_cpu) / mean(mock_cpu):.1f}%)")
 EOF
 done
