@@ -21,10 +21,12 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::SystemTime;
 
 use crossbeam_utils::CachePadded;
 
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, HeaderName, Method, Uri};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -35,6 +37,9 @@ use crate::masking::{mask_body, mask_header, mask_query};
 
 /// Longest body kept in the journal, in bytes.
 pub const MAX_JOURNALED_BODY: usize = 16 * 1024;
+
+/// How a form-encoded body's `Content-Type` starts.
+const FORM_CONTENT_TYPE: &[u8] = b"application/x-www-form-urlencoded";
 
 /// A journaled call as the journal lists it, credentials masked.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -76,7 +81,9 @@ pub struct RequestRecord {
 #[derive(Debug, Clone)]
 pub struct Call {
     pub id: u64,
-    pub time: DateTime<Utc>,
+    /// When it arrived, as the system's clock read: made a date only when
+    /// the call is read (the conversion took 150 instructions a call).
+    pub time: SystemTime,
     /// The account the call's credentials proved.
     pub account: Option<String>,
     /// The account named by credentials that did not prove it.
@@ -104,13 +111,41 @@ pub struct Call {
 impl Call {
     /// A call as it arrived; its outcome is filled in once answered.
     pub fn new(
-        time: DateTime<Utc>,
+        time: SystemTime,
         gateway: Gateway,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
         body: &[u8],
         form: bool,
+    ) -> Call {
+        Call::copied(time, gateway, method, uri, headers, body, Some(form))
+    }
+
+    /// A call as it arrived at the journal, as [`Call::new`] makes it,
+    /// with whether its body is form-encoded read from its (first)
+    /// `Content-Type` as the headers are copied: a lookup of its own took
+    /// over a hundred instructions a call.
+    pub fn arrived(
+        time: SystemTime,
+        gateway: Gateway,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Call {
+        Call::copied(time, gateway, method, uri, headers, body, None)
+    }
+
+    /// [`Call::new`], the form flag read from the headers when not given.
+    fn copied(
+        time: SystemTime,
+        gateway: Gateway,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        form: Option<bool>,
     ) -> Call {
         let (path, query) = (uri.path(), uri.query());
         let body = &body[..body.len().min(MAX_JOURNALED_BODY)];
@@ -125,7 +160,11 @@ impl Call {
             sent.extend_from_slice(query.as_bytes());
         }
         let target_end = sent.len();
+        let mut form = form;
         for (name, value) in headers {
+            if form.is_none() && name == CONTENT_TYPE {
+                form = Some(value.as_bytes().starts_with(FORM_CONTENT_TYPE));
+            }
             sent.extend_from_slice(name.as_str().as_bytes());
             sent.extend_from_slice(b": ");
             sent.extend_from_slice(value.as_bytes());
@@ -144,7 +183,7 @@ impl Call {
             path_end,
             target_end,
             headers_end,
-            form,
+            form: form.unwrap_or(false),
             response_body: Vec::new(),
             status: 0,
             dropped_status: None,
@@ -215,6 +254,15 @@ impl Call {
         Call::text(&self.sent[..self.path_end])
     }
 
+    /// The value of the first `name` header sent, as it was sent (not
+    /// masked).
+    pub fn sent_header(&self, name: &HeaderName) -> Option<&[u8]> {
+        let prefix = name.as_str().as_bytes();
+        self.sent[self.target_end..self.headers_end]
+            .split(|&byte| byte == b'\n')
+            .find_map(|line| line.strip_prefix(prefix)?.strip_prefix(b": "))
+    }
+
     /// The query with credentials masked.
     pub fn masked_query(&self) -> Option<String> {
         let target = &self.sent[self.path_end..self.target_end];
@@ -249,7 +297,7 @@ impl Call {
     pub fn record(&self) -> RequestRecord {
         RequestRecord {
             id: self.id,
-            time: self.time,
+            time: DateTime::from(self.time),
             account: self.account.clone(),
             gateway: self.gateway.as_str().to_owned(),
             method: self.method.to_string(),
@@ -282,7 +330,8 @@ impl Call {
         let method = Method::from_bytes(record.method.as_bytes()).unwrap_or(Method::GET);
         let gateway = Gateway::parse(&record.gateway).unwrap_or(Gateway::Ip1);
         let body = record.body.as_bytes();
-        let mut call = Call::new(record.time, gateway, &method, &uri, &headers, body, false);
+        let time = SystemTime::from(record.time);
+        let mut call = Call::new(time, gateway, &method, &uri, &headers, body, false);
         call.id = record.id;
         call.account = record.account;
         call.claimed_account = record.claimed_account;
@@ -576,12 +625,21 @@ fn fetch_line<T>(value: &T) {
     let _ = value;
 }
 
-/// Asks for the start of a buffer's room, what it holds and beyond.
+/// Room asked for beyond what a buffer holds: the next call is most
+/// likely about as long as the one it replaces (one of the same kind,
+/// `capacity` calls before it).
+const FETCHED_SLACK: usize = 128;
+
+/// Asks for the start of a buffer's room: what it holds and a little
+/// beyond, at most [`FETCHED_BYTES`]. Asking for the whole kilobyte took
+/// over a hundred instructions a call more, for lines a call of a few
+/// hundred bytes never writes.
 fn fetch_room(buffer: &mut Vec<u8>) {
-    let held = buffer.len().min(FETCHED_BYTES);
+    let wanted = (buffer.len() + FETCHED_SLACK).min(FETCHED_BYTES);
+    let held = buffer.len().min(wanted);
     buffer[..held].chunks(64).for_each(|line| fetch_line(&line[0]));
     let spare = buffer.spare_capacity_mut();
-    let spare = &spare[..spare.len().min(FETCHED_BYTES - held)];
+    let spare = &spare[..spare.len().min(wanted - held)];
     spare.chunks(64).for_each(|line| fetch_line(&line[0]));
 }
 
@@ -652,6 +710,7 @@ impl Slots {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header::AUTHORIZATION;
 
     fn call(account: &str) -> Call {
         call_with_body(account, b"")
@@ -659,8 +718,15 @@ mod tests {
 
     fn call_with_body(account: &str, body: &[u8]) -> Call {
         let uri = Uri::from_static("/api/me");
-        let mut call =
-            Call::new(Utc::now(), Gateway::Ip1, &Method::GET, &uri, &HeaderMap::new(), body, false);
+        let mut call = Call::new(
+            SystemTime::now(),
+            Gateway::Ip1,
+            &Method::GET,
+            &uri,
+            &HeaderMap::new(),
+            body,
+            false,
+        );
         call.account = Some(account.to_owned());
         call.status = 200;
         call
@@ -673,8 +739,15 @@ mod tests {
         headers.insert("content-type", "application/x-www-form-urlencoded".parse().unwrap());
         let uri: Uri = "/json/send?user=u&password=p%20w".parse().unwrap();
         let body = b"to=4670&password=hunter2";
-        let mut call =
-            Call::new(Utc::now(), Gateway::Viamobile, &Method::POST, &uri, &headers, body, true);
+        let mut call = Call::new(
+            SystemTime::now(),
+            Gateway::Viamobile,
+            &Method::POST,
+            &uri,
+            &headers,
+            body,
+            true,
+        );
         call.keep_response(br#"{"token":"abc","ok":true}"#);
         call.status = 200;
         let record = call.record();
@@ -686,6 +759,40 @@ mod tests {
         assert_eq!(record.gateway, "viamobile");
         let again = Call::from_record(record.clone()).record();
         assert_eq!(serde_json::to_value(&again).unwrap(), serde_json::to_value(&record).unwrap());
+    }
+
+    #[test]
+    fn an_arriving_call_reads_its_form_flag_and_keeps_its_headers_as_sent() {
+        let uri: Uri = "/json/send".parse().unwrap();
+        let body = b"to=4670&password=hunter2";
+        let arrived = |headers: &[(&str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in headers {
+                map.append(HeaderName::try_from(*name).unwrap(), value.parse().unwrap());
+            }
+            Call::arrived(SystemTime::now(), Gateway::Viamobile, &Method::POST, &uri, &map, body)
+        };
+        let form = "application/x-www-form-urlencoded; charset=utf-8";
+        // The first Content-Type decides, as `HeaderMap::get` reads it.
+        let call =
+            arrived(&[("accept", "*/*"), ("content-type", form), ("content-type", "text/plain")]);
+        assert!(call.form);
+        assert_eq!(call.record().body, "to=4670&password=***");
+        assert!(!arrived(&[("content-type", "text/plain"), ("content-type", form)]).form);
+        assert!(!arrived(&[("accept", form)]).form);
+        assert!(!arrived(&[]).form);
+
+        let call = arrived(&[
+            ("x-authorization", "not this"),
+            ("authorization", "Basic dTpwOnc="),
+            ("authorization", "Bearer second"),
+        ]);
+        assert_eq!(call.sent_header(&AUTHORIZATION), Some(b"Basic dTpwOnc=".as_slice()));
+        assert_eq!(call.sent_header(&CONTENT_TYPE), None);
+        assert_eq!(
+            arrived(&[("authorization", "")]).sent_header(&AUTHORIZATION),
+            Some(b"".as_slice())
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::HeaderValue;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::AUTHORIZATION;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
@@ -35,31 +35,26 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     let notes = request.extensions().get::<RequestNotes>();
     let arrival = notes.and_then(|notes| notes.arrived).unwrap_or_else(Arrival::now);
     let noted = notes.map(AccountHandle::of);
-    let (started, time) = (arrival.instant, DateTime::<Utc>::from(arrival.wall));
+    let (started, time) = (arrival.instant, arrival.wall);
     // The body is taken out and put back, not the request taken apart and
     // made again: each moved its few hundred bytes (README, Performance).
     let body = std::mem::take(request.body_mut());
-    let arrived = |request: &Request, body: &[u8], form| {
-        Call::new(time, gateway, request.method(), request.uri(), request.headers(), body, form)
-    };
     // The journal's memory for this call, on its way while the handler runs.
     state.engine.requests.fetch_next();
+    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
     let bytes = match read_whole(body, state.body_limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
             let response = (surface.errors().payload_too_large)();
-            let mut call = arrived(&request, &[], false);
+            let mut call = Call::new(time, gateway, method, uri, headers, &[], false);
             call.status = response.status().as_u16();
             state.engine.requests.record(call);
             return response;
         }
     };
-    let form = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
-    let mut call = arrived(&request, &bytes, form);
-    let authorization = request.headers().get(AUTHORIZATION).cloned();
+    // The headers a claim reads are taken from this copy, after the
+    // answer, only when the handler proved no account.
+    let mut call = Call::arrived(time, gateway, method, uri, headers, &bytes);
     // No body, nothing to keep: a `GET` would pay for the entry only.
     if !bytes.is_empty() {
         request.extensions_mut().get_or_insert_default::<RequestNotes>().body = Some(bytes.clone());
@@ -74,7 +69,12 @@ pub async fn journal_calls<F: Future<Output = Response>>(
         Some(account) => Some(Claim { account, proven: true }),
         None => match extensions.get() {
             Some(ClaimedAccount(claim)) => claim.clone(),
-            None => claim(state, gateway, &call.path(), authorization, &bytes),
+            None => {
+                let authorization = call
+                    .sent_header(&AUTHORIZATION)
+                    .and_then(|value| HeaderValue::from_bytes(value).ok());
+                claim(state, gateway, &call.path(), authorization, &bytes)
+            }
         },
     };
     // Only proven credentials make a call an account's; others are kept
@@ -113,7 +113,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
 /// is about. Its `id` is added once the journal gave it one.
 fn event(call: &Call) -> (serde_json::Value, (Option<String>, Gateway)) {
     let data = serde_json::json!({
-        "time": crate::domain::time::iso(call.time), "account": call.account,
+        "time": crate::domain::time::iso(DateTime::<Utc>::from(call.time)), "account": call.account,
         "claimedAccount": call.claimed_account, "gateway": call.gateway.as_str(),
         "method": call.method.as_str(), "path": call.path(), "query": call.masked_query(),
         "status": call.status, "droppedStatus": call.dropped_status,
