@@ -110,35 +110,10 @@ pub struct Call {
 
 impl Call {
     /// A call as it arrived; its outcome is filled in once answered.
+    /// Whether its body is form-encoded is `form`, or, when that is
+    /// `None`, read from its (first) `Content-Type` as the headers are
+    /// copied: a lookup of its own took over a hundred instructions a call.
     pub fn new(
-        time: SystemTime,
-        gateway: Gateway,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-        form: bool,
-    ) -> Call {
-        Call::copied(time, gateway, method, uri, headers, body, Some(form))
-    }
-
-    /// A call as it arrived at the journal, as [`Call::new`] makes it,
-    /// with whether its body is form-encoded read from its (first)
-    /// `Content-Type` as the headers are copied: a lookup of its own took
-    /// over a hundred instructions a call.
-    pub fn arrived(
-        time: SystemTime,
-        gateway: Gateway,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> Call {
-        Call::copied(time, gateway, method, uri, headers, body, None)
-    }
-
-    /// [`Call::new`], the form flag read from the headers when not given.
-    fn copied(
         time: SystemTime,
         gateway: Gateway,
         method: &Method,
@@ -257,10 +232,8 @@ impl Call {
     /// The value of the first `name` header sent, as it was sent (not
     /// masked).
     pub fn sent_header(&self, name: &HeaderName) -> Option<&[u8]> {
-        let prefix = name.as_str().as_bytes();
-        self.sent[self.target_end..self.headers_end]
-            .split(|&byte| byte == b'\n')
-            .find_map(|line| line.strip_prefix(prefix)?.strip_prefix(b": "))
+        let name = name.as_str().as_bytes();
+        self.sent_headers().find(|(sent, _)| *sent == name).map(|(_, value)| value)
     }
 
     /// The query with credentials masked.
@@ -271,11 +244,20 @@ impl Call {
 
     /// Each header, masked; a name sent twice keeps its last value.
     fn masked_headers(&self) -> BTreeMap<String, String> {
-        Call::text(&self.sent[self.target_end..self.headers_end])
-            .lines()
-            .filter_map(|line| line.split_once(": "))
-            .map(|(name, value)| (name.to_owned(), mask_header(name, value)))
+        self.sent_headers()
+            .map(|(name, value)| (Call::text(name), Call::text(value)))
+            .map(|(name, value)| (name.to_string(), mask_header(&name, &value)))
             .collect()
+    }
+
+    /// Each header as it was sent, name and value, in order.
+    fn sent_headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.sent[self.target_end..self.headers_end].split(|&byte| byte == b'\n').filter_map(
+            |line| {
+                let at = line.windows(2).position(|pair| pair == b": ")?;
+                Some((&line[..at], &line[at + 2..]))
+            },
+        )
     }
 
     /// The body with credentials masked.
@@ -331,7 +313,7 @@ impl Call {
         let gateway = Gateway::parse(&record.gateway).unwrap_or(Gateway::Ip1);
         let body = record.body.as_bytes();
         let time = SystemTime::from(record.time);
-        let mut call = Call::new(time, gateway, &method, &uri, &headers, body, false);
+        let mut call = Call::new(time, gateway, &method, &uri, &headers, body, Some(false));
         call.id = record.id;
         call.account = record.account;
         call.claimed_account = record.claimed_account;
@@ -725,7 +707,7 @@ mod tests {
             &uri,
             &HeaderMap::new(),
             body,
-            false,
+            Some(false),
         );
         call.account = Some(account.to_owned());
         call.status = 200;
@@ -746,7 +728,7 @@ mod tests {
             &uri,
             &headers,
             body,
-            true,
+            Some(true),
         );
         call.keep_response(br#"{"token":"abc","ok":true}"#);
         call.status = 200;
@@ -770,7 +752,7 @@ mod tests {
             for (name, value) in headers {
                 map.append(HeaderName::try_from(*name).unwrap(), value.parse().unwrap());
             }
-            Call::arrived(SystemTime::now(), Gateway::Viamobile, &Method::POST, &uri, &map, body)
+            Call::new(SystemTime::now(), Gateway::Viamobile, &Method::POST, &uri, &map, body, None)
         };
         let form = "application/x-www-form-urlencoded; charset=utf-8";
         // The first Content-Type decides, as `HeaderMap::get` reads it.

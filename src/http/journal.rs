@@ -46,7 +46,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
         Ok(bytes) => bytes,
         Err(_) => {
             let response = (surface.errors().payload_too_large)();
-            let mut call = Call::new(time, gateway, method, uri, headers, &[], false);
+            let mut call = Call::new(time, gateway, method, uri, headers, &[], Some(false));
             call.status = response.status().as_u16();
             state.engine.requests.record(call);
             return response;
@@ -54,7 +54,7 @@ pub async fn journal_calls<F: Future<Output = Response>>(
     };
     // The headers a claim reads are taken from this copy, after the
     // answer, only when the handler proved no account.
-    let mut call = Call::arrived(time, gateway, method, uri, headers, &bytes);
+    let mut call = Call::new(time, gateway, method, uri, headers, &bytes, None);
     // No body, nothing to keep: a `GET` would pay for the entry only.
     if !bytes.is_empty() {
         request.extensions_mut().get_or_insert_default::<RequestNotes>().body = Some(bytes.clone());
