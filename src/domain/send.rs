@@ -78,10 +78,12 @@ pub struct NeedsUcs2 {
 }
 
 /// The text of each recipient, rendered and segmented.
-pub struct Rendered {
-    texts: Vec<(Arc<str>, Segmentation)>,
-    /// Non-templated batches share one text.
-    shared: bool,
+pub enum Rendered {
+    /// One text for every recipient (a batch that is not templated), kept
+    /// without a list of one: that was an allocation a send.
+    Shared((Arc<str>, Segmentation)),
+    /// A text of its own for each recipient, in their order.
+    Each(Vec<(Arc<str>, Segmentation)>),
 }
 
 /// Renders and segments every recipient's text. Done before the account
@@ -105,15 +107,12 @@ pub fn render(request: &SendRequest) -> Result<Rendered, NeedsUcs2> {
                 Ok((Arc::from(text), check(text, &recipient.msisdn)?))
             })
             .collect::<Result<Vec<_>, NeedsUcs2>>()?;
-        return Ok(Rendered { texts, shared: false });
+        return Ok(Rendered::Each(texts));
     }
     let Some(defaults) = &request.template_defaults else {
         let first = request.recipients.first().map(|r| r.msisdn.as_str()).unwrap_or_default();
         let segmentation = check(&request.body, first)?;
-        return Ok(Rendered {
-            texts: vec![(Arc::from(request.body.as_str()), segmentation)],
-            shared: true,
-        });
+        return Ok(Rendered::Shared((Arc::from(request.body.as_str()), segmentation)));
     };
     let template = Template::parse(&request.body);
     let defined: HashSet<String> = request
@@ -132,13 +131,16 @@ pub fn render(request: &SendRequest) -> Result<Rendered, NeedsUcs2> {
             Ok((Arc::from(text), segmentation))
         })
         .collect::<Result<Vec<_>, NeedsUcs2>>()?;
-    Ok(Rendered { texts, shared: false })
+    Ok(Rendered::Each(texts))
 }
 
 impl Rendered {
     /// The text of recipient `index`, and its segments.
     pub fn text(&self, index: usize) -> &(Arc<str>, Segmentation) {
-        &self.texts[if self.shared { 0 } else { index }]
+        match self {
+            Rendered::Shared(text) => text,
+            Rendered::Each(texts) => &texts[index],
+        }
     }
 }
 

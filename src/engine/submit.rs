@@ -141,10 +141,12 @@ pub trait SendingAccount {
     const NUMBERS_MESSAGES: bool;
     const SHORTFALL: Shortfall;
 
-    /// May the account send now, from `sender`?
+    /// May the account send now, from `sender`? Takes the sender as given,
+    /// to store it as it is when it stands (a copy was an allocation a
+    /// send).
     fn admit(
         &self,
-        sender: &str,
+        sender: String,
         unregistered: UnregisteredSender,
     ) -> Result<Admission, SendRefusal>;
 
@@ -179,6 +181,9 @@ pub struct Screened {
     pub price: Money,
     /// Its message's position in the batch, when one was stored.
     pub message: Option<usize>,
+    /// How its message ends, once the engine decided it (kept here, not in
+    /// a list of their own: that was an allocation a send).
+    pub fate: Fate,
 }
 
 /// What a submission did, for the gateway to render under the lock.
@@ -222,7 +227,7 @@ impl Engine {
         // The account's next due step, read while the lock is held anyway.
         let mut next_due = None;
         let answer = account.write(&WRITE, |data| {
-            let admission = data.profile.admit(&sender, self.unregistered_sender)?;
+            let admission = data.profile.admit(sender, self.unregistered_sender)?;
             let (mut request, rendered) = prepared?;
             let rendered =
                 rendered.map_err(|err| SendRefusal::NeedsUcs2 { recipient: err.recipient })?;
@@ -234,7 +239,7 @@ impl Engine {
             }
             let decided =
                 Decision { account: account.id(), sender_rejected: admission.sender_rejected };
-            let (fates, cost) = self.decide(
+            let cost = self.decide(
                 &decided,
                 &data.profile,
                 &request,
@@ -267,8 +272,13 @@ impl Engine {
                     continue;
                 }
                 screened.message = Some(messages.len());
-                let mut message =
-                    new_message(recipient, rendered.text(index), fates[index], screened.price, now);
+                let mut message = new_message(
+                    recipient,
+                    rendered.text(index),
+                    screened.fate,
+                    screened.price,
+                    now,
+                );
                 if P::NUMBERS_MESSAGES {
                     message.bsms_id = first_bsms_id + messages.len() as u64;
                 }
@@ -411,7 +421,9 @@ fn screen<P: SendingAccount>(
                 Screening::Accepted
             };
             let parts = rendered.text(index).1.segments;
-            Screened { screening, reachable, parts, price: Money::ZERO, message: None }
+            // The fate is decided once every recipient is screened.
+            let fate = Fate::of(Outcome::Delivered);
+            Screened { screening, reachable, parts, price: Money::ZERO, message: None, fate }
         })
         .collect()
 }
@@ -419,8 +431,8 @@ fn screen<P: SendingAccount>(
 impl Engine {
     /// Each recipient's fate — a refused one ends as its screening says;
     /// an accepted one by the sender's standing, the outcome rules, the
-    /// magic numbers, else delivery — and the price of each charged one.
-    /// Returns the fates, and what the send costs.
+    /// magic numbers, else delivery — and the price of each charged one,
+    /// into `screened`. Returns what the send costs.
     fn decide<P: SendingAccount>(
         &self,
         decision: &Decision<'_>,
@@ -429,9 +441,8 @@ impl Engine {
         recipients: &[Recipient],
         rendered: &Rendered,
         screened: &mut [Screened],
-    ) -> (Vec<Fate>, Cost) {
+    ) -> Cost {
         let store = self.store();
-        let mut fates = Vec::with_capacity(recipients.len());
         let mut cost = Cost::default();
         for (index, (recipient, screened)) in recipients.iter().zip(screened).enumerate() {
             let msisdn = recipient.msisdn.as_str();
@@ -462,9 +473,9 @@ impl Engine {
                 cost.money = cost.money + screened.price;
                 cost.parts += screened.parts;
             }
-            fates.push(fate);
+            screened.fate = fate;
         }
-        (fates, cost)
+        cost
     }
 }
 
@@ -478,14 +489,14 @@ impl SendingAccount for Ip1Profile {
     /// messages then end at 403.
     fn admit(
         &self,
-        sender: &str,
+        sender: String,
         unregistered: UnregisteredSender,
     ) -> Result<Admission, SendRefusal> {
-        let registered = self.senders.contains_key(sender);
+        let registered = self.senders.contains_key(&sender);
         if !registered && unregistered == UnregisteredSender::Reject {
-            return Err(SendRefusal::UnregisteredSender(sender.to_owned()));
+            return Err(SendRefusal::UnregisteredSender(sender));
         }
-        Ok(Admission { sender: sender.to_owned(), sender_rejected: !registered })
+        Ok(Admission { sender, sender_rejected: !registered })
     }
 
     /// A send whose every recipient is blacklisted is refused, as iP.1's
@@ -522,16 +533,17 @@ impl SendingAccount for ViamobileProfile {
 
     /// Sending must be on (2001), and the sender — `InfoSMS` when none is
     /// given — one of the account's (1012).
-    fn admit(&self, sender: &str, _: UnregisteredSender) -> Result<Admission, SendRefusal> {
+    fn admit(&self, given: String, _: UnregisteredSender) -> Result<Admission, SendRefusal> {
         if !self.sending_enabled {
             return Err(SendRefusal::SendingDisabled);
         }
-        let unknown = || SendRefusal::UnknownSender(sender.to_owned());
-        let sender = normalize_viamobile_sender(sender.trim()).map_err(|_| unknown())?;
-        if !self.senders.contains(&sender) {
-            return Err(unknown());
+        let sender = normalize_viamobile_sender(given.trim());
+        match sender {
+            Ok(sender) if self.senders.contains(&sender) => {
+                Ok(Admission { sender, sender_rejected: false })
+            }
+            _ => Err(SendRefusal::UnknownSender(given)),
         }
-        Ok(Admission { sender, sender_rejected: false })
     }
 
     fn reaches(&self, msisdn: &str) -> bool {

@@ -27,8 +27,10 @@ use crate::store::{Ip1Account, Origin};
 /// `GET /api/me`: overview of the calling account.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
-struct AccountOverview {
-    account: String,
+struct AccountOverview<'a> {
+    /// The account's id, borrowed from the account (it never changes), not
+    /// copied out with what its lock guards.
+    account: &'a str,
     organization: String,
     #[serde(rename = "Type")]
     account_type: Ip1AccountType,
@@ -36,14 +38,14 @@ struct AccountOverview {
     currency: Currency,
 }
 
-impl AccountOverview {
+impl AccountOverview<'_> {
     /// The overview as JSON: byte for byte what its `Serialize` writes (a
     /// unit test holds the two together), without serde_json's work on each
     /// field name ([`crate::http::json_writer`]); every `GET /api/me`
     /// answers with it.
     fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
         let mut overview = ObjectWriter::begin(out);
-        overview.str("Account", &self.account);
+        overview.str("Account", self.account);
         overview.str("Organization", &self.organization);
         overview.variant("Type", &self.account_type)?;
         overview.value("Balance", &self.balance)?;
@@ -86,7 +88,7 @@ impl AccountDetails {
     responses((status = OK, description = "The calling account.", body = AccountOverview)))]
 pub async fn me(caller: Ip1Caller) -> Response {
     let overview = caller.account.read(|data| AccountOverview {
-        account: data.profile.id.clone(),
+        account: caller.account.id(),
         organization: data.profile.organization.clone(),
         account_type: data.profile.account_type,
         balance: data.profile.balance,
@@ -280,7 +282,7 @@ mod tests {
                 (Ip1AccountType::International, Currency::Eur),
             ] {
                 let overview = AccountOverview {
-                    account: texts[index].to_owned(),
+                    account: texts[index],
                     organization: texts[(index + 2) % texts.len()].to_owned(),
                     account_type,
                     balance: Money::from_micros(balance),

@@ -42,13 +42,16 @@ fn owner(profile: &Ip1Profile) -> Owner<'_> {
     responses((status = CREATED, description = "The batch, with its summaries.", body = BatchDocument,
         headers(("Location" = String, description = "/v2/batches/{id}")))))]
 pub async fn send(caller: Ip1Caller, body: Ip1Object<BatchRequest>) -> Result<Response, Ip1Error> {
-    let request = body.read("BatchRequest")?.check()?;
+    let mut request = body.read("BatchRequest")?.check()?;
+    // The engine checks the sender first and stores the one it admits: it
+    // is taken from the request, not copied.
+    let sender = std::mem::take(&mut request.sender);
     let submission: Submission<Ip1Error> =
-        Submission { sender: request.sender.clone(), request: Ok(request), shortfall: None };
+        Submission { sender, request: Ok(request), shortfall: None };
     let stored = caller.engine().submit(&caller.account, submission, Mode::Send, |receipt| {
         let batch = receipt.batch?;
         let document = BatchDocument::full(batch, owner(receipt.profile), receipt.now);
-        Some((batch.id, document.into_owned()))
+        Some((batch.id, document.detached(caller.account.id())))
     })?;
     // An iP.1 send keeps every recipient as a message, so a batch is stored.
     let (id, document) = stored.ok_or(Ip1Error::Status(StatusCode::INTERNAL_SERVER_ERROR))?;
@@ -151,7 +154,7 @@ fn with_batch<R>(
 pub async fn get(caller: Ip1Caller, Ip1Path(id): Ip1Path<String>) -> Result<Response, Ip1Error> {
     let now = caller.account.clock().now();
     let document = with_batch(&caller.account, &id, |batch, data| {
-        BatchDocument::full(batch, owner(&data.profile), now).into_owned()
+        BatchDocument::full(batch, owner(&data.profile), now).detached(caller.account.id())
     })?;
     Ok(answer(StatusCode::OK, &document))
 }

@@ -148,18 +148,20 @@ impl<'a> BatchDocument<'a> {
         Ok(())
     }
 
-    /// The document with its own copy of what it borrowed from the batch:
-    /// a send's answer (or a polled batch) is then written out after the
-    /// account's lock is released, so that other requests of the account do
-    /// not wait for the JSON writer (it took over half the time a send held
-    /// the lock, and two workers sending through one account waited on each
-    /// other).
-    pub fn into_owned(self) -> BatchDocument<'static> {
+    /// The document with its own copy of what it borrowed from the batch,
+    /// and `owner` (the account's id, which outlives the account's lock:
+    /// borrowed, not copied): a send's answer (or a polled batch) is then
+    /// written out after the account's lock is released, so that other
+    /// requests of the account do not wait for the JSON writer (it took
+    /// over half the time a send held the lock, and two workers sending
+    /// through one account waited on each other).
+    pub fn detached(self, owner: &str) -> BatchDocument<'_> {
+        debug_assert_eq!(self.owner, owner, "the owner is the account's id");
         let owned = |text: Cow<'_, str>| Cow::Owned(text.into_owned());
         BatchDocument {
             sender: owned(self.sender),
             body: owned(self.body),
-            owner: owned(self.owner),
+            owner: Cow::Borrowed(owner),
             delivery_report_url: self.delivery_report_url.map(owned),
             reference: self.reference.map(owned),
             tags: Cow::Owned(self.tags.into_owned()),
