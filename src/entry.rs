@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::config::{Cli, Command, ServeConfig};
+use crate::http::pacing;
 use crate::startup::{App, shutdown_signal};
 use crate::{ctl, healthcheck, telemetry};
 
@@ -30,7 +31,11 @@ pub fn main() -> ExitCode {
             Ok(runtime) => runtime.block_on(ctl::run(&args, cli.serve.port)),
             Err(err) => fail(&err),
         },
-        None => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        None => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .on_thread_unpark(pacing::worker_ran_out_of_work)
+            .build()
+        {
             Ok(runtime) => runtime.block_on(serve(cli.serve)),
             Err(err) => fail(&err),
         },

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod journal;
 pub mod json_writer;
 pub mod lenient;
+pub mod pacing;
 pub mod panics;
 pub mod pipeline;
 pub mod surface;

@@ -15,6 +15,9 @@
 //! 9. the body limit axum's extractors read, set on the request;
 //! 10. the router.
 //!
+//! A finished answer may then wait for its worker's other requests
+//! ([`pacing`]) before the server writes it.
+//!
 //! The outer three only look at the request before and the answer after:
 //! they are steps of [`Pipeline::answer`] itself, where as layers of
 //! their own (each an `async fn` around the rest) the request was moved
@@ -40,6 +43,7 @@ use super::Surface;
 use super::changes::Change;
 use super::faults::{apply_faults, drop_if_marked};
 use super::journal::journal_calls;
+use super::pacing;
 use super::panics::catch_panics;
 use super::trailing_slash::trim_ip1_trailing_slash;
 use crate::control::token::require_control_token;
@@ -86,6 +90,7 @@ impl Pipeline {
         // A dropped connection unwinds here, and has no log line.
         let response = drop_if_marked(response);
         log.finish(&response);
+        pacing::before_writing().await;
         finish(response)
     }
 }
